@@ -1,0 +1,5 @@
+"""`python -m signaldesk` runs the CLI."""
+
+from signaldesk.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""UTC helpers: the only place timestamps are converted.
+
+Providers hand us epoch seconds, epoch milliseconds (sometimes as strings), ISO strings with
+nanoseconds, or dates. Everything becomes an aware UTC `datetime` here, so no naive datetime
+ever reaches the store or a signal. A daily value belongs to the UTC day it closes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+_NANOS = re.compile(r"(\.\d{6})\d+")
+
+
+def epoch_s_to_utc(value: int | float | str) -> datetime:
+    """Unix seconds (int, float or numeric string) → aware UTC datetime."""
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def epoch_ms_to_utc(value: int | float | str) -> datetime:
+    """Unix milliseconds (int, float or numeric string) → aware UTC datetime."""
+    return datetime.fromtimestamp(float(value) / 1000.0, tz=UTC)
+
+
+def iso_to_utc(value: str) -> datetime:
+    """ISO-8601 (with `Z`, an offset, or none = UTC; nanoseconds truncated) → aware UTC datetime."""
+    text = _NANOS.sub(r"\1", value.strip()).replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def day_start(day: date) -> datetime:
+    """00:00 UTC of `day`: the timestamp daily observations are stored under."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def utc_day(ts: datetime) -> date:
+    """The UTC calendar day of an aware timestamp."""
+    if ts.tzinfo is None:
+        raise ValueError("naive datetime: signaldesk only accepts aware UTC timestamps")
+    return ts.astimezone(UTC).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in UTC; the as-of cut for 'what was known on day D'."""
+    return day_start(day) + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def now_utc() -> datetime:
+    """The current time, aware UTC (one function so tests can pin it)."""
+    return datetime.now(tz=UTC)
+
+
+def parse_day(text: str) -> date:
+    """`YYYY-MM-DD` → date, with an error message a CLI user can act on."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"not a date (want YYYY-MM-DD): {text!r}") from exc

@@ -1,0 +1,335 @@
+"""The embedded DuckDB store: observations, runs and provider outcomes, with as-of reads.
+
+Writes happen in one transaction per call, so a crash leaves either all of a run or none of it.
+Reads take an `as_of` day and never see a value dated after it (no look-ahead) nor one fetched
+after `known_at` when that is given (reproducibility of past reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from signaldesk.clock import end_of_day, now_utc
+from signaldesk.errors import StoreError
+from signaldesk.models import MetricKey, Observation, ProviderOutcome
+from signaldesk.store.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStats:
+    """What one write changed: rows offered, rows that were new or revised."""
+
+    offered: int
+    inserted: int
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    if ts.tzinfo is None:
+        raise StoreError("naive datetime offered to the store; timestamps must be aware UTC")
+    return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(ts: datetime | None) -> datetime | None:
+    return None if ts is None else ts.replace(tzinfo=UTC)
+
+
+class Store:
+    """A DuckDB file (or `:memory:`) holding every observation signaldesk has seen."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self._con = con
+        self.path = path
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False) -> Store:
+        """Open (creating and migrating when needed) the store at `path`."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(target, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {target}: {exc}") from exc
+        store = cls(con, target)
+        if not read_only:
+            store._migrate()
+        return store
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw connection, for engines (on-chain, backtest) that run their own SQL."""
+        return self._con
+
+    def _migrate(self) -> None:
+        con = self._con
+        con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+        done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(sql)
+                con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, _naive_utc(now_utc())])
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed: {exc}") from exc
+
+    # -- writes ------------------------------------------------------------------------------
+    def write_run(
+        self,
+        run_id: str,
+        *,
+        mode: str,
+        as_of: date,
+        outcomes: Sequence[ProviderOutcome],
+        observations: Sequence[Observation],
+        started_at: datetime,
+        status: str,
+        fetched_at: datetime | None = None,
+    ) -> WriteStats:
+        """Record a whole run — its observations, its provider outcomes — in one transaction.
+
+        Re-running a run id replaces its run row and outcomes; observations only ever gain rows
+        whose value is new for their (metric, entity, ts, source).
+        """
+        fetched = _naive_utc(fetched_at or now_utc())
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            stats = self._insert_observations(observations, run_id, fetched)
+            con.execute("DELETE FROM provider_outcomes WHERE run_id = ?", [run_id]).fetchall()
+            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id]).fetchall()
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, mode, as_of, _naive_utc(started_at), _naive_utc(now_utc()), status],
+            ).fetchall()
+            if outcomes:
+                con.executemany(
+                    "INSERT INTO provider_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [run_id, o.provider, o.status, o.reason, o.error_type, o.observations,
+                         None if o.latest_ts is None else _naive_utc(o.latest_ts), o.duration_s]
+                        for o in outcomes
+                    ],
+                )
+            con.execute("COMMIT")
+        except Exception as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"writing run {run_id} failed, nothing was stored: {exc}") from exc
+        return stats
+
+    def write_observations(
+        self, observations: Iterable[Observation], *, run_id: str, fetched_at: datetime | None = None
+    ) -> WriteStats:
+        """Add observations outside a collect run (CSV import, on-chain engine), atomically."""
+        fetched = _naive_utc(fetched_at or now_utc())
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            stats = self._insert_observations(list(observations), run_id, fetched)
+            con.execute("COMMIT")
+        except Exception as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"writing observations failed, nothing was stored: {exc}") from exc
+        return stats
+
+    def _insert_observations(
+        self, observations: Sequence[Observation], run_id: str, fetched: datetime
+    ) -> WriteStats:
+        """Insert only rows whose value differs from the latest known version (idempotent upsert)."""
+        if not observations:
+            return WriteStats(0, 0)
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "metric": [o.metric for o in observations],
+                "entity": [o.entity for o in observations],
+                "ts": [_naive_utc(o.ts) for o in observations],
+                "value": [float(o.value) for o in observations],
+                "source": [o.source for o in observations],
+            }
+        )
+        # One value per key in a batch: the last one offered wins (providers list oldest first).
+        frame = frame.drop_duplicates(["metric", "entity", "ts", "source"], keep="last")
+        con = self._con
+        con.register("_incoming", frame)
+        try:
+            inserted = con.execute(
+                """
+                INSERT INTO observations
+                SELECT i.metric, i.entity, i.ts, i.value, i.source, ?::TIMESTAMP, ?
+                FROM _incoming i
+                LEFT JOIN (
+                    SELECT metric, entity, ts, source, arg_max(value, fetched_at) AS value
+                    FROM observations
+                    WHERE (metric, entity, ts, source) IN (SELECT metric, entity, ts, source FROM _incoming)
+                    GROUP BY ALL
+                ) cur USING (metric, entity, ts, source)
+                WHERE cur.value IS NULL OR cur.value IS DISTINCT FROM i.value
+                """,
+                [fetched, run_id],
+            ).fetchone()[0]
+        finally:
+            con.unregister("_incoming")
+        return WriteStats(len(frame), int(inserted))
+
+    # -- reads -------------------------------------------------------------------------------
+    def _visible(self, as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if as_of is not None:
+            clauses.append("ts <= ?")
+            params.append(_naive_utc(end_of_day(as_of)))
+        if known_at is not None:
+            clauses.append("fetched_at <= ?")
+            params.append(_naive_utc(known_at))
+        where = " AND ".join(clauses) if clauses else "TRUE"
+        return where, params
+
+    def daily_frame(
+        self,
+        metrics: Iterable[str] | None = None,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Long frame (metric, entity, date, value, source, ts) with one row per key and UTC day.
+
+        Within a day the latest timestamp wins; between sources of the same key, the one with the
+        most rows wins for the whole series (so a series never flips source day to day).
+        """
+        where, params = self._visible(as_of, known_at)
+        metric_list = sorted(set(metrics)) if metrics is not None else None
+        if metric_list is not None:
+            if not metric_list:
+                import pandas as pd
+
+                return pd.DataFrame(columns=["metric", "entity", "date", "value", "source", "ts"])
+            where += f" AND metric IN ({', '.join('?' for _ in metric_list)})"
+            params += metric_list
+        sql = f"""
+            WITH visible AS (
+                SELECT metric, entity, ts, source, arg_max(value, fetched_at) AS value
+                FROM observations WHERE {where}
+                GROUP BY metric, entity, ts, source
+            ),
+            ranked_source AS (
+                SELECT metric, entity, source,
+                       row_number() OVER (PARTITION BY metric, entity ORDER BY count(*) DESC, source) AS r
+                FROM visible GROUP BY metric, entity, source
+            )
+            SELECT v.metric, v.entity, CAST(v.ts AS DATE) AS date,
+                   arg_max(v.value, v.ts) AS value, any_value(v.source) AS source, max(v.ts) AS ts
+            FROM visible v JOIN ranked_source s USING (metric, entity, source)
+            WHERE s.r = 1
+            GROUP BY v.metric, v.entity, CAST(v.ts AS DATE)
+            ORDER BY v.metric, v.entity, date
+        """
+        frame = self._con.execute(sql, params).df()
+        if not frame.empty:
+            import pandas as pd
+
+            frame["date"] = pd.to_datetime(frame["date"])
+        return frame
+
+    def series(
+        self, metric: str, entity: str = "", *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> pd.Series:
+        """Daily series of one key up to `as_of` (index: tz-naive dates meaning UTC days)."""
+        import pandas as pd
+
+        frame = self.daily_frame([metric], as_of=as_of, known_at=known_at)
+        frame = frame[frame["entity"] == entity]
+        return pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["date"], name="date"), name=metric)
+
+    def history(
+        self, metrics: Iterable[str] | None = None, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[MetricKey, pd.Series]:
+        """Every key's daily series up to `as_of`, as {(metric, entity): Series}."""
+        import pandas as pd
+
+        frame = self.daily_frame(metrics, as_of=as_of, known_at=known_at)
+        out: dict[MetricKey, pd.Series] = {}
+        for (metric, entity), group in frame.groupby(["metric", "entity"], sort=True):
+            out[(metric, entity)] = pd.Series(
+                group["value"].to_numpy(), index=pd.DatetimeIndex(group["date"], name="date"), name=metric
+            )
+        return out
+
+    def sources(self, *, as_of: date | None = None) -> dict[MetricKey, str]:
+        """Which source each key's series comes from (the one `daily_frame` picks)."""
+        frame = self.daily_frame(as_of=as_of)
+        return {(m, e): s for (m, e), s in frame.groupby(["metric", "entity"])["source"].last().items()}
+
+    def keys(self) -> list[MetricKey]:
+        rows = self._con.execute("SELECT DISTINCT metric, entity FROM observations ORDER BY 1, 2").fetchall()
+        return [(m, e) for m, e in rows]
+
+    def count(self) -> int:
+        return int(self._con.execute("SELECT count(*) FROM observations").fetchone()[0])
+
+    def outcomes(self, run_id: str | None = None) -> list[ProviderOutcome]:
+        """Provider outcomes of one run (default: the latest run)."""
+        if run_id is None:
+            row = self._con.execute("SELECT run_id FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+            if row is None:
+                return []
+            run_id = row[0]
+        rows = self._con.execute(
+            "SELECT provider, status, reason, observations, latest_ts, error_type, duration_s "
+            "FROM provider_outcomes WHERE run_id = ? ORDER BY provider",
+            [run_id],
+        ).fetchall()
+        return [
+            ProviderOutcome(p, s, r, n, _aware(ts), et, d)  # type: ignore[arg-type]
+            for p, s, r, n, ts, et, d in rows
+        ]
+
+    def last_outcomes(self) -> dict[str, tuple[ProviderOutcome, datetime]]:
+        """Each provider's most recent outcome with the time of its run."""
+        rows = self._con.execute(
+            """
+            SELECT o.provider, o.status, o.reason, o.observations, o.latest_ts, o.error_type, o.duration_s,
+                   r.finished_at
+            FROM provider_outcomes o JOIN runs r USING (run_id)
+            QUALIFY row_number() OVER (PARTITION BY o.provider ORDER BY r.finished_at DESC) = 1
+            """
+        ).fetchall()
+        return {
+            p: (ProviderOutcome(p, s, r, n, _aware(ts), et, d), _aware(fin))  # type: ignore[arg-type]
+            for p, s, r, n, ts, et, d, fin in rows
+        }
+
+    def latest_ts(self, metric: str, entity: str = "", source: str | None = None) -> datetime | None:
+        """Newest timestamp stored for a key: the incremental-collect cursor."""
+        sql = "SELECT max(ts) FROM observations WHERE metric = ? AND entity = ?"
+        params: list[Any] = [metric, entity]
+        if source is not None:
+            sql += " AND source = ?"
+            params.append(source)
+        return _aware(self._con.execute(sql, params).fetchone()[0])
