@@ -8,9 +8,13 @@ ever reaches the store or a signal. A daily value belongs to the UTC day it clos
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 
 _NANOS = re.compile(r"(\.\d{6})\d+")
+_PINNED: ContextVar[datetime | None] = ContextVar("signaldesk_pinned_now", default=None)
 
 
 def epoch_s_to_utc(value: int | float | str) -> datetime:
@@ -50,8 +54,30 @@ def end_of_day(day: date) -> datetime:
 
 
 def now_utc() -> datetime:
-    """The current time, aware UTC (one function so tests can pin it)."""
-    return datetime.now(tz=UTC)
+    """The current time, aware UTC — or the pinned time inside `pinned_now` (demo, tests)."""
+    pinned = _PINNED.get()
+    return pinned if pinned is not None else datetime.now(tz=UTC)
+
+
+def today_utc() -> date:
+    """Today's UTC date (respecting `pinned_now`)."""
+    return now_utc().date()
+
+
+@contextmanager
+def pinned_now(moment: datetime) -> Iterator[None]:
+    """Make `now_utc()` return `moment` in this context.
+
+    The offline demo replays responses recorded "on" 2026-02-25; requests that depend on today
+    (a `days=` window, a DVOL start timestamp) must be built for that day to find their recording.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("pinned_now needs an aware datetime")
+    token = _PINNED.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 def parse_day(text: str) -> date:

@@ -1,0 +1,72 @@
+"""The provider contract: declare what you yield, build requests, parse purely, fetch thinly.
+
+A provider module owns one source. Its `parse_*` functions are pure (payload → Observations) so
+they can be tested on recorded bodies; `fetch` is the only code that touches the network, always
+through the shared `HttpClient`. Quirks of the source (rate limit, history depth, key) are declared
+in `Capabilities`, not scattered through code.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from signaldesk.errors import MissingKeyError
+
+if TYPE_CHECKING:
+    from signaldesk.http import HttpClient
+    from signaldesk.models import Observation
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a source allows, declared once.
+
+    Args:
+        hosts: host → requests per second we allow ourselves (the client enforces it).
+        history: how far back the free tier serves, in words ("full", "365 days", "30 days").
+        key_env: environment variable holding an optional API key ("" = keyless).
+        key_required: the provider yields nothing without the key (skipped with a note).
+        docs: the endpoint documentation URL.
+    """
+
+    hosts: dict[str, float]
+    history: str = "full"
+    key_env: str = ""
+    key_required: bool = False
+    docs: str = ""
+
+    @property
+    def rate_limit(self) -> str:
+        """Human summary of the per-host limits, for `signaldesk providers`."""
+        return ", ".join(f"{host} {rps:g}/s" for host, rps in sorted(self.hosts.items()))
+
+
+class Provider(ABC):
+    """One data source. Subclasses set `name`, `metrics`, `capabilities` and implement `fetch`."""
+
+    name: ClassVar[str]
+    metrics: ClassVar[tuple[str, ...]]
+    capabilities: ClassVar[Capabilities]
+
+    def api_key(self) -> str | None:
+        """The key from the environment, or None; never logged, never written anywhere."""
+        env = self.capabilities.key_env
+        value = os.environ.get(env, "").strip() if env else ""
+        return value or None
+
+    def require_key(self) -> str:
+        """The key, or `MissingKeyError` naming the variable to set."""
+        key = self.api_key()
+        if key is None:
+            raise MissingKeyError(
+                f"{self.name} needs an API key: set {self.capabilities.key_env} to enable it", provider=self.name
+            )
+        return key
+
+    @abstractmethod
+    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
+        """Fetch everything new since `since` (None: as much history as the source allows)."""

@@ -1,0 +1,55 @@
+"""Shared fixtures: a temporary store, a replaying HTTP client, the shared reference folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stamina
+
+from signaldesk.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--online", action="store_true", help="also run tests that call the real providers")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--online"):
+        return
+    skip = pytest.mark.skip(reason="online test: run with --online")
+    for item in items:
+        if "online" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_waits() -> Iterator[None]:
+    """Retries still happen in tests, but without sleeping."""
+    stamina.set_testing(True, attempts=3)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "test.duckdb") as opened:
+        yield opened
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared, or skip the test when the reference folder is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference file not present: {path}")
+    return path
