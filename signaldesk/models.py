@@ -65,6 +65,19 @@ class ProviderOutcome:
     duration_s: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    """One deduplicated news item; title and link are untrusted text (escape wherever rendered)."""
+
+    id: str
+    ts: datetime
+    source: str
+    title: str
+    link: str
+    themes: tuple[str, ...] = ()
+    summary: str = ""
+
+
 @dataclass(slots=True)
 class Snapshot:
     """What the signal engine judges: latest values as of a day, plus their history when known.
@@ -82,6 +95,7 @@ class Snapshot:
     missing: dict[MetricKey, str] = field(default_factory=dict)
     stale: dict[MetricKey, str] = field(default_factory=dict)
     sources: dict[MetricKey, str] = field(default_factory=dict)
+    news: list[NewsItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

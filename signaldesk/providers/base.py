@@ -18,7 +18,7 @@ from signaldesk.errors import MissingKeyError
 
 if TYPE_CHECKING:
     from signaldesk.http import HttpClient
-    from signaldesk.models import Observation
+    from signaldesk.models import NewsItem, Observation
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +70,12 @@ class Provider(ABC):
     @abstractmethod
     async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
         """Fetch everything new since `since` (None: as much history as the source allows)."""
+
+    async def fetch_news(self, client: HttpClient, since: date | None) -> list[NewsItem]:
+        """News items, for the few providers that yield text (feeds); numeric providers yield none.
+
+        Called by the collector after `fetch` when `yields_news` is True.
+        """
+        return []
+
+    yields_news: ClassVar[bool] = False

@@ -17,7 +17,7 @@ import duckdb
 
 from signaldesk.clock import end_of_day, now_utc
 from signaldesk.errors import StoreError
-from signaldesk.models import MetricKey, Observation, ProviderOutcome
+from signaldesk.models import MetricKey, NewsItem, Observation, ProviderOutcome
 from signaldesk.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ class Store:
         started_at: datetime,
         status: str,
         fetched_at: datetime | None = None,
+        news: Sequence[NewsItem] = (),
     ) -> WriteStats:
         """Record a whole run — its observations, its provider outcomes — in one transaction.
 
@@ -118,6 +119,7 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             stats = self._insert_observations(observations, run_id, fetched)
+            self._insert_news(news, run_id, fetched)
             con.execute("DELETE FROM provider_outcomes WHERE run_id = ?", [run_id]).fetchall()
             con.execute("DELETE FROM runs WHERE run_id = ?", [run_id]).fetchall()
             con.execute(
@@ -198,6 +200,15 @@ class Store:
         finally:
             con.unregister("_incoming")
         return WriteStats(len(frame), int(inserted))
+
+    def _insert_news(self, items: Sequence[NewsItem], run_id: str, fetched: datetime) -> None:
+        """Keep the first copy of each item (the id is the deduplication key)."""
+        if not items:
+            return
+        self._con.executemany(
+            "INSERT INTO news VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [[i.id, _naive_utc(i.ts), i.source, i.title, i.link, list(i.themes), i.summary, fetched, run_id] for i in items],
+        )
 
     # -- reads -------------------------------------------------------------------------------
     def _visible(self, as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
@@ -333,3 +344,16 @@ class Store:
             sql += " AND source = ?"
             params.append(source)
         return _aware(self._con.execute(sql, params).fetchone()[0])
+
+    def news(self, *, as_of: date, days: int = 1) -> list[NewsItem]:
+        """News published in the `days` UTC days ending with `as_of`, newest first."""
+        from datetime import timedelta
+
+        from signaldesk.clock import day_start
+
+        rows = self._con.execute(
+            "SELECT id, ts, source, title, link, themes, summary FROM news "
+            "WHERE ts >= ? AND ts <= ? ORDER BY ts DESC, id",
+            [_naive_utc(day_start(as_of) - timedelta(days=days - 1)), _naive_utc(end_of_day(as_of))],
+        ).fetchall()
+        return [NewsItem(i, _aware(ts), s, t, link, tuple(th), summ) for i, ts, s, t, link, th, summ in rows]  # type: ignore[arg-type]

@@ -42,4 +42,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_news",
+        """
+        CREATE TABLE news (
+            id         VARCHAR PRIMARY KEY,   -- stable hash of the canonical link (utm_* stripped)
+            ts         TIMESTAMP NOT NULL,    -- UTC publication time
+            source     VARCHAR NOT NULL,
+            title      VARCHAR NOT NULL,
+            link       VARCHAR NOT NULL,
+            themes     VARCHAR[] NOT NULL,
+            summary    VARCHAR NOT NULL,
+            fetched_at TIMESTAMP NOT NULL,
+            run_id     VARCHAR NOT NULL
+        );
+        """,
+    ),
 )

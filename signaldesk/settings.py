@@ -1,0 +1,68 @@
+"""Settings: paths (platformdirs), the user config file, and secrets from the environment only.
+
+The config file is TOML at `<user config dir>/signaldesk/config.toml` (or `$SIGNALDESK_CONFIG`).
+Sections belong to the module that reads them (`[equities]`, `[news]`, `[miners]`, `[alerts]`,
+`[defillama]`, …); each module states its defaults and reads overrides with `section(name)`.
+API keys are *never* read from the file: only from environment variables, so they cannot end up
+in a committed config, a log or a report.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+APP = "signaldesk"
+
+
+def data_dir() -> Path:
+    """Where the store and caches live by default (`$SIGNALDESK_HOME` overrides)."""
+    override = os.environ.get("SIGNALDESK_HOME")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP, appauthor=False))
+
+
+def default_db() -> Path:
+    """The default DuckDB file."""
+    return data_dir() / "signaldesk.duckdb"
+
+
+def config_path() -> Path:
+    override = os.environ.get("SIGNALDESK_CONFIG")
+    if override:
+        return Path(override)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+@cache
+def _config() -> dict[str, Any]:
+    path = config_path()
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def section(name: str) -> dict[str, Any]:
+    """One `[name]` table of the user config ({} when absent)."""
+    value = _config().get(name, {})
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def reload() -> None:
+    """Forget the cached config (tests that write a config file call this)."""
+    _config.cache_clear()
+
+
+def secret(env_var: str) -> str | None:
+    """An API key or token from the environment; None when unset or blank."""
+    value = os.environ.get(env_var, "").strip()
+    return value or None
