@@ -336,24 +336,18 @@ class Store:
             for p, s, r, n, ts, et, d, fin in rows
         }
 
-    def latest_ts(self, metric: str, entity: str = "", source: str | None = None) -> datetime | None:
-        """Newest timestamp stored for a key: the incremental-collect cursor."""
-        sql = "SELECT max(ts) FROM observations WHERE metric = ? AND entity = ?"
-        params: list[Any] = [metric, entity]
+    def latest_ts(self, metric: str, entity: str | None = "", source: str | None = None) -> datetime | None:
+        """Newest stored timestamp of a key: the incremental-collect cursor.
+
+        With `entity=None`, the *oldest* of the per-entity newest timestamps, so an incremental
+        fetch starting there misses no entity.
+        """
+        clauses, params = ["metric = ?"], [metric]
+        if entity is not None:
+            clauses.append("entity = ?")
+            params.append(entity)
         if source is not None:
-            sql += " AND source = ?"
+            clauses.append("source = ?")
             params.append(source)
+        sql = f"SELECT min(newest) FROM (SELECT max(ts) AS newest FROM observations WHERE {' AND '.join(clauses)} GROUP BY entity)"
         return _aware(self._con.execute(sql, params).fetchone()[0])
-
-    def news(self, *, as_of: date, days: int = 1) -> list[NewsItem]:
-        """News published in the `days` UTC days ending with `as_of`, newest first."""
-        from datetime import timedelta
-
-        from signaldesk.clock import day_start
-
-        rows = self._con.execute(
-            "SELECT id, ts, source, title, link, themes, summary FROM news "
-            "WHERE ts >= ? AND ts <= ? ORDER BY ts DESC, id",
-            [_naive_utc(day_start(as_of) - timedelta(days=days - 1)), _naive_utc(end_of_day(as_of))],
-        ).fetchall()
-        return [NewsItem(i, _aware(ts), s, t, link, tuple(th), summ) for i, ts, s, t, link, th, summ in rows]  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+"""Run providers concurrently on one client and record each one's outcome.
+
+A slow or dead source delays nothing but itself: every provider runs as its own task, bounded by
+its timeout, and any failure becomes a `ProviderOutcome` with the reason in words. The
+collector never lets one failure stop the run, and it validates nothing itself — providers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from signaldesk.catalog import metric
+from signaldesk.clock import utc_day
+from signaldesk.errors import MissingKeyError, ProviderError
+from signaldesk.http import HttpClient
+from signaldesk.models import NewsItem, Observation, ProviderOutcome
+from signaldesk.providers.base import Provider
+
+DEFAULT_TIMEOUT_S = 300.0
+"""Upper bound on one provider's whole fetch (pagination and retries included)."""
+
+OnDone = Callable[[ProviderOutcome], None]
+
+
+@dataclass(slots=True)
+class CollectResult:
+    """Everything a collect produced, ready for one `Store.write_run` transaction."""
+
+    observations: list[Observation] = field(default_factory=list)
+    news: list[NewsItem] = field(default_factory=list)
+    outcomes: list[ProviderOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ProviderOutcome]:
+        return [o for o in self.outcomes if o.status in {"failed", "stale"}]
+
+
+def staleness(observations: Sequence[Observation], as_of: date) -> str:
+    """Why a provider's data is stale for `as_of` ("" when fresh).
+
+    Stale means the newest point of some metric is older than that metric's `max_age_days`
+    (catalog), measured in whole UTC days before `as_of`.
+    """
+    newest: dict[str, date] = {}
+    for obs in observations:
+        day = utc_day(obs.ts)
+        if day <= as_of and (obs.metric not in newest or day > newest[obs.metric]):
+            newest[obs.metric] = day
+    old = []
+    for metric_id, day in sorted(newest.items()):
+        age = (as_of - day).days
+        if age > metric(metric_id).max_age_days:
+            old.append(f"{metric_id} is {age} days old (max {metric(metric_id).max_age_days:g})")
+    return "; ".join(old)
+
+
+async def _run_one(
+    provider: Provider, client: HttpClient, since: date | None, as_of: date, timeout: float
+) -> tuple[ProviderOutcome, list[Observation], list[NewsItem]]:
+    started = time.perf_counter()
+
+    def outcome(status: str, reason: str = "", obs: Sequence[Observation] = (), error: str = "") -> ProviderOutcome:
+        latest = max((o.ts for o in obs), default=None)
+        return ProviderOutcome(provider.name, status, reason, len(obs), latest, error,  # type: ignore[arg-type]
+                               round(time.perf_counter() - started, 3))
+
+    try:
+        async with asyncio.timeout(timeout):
+            observations = await provider.fetch(client, since)
+            news = await provider.fetch_news(client, since) if provider.yields_news else []
+    except MissingKeyError as exc:
+        return outcome("skipped", str(exc), error=type(exc).__name__), [], []
+    except ProviderError as exc:
+        return outcome("failed", str(exc), error=type(exc).__name__), [], []
+    except TimeoutError:
+        return outcome("failed", f"no answer within {timeout:g} s", error="TimeoutError"), [], []
+    except Exception as exc:  # a provider bug must not sink the run; the reason says what it was
+        return outcome("failed", f"internal error: {type(exc).__name__}: {exc}", error=type(exc).__name__), [], []
+    if not observations and not news:
+        return outcome("failed", "answered but returned no data", error="EmptyResponse"), [], []
+    stale = staleness(observations, as_of)
+    return outcome("stale" if stale else "ok", stale, observations), observations, news
+
+
+async def collect(
+    providers: Sequence[Provider],
+    client: HttpClient,
+    *,
+    as_of: date,
+    since: Mapping[str, date | None] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    on_done: OnDone | None = None,
+) -> CollectResult:
+    """Fetch from every provider at once; observations dated after `as_of` are dropped.
+
+    `since` maps a provider name to the day it last has data for (None = backfill everything).
+    Stale data is still kept (it is true, only old); the outcome says it is stale and why.
+    """
+    for provider in providers:
+        for host, rps in provider.capabilities.hosts.items():
+            client.limit_host(host, rps)
+
+    async def run(provider: Provider) -> tuple[ProviderOutcome, list[Observation], list[NewsItem]]:
+        result = await _run_one(provider, client, (since or {}).get(provider.name), as_of, timeout)
+        if on_done is not None:
+            on_done(result[0])
+        return result
+
+    results = await asyncio.gather(*(run(p) for p in providers))
+    collected = CollectResult()
+    cut = as_of + timedelta(days=1)
+    for outcome, observations, news in results:
+        collected.outcomes.append(outcome)
+        collected.observations.extend(o for o in observations if utc_day(o.ts) < cut)
+        collected.news.extend(n for n in news if utc_day(n.ts) < cut)
+    collected.outcomes.sort(key=lambda o: o.provider)
+    return collected

@@ -1,0 +1,252 @@
+"""The daily job and the offline demo: collect → store → derive → judge → report.
+
+This is one of the two places (with cli.py) that imports several stages; everything here is
+orchestration, not business logic. A run holds the store's file lock from the first write to
+the last read, so two runs never interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from signaldesk.clock import now_utc, pinned_now, utc_day
+from signaldesk.collect import CollectResult, OnDone, collect
+from signaldesk.errors import StoreLockedError
+from signaldesk.http import HttpClient
+from signaldesk.models import Assessment, ProviderOutcome, SourceStatus
+from signaldesk.providers import registry
+from signaldesk.providers.base import Provider
+from signaldesk.store import Store
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+LANGS = ("zh-CN", "zh-TW", "en")
+OVERLAP_DAYS = 3
+"""Re-fetch this many recent days on incremental runs: free sources revise their last points."""
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did, for the CLI to print and to choose its exit code."""
+
+    run_id: str
+    as_of: date
+    db: str
+    outcomes: list[ProviderOutcome]
+    inserted: int
+    assessment: Assessment | None = None
+    bundle: Path | None = None
+    dashboard: Path | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all good; 3 when any source failed or is stale (skipped optional keys do not count)."""
+        return EXIT_PARTIAL if any(o.status in {"failed", "stale"} for o in self.outcomes) else EXIT_OK
+
+
+@contextmanager
+def locked_store(db: Path | str, *, wait_s: float = 30.0) -> Iterator[Store]:
+    """Open the store under an exclusive file lock (`<db>.lock`); a second run waits, then gives up."""
+    from filelock import FileLock, Timeout
+
+    path = Path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path) + ".lock")
+    try:
+        lock.acquire(timeout=wait_s)
+    except Timeout:
+        raise StoreLockedError(f"another signaldesk run is using {path} (waited {wait_s:g} s); try again later") from None
+    try:
+        with Store.open(path) as store:
+            yield store
+    finally:
+        lock.release()
+
+
+def select_providers(only: Sequence[str] | None = None) -> list[Provider]:
+    """Instantiate the registered providers, or just those named in `only` (unknown names fail)."""
+    known = registry()
+    if only:
+        unknown = sorted(set(only) - set(known))
+        if unknown:
+            raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        return [known[name]() for name in only]
+    return [cls() for cls in known.values()]
+
+
+def incremental_since(store: Store, providers: Sequence[Provider]) -> dict[str, date | None]:
+    """Per provider, the day to fetch from: None (backfill) unless every metric it yields is stored."""
+    since: dict[str, date | None] = {}
+    for provider in providers:
+        days = []
+        for metric_id in provider.metrics:
+            latest = store.latest_ts(metric_id, entity=None, source=provider.name)
+            if latest is None:
+                days = []
+                break
+            days.append(utc_day(latest))
+        since[provider.name] = (min(days) - timedelta(days=OVERLAP_DAYS)) if days else None
+    return since
+
+
+def missing_reasons(outcomes: Sequence[ProviderOutcome]) -> dict[str, str]:
+    """metric id → why it may be missing or stale, from the providers that yield it."""
+    known = registry()
+    reasons: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.status == "ok" or outcome.provider not in known:
+            continue
+        for metric_id in known[outcome.provider].metrics:
+            reasons.setdefault(metric_id, f"{outcome.provider} {outcome.status}: {outcome.reason}")
+    return reasons
+
+
+def source_statuses(outcomes: Sequence[ProviderOutcome]) -> list[SourceStatus]:
+    """The report's 'data sources and freshness' lines, one per provider, in name order."""
+    return [SourceStatus(o.provider, o.status, o.latest_ts, o.reason) for o in sorted(outcomes, key=lambda o: o.provider)]
+
+
+def collect_into(
+    store: Store,
+    client_factory: Callable[[], HttpClient] | None,
+    *,
+    providers: Sequence[Provider],
+    as_of: date,
+    run_id: str,
+    mode: str,
+    since: date | None = None,
+    on_done: OnDone | None = None,
+) -> tuple[CollectResult, int]:
+    """Collect from `providers` on one client and write the whole run in one transaction.
+
+    `since` forces a re-fetch from that day; otherwise each provider continues from its cursor.
+    """
+    started = now_utc()
+    cursors = {p.name: since for p in providers} if since else incremental_since(store, providers)
+
+    async def go() -> CollectResult:
+        async with (client_factory or HttpClient)() as client:
+            return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done)
+
+    result = asyncio.run(go())
+    stats = store.write_run(
+        run_id, mode=mode, as_of=as_of, outcomes=result.outcomes, observations=result.observations,
+        news=result.news, started_at=started, status="partial" if result.failed else "ok",
+    )
+    return result, stats.inserted
+
+
+def judge_and_write(
+    store: Store,
+    *,
+    as_of: date,
+    outcomes: Sequence[ProviderOutcome],
+    out: Path | None,
+    site: Path | None,
+    langs: Sequence[str],
+    demo: bool,
+) -> tuple[Assessment, Path | None, Path | None]:
+    """Build the snapshot as of the day, judge it, and write the report bundle and dashboard."""
+    from signaldesk.signals import assess
+    from signaldesk.signals.snapshot import snapshot_from_store
+
+    snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes))
+    if not snapshot.news:
+        snapshot.news = store.news(as_of=as_of, days=2)
+    assessment = assess(snapshot)
+    assessment.sources = source_statuses(outcomes)
+    bundle = dashboard = None
+    if out is not None or site is not None:
+        from signaldesk.report.render import write_report
+
+        bundle = write_report(assessment, snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
+                              site_dir=site, outcomes=tuple(outcomes))
+        if out is not None:
+            from signaldesk.web.dashboard import write_dashboard_from_store
+
+            dashboard = write_dashboard_from_store(out, store, assessment, snapshot)
+    return assessment, bundle, dashboard
+
+
+def run_daily(
+    *,
+    db: Path | str,
+    as_of: date | None = None,
+    out: Path | None = None,
+    site: Path | None = None,
+    langs: Sequence[str] = LANGS,
+    only: Sequence[str] | None = None,
+    client_factory: Callable[[], HttpClient] | None = None,
+    on_done: OnDone | None = None,
+    mode: str = "daily",
+    demo: bool = False,
+) -> RunSummary:
+    """The daily job: collect live (or from `client_factory`), store, judge, write the report."""
+    day = as_of or now_utc().date()
+    providers = select_providers(only)
+    run_id = f"{mode}:{day.isoformat()}"
+    with locked_store(db) as store:
+        result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
+                                        mode=mode, on_done=on_done)
+        assessment, bundle, dashboard = judge_and_write(
+            store, as_of=day, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo
+        )
+    return RunSummary(run_id, day, str(db), result.outcomes, inserted, assessment, bundle, dashboard)
+
+
+def run_collect(
+    *,
+    db: Path | str,
+    only: Sequence[str] | None = None,
+    since: date | None = None,
+    client_factory: Callable[[], HttpClient] | None = None,
+    on_done: OnDone | None = None,
+) -> RunSummary:
+    """Fill the store without judging: backfill on the first run, then only what is new.
+
+    `since` forces a re-fetch from that day for every selected provider.
+    """
+    started = now_utc()
+    run_id = f"collect:{started:%Y-%m-%dT%H:%M:%S}"
+    with locked_store(db) as store:
+        result, inserted = collect_into(store, client_factory, providers=select_providers(only), as_of=started.date(),
+                                        run_id=run_id, mode="collect", since=since, on_done=on_done)
+    return RunSummary(run_id, started.date(), str(db), result.outcomes, inserted)
+
+
+def run_demo(
+    *,
+    out: Path,
+    site: Path | None = None,
+    langs: Sequence[str] = LANGS,
+    db: Path | str | None = None,
+    on_done: OnDone | None = None,
+) -> RunSummary:
+    """The offline demo: the real pipeline on the recorded responses shipped in the package.
+
+    It runs with the clock pinned to the demo day, into a fresh store (a temporary file unless
+    `db` is given), so it needs no network and gives byte-identical output every time.
+    """
+    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+
+    with pinned_now(DEMO_NOW), tempfile.TemporaryDirectory(prefix="signaldesk-demo-") as tmp:
+        return run_daily(
+            db=db or Path(tmp) / "demo.duckdb",
+            as_of=DEMO_NOW.date(),
+            out=out,
+            site=site,
+            langs=langs,
+            client_factory=lambda: HttpClient.replay(DEMO_DIR),
+            on_done=on_done,
+            mode="demo",
+            demo=True,
+        )
