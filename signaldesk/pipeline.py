@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from signaldesk.alerts import Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
 from signaldesk.collect import CollectResult, OnDone, collect
 from signaldesk.errors import StoreLockedError
@@ -45,7 +46,7 @@ class RunSummary:
     assessment: Assessment | None = None
     bundle: Path | None = None
     dashboard: Path | None = None
-    files: list[Path] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -177,6 +178,38 @@ def judge_and_write(
     return assessment, bundle, dashboard
 
 
+def remember_and_alert(
+    store: Store,
+    assessment: Assessment,
+    *,
+    run_id: str,
+    client_factory: Callable[[], HttpClient] | None,
+    send: bool,
+) -> list[Delivery]:
+    """Save the day's signals.json in the store, then alert on what changed since the last day."""
+    import json
+
+    from signaldesk.alerts import channels_from_config, detect, send_alerts
+    from signaldesk.signals.serialize import assessment_to_dict
+
+    current = assessment_to_dict(assessment)
+    store.save_assessment(assessment.as_of, run_id, json.dumps(current, ensure_ascii=False, sort_keys=True))
+    channels = channels_from_config() if send else []
+    previous = store.assessment_before(assessment.as_of)
+    if not channels or previous is None:
+        return []
+    from signaldesk import settings
+
+    threshold = float(settings.section("alerts").get("score_change", 10))
+    alerts = detect(json.loads(previous[1]), current, score_change=threshold)
+
+    async def go() -> list[Delivery]:
+        async with (client_factory or HttpClient)() as client:
+            return await send_alerts(alerts, channels, client, store, assessment.as_of)
+
+    return asyncio.run(go()) if alerts else []
+
+
 def run_daily(
     *,
     db: Path | str,
@@ -200,7 +233,10 @@ def run_daily(
         assessment, bundle, dashboard = judge_and_write(
             store, as_of=day, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo
         )
-    return RunSummary(run_id, day, str(db), result.outcomes, inserted, assessment, bundle, dashboard)
+        deliveries = remember_and_alert(store, assessment, run_id=run_id, client_factory=client_factory, send=not demo)
+    summary = RunSummary(run_id, day, str(db), result.outcomes, inserted, assessment, bundle, dashboard)
+    summary.deliveries = deliveries
+    return summary
 
 
 def run_collect(

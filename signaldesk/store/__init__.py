@@ -351,3 +351,35 @@ class Store:
             params.append(source)
         sql = f"SELECT min(newest) FROM (SELECT max(ts) AS newest FROM observations WHERE {' AND '.join(clauses)} GROUP BY entity)"
         return _aware(self._con.execute(sql, params).fetchone()[0])
+
+    # -- assessments and alert bookkeeping ------------------------------------------------------
+    def save_assessment(self, as_of: date, run_id: str, payload: str) -> None:
+        """Keep the day's signals.json so tomorrow's run can compare (alerts) and charts can plot."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM assessments WHERE as_of = ?", [as_of]).fetchall()
+            con.execute("INSERT INTO assessments VALUES (?, ?, ?)", [as_of, run_id, payload]).fetchall()
+            con.execute("COMMIT")
+        except Exception as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"saving the assessment of {as_of} failed: {exc}") from exc
+
+    def assessment_before(self, as_of: date) -> tuple[date, str] | None:
+        """The latest saved signals.json strictly before `as_of`, with its day."""
+        row = self._con.execute(
+            "SELECT as_of, payload FROM assessments WHERE as_of < ? ORDER BY as_of DESC LIMIT 1", [as_of]
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def alert_sent(self, day: date, key: str, channel: str) -> bool:
+        row = self._con.execute(
+            "SELECT 1 FROM alerts_sent WHERE day = ? AND key = ? AND channel = ?", [day, key, channel]
+        ).fetchone()
+        return row is not None
+
+    def mark_alert_sent(self, day: date, key: str, channel: str) -> None:
+        self._con.execute(
+            "INSERT INTO alerts_sent VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [day, key, channel, _naive_utc(now_utc())],
+        ).fetchall()

@@ -58,4 +58,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0003_assessments_alerts",
+        """
+        CREATE TABLE assessments (
+            as_of   DATE PRIMARY KEY,
+            run_id  VARCHAR NOT NULL,
+            payload VARCHAR NOT NULL        -- the day's signals.json, as written
+        );
+        CREATE TABLE alerts_sent (
+            day     DATE    NOT NULL,
+            key     VARCHAR NOT NULL,       -- the trigger's identity, e.g. watch:btc_support_60000
+            channel VARCHAR NOT NULL,
+            sent_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (day, key, channel)
+        );
+        """,
+    ),
 )
