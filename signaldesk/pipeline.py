@@ -17,7 +17,7 @@ from pathlib import Path
 
 from signaldesk.alerts import Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
-from signaldesk.collect import CollectResult, OnDone, collect
+from signaldesk.collect import DEFAULT_TIMEOUT_S, CollectResult, OnDone, collect
 from signaldesk.errors import StoreLockedError
 from signaldesk.http import HttpClient
 from signaldesk.models import Assessment, ProviderOutcome, SourceStatus
@@ -55,10 +55,18 @@ class RunSummary:
 
 
 @contextmanager
-def locked_store(db: Path | str, *, wait_s: float = 30.0) -> Iterator[Store]:
-    """Open the store under an exclusive file lock (`<db>.lock`); a second run waits, then gives up."""
+def locked_store(db: Path | str, *, wait_s: float | None = None) -> Iterator[Store]:
+    """Open the store under an exclusive file lock (`<db>.lock`); a second run waits, then gives up.
+
+    The wait defaults to `$SIGNALDESK_LOCK_WAIT_S` or 30 s: long enough for a scheduled run to
+    finish a manual one, short enough that a stuck run is noticed.
+    """
+    import os
+
     from filelock import FileLock, Timeout
 
+    if wait_s is None:
+        wait_s = float(os.environ.get("SIGNALDESK_LOCK_WAIT_S", "30"))
     path = Path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path) + ".lock")
@@ -126,6 +134,7 @@ def collect_into(
     mode: str,
     since: date | None = None,
     on_done: OnDone | None = None,
+    provider_timeout: float = DEFAULT_TIMEOUT_S,
 ) -> tuple[CollectResult, int]:
     """Collect from `providers` on one client and write the whole run in one transaction.
 
@@ -136,7 +145,8 @@ def collect_into(
 
     async def go() -> CollectResult:
         async with (client_factory or HttpClient)() as client:
-            return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done)
+            return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done,
+                                 timeout=provider_timeout)
 
     result = asyncio.run(go())
     stats = store.write_run(
@@ -222,6 +232,7 @@ def run_daily(
     on_done: OnDone | None = None,
     mode: str = "daily",
     demo: bool = False,
+    provider_timeout: float = DEFAULT_TIMEOUT_S,
 ) -> RunSummary:
     """The daily job: collect live (or from `client_factory`), store, judge, write the report."""
     day = as_of or now_utc().date()
@@ -229,7 +240,7 @@ def run_daily(
     run_id = f"{mode}:{day.isoformat()}"
     with locked_store(db) as store:
         result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
-                                        mode=mode, on_done=on_done)
+                                        mode=mode, on_done=on_done, provider_timeout=provider_timeout)
         assessment, bundle, dashboard = judge_and_write(
             store, as_of=day, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo
         )

@@ -29,6 +29,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the user's data dir, config file and real keys."""
+    home = tmp_path_factory.mktemp("signaldesk-home")
+    monkeypatch.setenv("SIGNALDESK_HOME", str(home))
+    monkeypatch.setenv("SIGNALDESK_CONFIG", str(home / "no-config.toml"))
+    for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY",
+                "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    from signaldesk import settings
+
+    settings.reload()
+
+
+@pytest.fixture(autouse=True)
 def _no_retry_waits() -> Iterator[None]:
     """Retries still happen in tests, but without sleeping."""
     stamina.set_testing(True, attempts=3)
