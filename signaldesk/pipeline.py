@@ -135,13 +135,18 @@ def collect_into(
     since: date | None = None,
     on_done: OnDone | None = None,
     provider_timeout: float = DEFAULT_TIMEOUT_S,
+    full_history: bool = False,
 ) -> tuple[CollectResult, int]:
     """Collect from `providers` on one client and write the whole run in one transaction.
 
-    `since` forces a re-fetch from that day; otherwise each provider continues from its cursor.
+    `since` forces a re-fetch from that day; `full_history` asks every provider for all it has
+    (the demo's recordings are of a first run); otherwise each provider continues from its cursor.
     """
     started = now_utc()
-    cursors = {p.name: since for p in providers} if since else incremental_since(store, providers)
+    if full_history or since:
+        cursors: dict[str, date | None] = {p.name: since for p in providers}
+    else:
+        cursors = incremental_since(store, providers)
 
     async def go() -> CollectResult:
         async with (client_factory or HttpClient)() as client:
@@ -240,7 +245,8 @@ def run_daily(
     run_id = f"{mode}:{day.isoformat()}"
     with locked_store(db) as store:
         result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
-                                        mode=mode, on_done=on_done, provider_timeout=provider_timeout)
+                                        mode=mode, on_done=on_done, provider_timeout=provider_timeout,
+                                        full_history=demo)
         assessment, bundle, dashboard = judge_and_write(
             store, as_of=day, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo
         )
