@@ -107,6 +107,7 @@ class HttpClient:
         self.backoff_initial = backoff_initial
         self.max_retry_wait = max_retry_wait
         self._gates: dict[str, _HostGate] = {}
+        self._polite = True
         for host, rps in (rate_limits or {}).items():
             self.limit_host(host, rps)
 
@@ -114,7 +115,9 @@ class HttpClient:
     def replay(cls, directory: Path | str, **kwargs: Any) -> HttpClient:
         """A client that serves only recorded responses from `directory` (demo, tests)."""
         kwargs.setdefault("attempts", 1)
-        return cls(transport=ReplayTransport(directory), **kwargs)
+        client = cls(transport=ReplayTransport(directory), **kwargs)
+        client._polite = False  # replaying files: no host to be polite to
+        return client
 
     @classmethod
     def record(cls, directory: Path | str, **kwargs: Any) -> HttpClient:
@@ -174,7 +177,7 @@ class HttpClient:
                 wait_max=self.max_retry_wait,
             ):
                 with attempt:
-                    gate = self._gates.get(host)
+                    gate = self._gates.get(host) if self._polite else None
                     if gate is not None:
                         await gate.wait()
                     response = await self._client.request(method, url, params=params, headers=headers, json=json_body)

@@ -352,6 +352,20 @@ class Store:
         sql = f"SELECT min(newest) FROM (SELECT max(ts) AS newest FROM observations WHERE {' AND '.join(clauses)} GROUP BY entity)"
         return _aware(self._con.execute(sql, params).fetchone()[0])
 
+    def news(self, *, as_of: date, days: int = 1) -> list[NewsItem]:
+        """News published in the `days` UTC days ending with `as_of`, newest first."""
+        from datetime import timedelta
+
+        from signaldesk.clock import day_start
+
+        rows = self._con.execute(
+            "SELECT id, ts, source, title, link, themes, summary FROM news "
+            "WHERE ts >= ? AND ts <= ? ORDER BY ts DESC, id",
+            [_naive_utc(day_start(as_of) - timedelta(days=days - 1)), _naive_utc(end_of_day(as_of))],
+        ).fetchall()
+        return [NewsItem(i, _aware(ts), s, t, link, tuple(th), summ)  # type: ignore[arg-type]
+                for i, ts, s, t, link, th, summ in rows]
+
     # -- assessments and alert bookkeeping ------------------------------------------------------
     def save_assessment(self, as_of: date, run_id: str, payload: str) -> None:
         """Keep the day's signals.json so tomorrow's run can compare (alerts) and charts can plot."""

@@ -1,0 +1,238 @@
+"""DeFiLlama: chain TVL, stablecoin supply by chain (and in total), DEX volume by chain.
+
+Docs: https://api-docs.defillama.com/ (free endpoints, no key; paid ones live on
+`pro-api.llama.fi` and are not used). Rate limits are not published: we allow ourselves one
+request per second per host and poll once a day.
+
+Endpoints, and the quirks that shape the parsing:
+
+- `GET https://api.llama.fi/v2/historicalChainTvl/{Chain}` → `chain_tvl_usd`. `[{date, tvl}]`,
+  `date` an **int** of unix seconds at 00:00 UTC, `tvl` USD (liquid staking and double counting
+  excluded, DeFiLlama's default).
+- `GET https://stablecoins.llama.fi/stablecoincharts/{Chain}` (and `/all` for every chain, entity
+  `""`) → `stablecoin_supply_usd`. `[{date, totalCirculating, totalCirculatingUSD, …}]`, where
+  `date` is a **string** of unix seconds; the value is the sum of every peg in
+  `totalCirculatingUSD` (peggedUSD, peggedEUR, … already converted to USD). `totalCirculating`
+  is in each peg's own unit, so it is never used.
+- `GET https://api.llama.fi/overview/dexs/{chain}?excludeTotalDataChart=false&excludeTotalDataChartBreakdown=true`
+  → `dex_volume_usd_24h`. `totalDataChart` = `[[unix_s, usd], …]` daily volumes (history);
+  `total24h` = the latest 24 h volume. The breakdown stays excluded: it is megabytes.
+
+Time: daily points are stamped at 00:00 UTC of the day DeFiLlama labels. TVL and stablecoin
+supply are *levels*: a point dated today is the latest reading (DeFiLlama refreshes it during
+the day); it is kept as today's provisional value and the next run's reading for the same day
+replaces it in the store. DEX volume is a *flow*: a chart point dated today covers a partial day
+and is dropped; today's value is `total24h` instead (a full trailing 24 h), revised the same way.
+
+Chains: entities are lower-case names; `CHAIN_NAMES` maps each to the spelling every endpoint
+wants (`BSC` for TVL and stablecoins, `bsc` for DEX overview…). Defaults: ethereum, solana, bsc,
+tron, arbitrum, base; `[defillama] chains = [...]` in the config file replaces the list, and
+`[defillama.names.<entity>] tvl = "…", stablecoins = "…", dex = "…"` adds or fixes a spelling
+(an unknown entity gets its title-cased name, and itself for DEX).
+
+Failure policy: every (endpoint, chain) request is a part. A part that fails (HTTP error,
+HTML instead of JSON, renamed field, absurd value) is dropped, logged and listed in
+`DefiLlama.failures`; the other parts are still returned, so one dead chain does not hide the
+others. `fetch` raises only when no part produced data, with the first failure's typed error
+naming every failed part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from signaldesk import settings
+from signaldesk.clock import day_start, epoch_s_to_utc, today_utc, utc_day
+from signaldesk.errors import MalformedError, ProviderError
+from signaldesk.http import HttpClient
+from signaldesk.models import Observation
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers.base import Capabilities, Provider
+
+NAME = "defillama"
+API_HOST = "api.llama.fi"
+STABLES_HOST = "stablecoins.llama.fi"
+TVL_URL = f"https://{API_HOST}/v2/historicalChainTvl/{{chain}}"
+STABLES_URL = f"https://{STABLES_HOST}/stablecoincharts/{{chain}}"
+DEX_URL = f"https://{API_HOST}/overview/dexs/{{chain}}"
+DEX_PARAMS = {"excludeTotalDataChart": "false", "excludeTotalDataChartBreakdown": "true"}
+ALL_CHAINS = "all"
+"""The stablecoincharts path segment for the all-chains series (entity "")."""
+
+DEFAULT_CHAINS: tuple[str, ...] = ("ethereum", "solana", "bsc", "tron", "arbitrum", "base")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainNames:
+    """How each endpoint spells one chain."""
+
+    tvl: str
+    stablecoins: str
+    dex: str
+
+
+CHAIN_NAMES: dict[str, ChainNames] = {
+    "ethereum": ChainNames("Ethereum", "Ethereum", "ethereum"),
+    "solana": ChainNames("Solana", "Solana", "solana"),
+    "bsc": ChainNames("BSC", "BSC", "bsc"),
+    "tron": ChainNames("Tron", "Tron", "tron"),
+    "arbitrum": ChainNames("Arbitrum", "Arbitrum", "arbitrum"),
+    "base": ChainNames("Base", "Base", "base"),
+    "polygon": ChainNames("Polygon", "Polygon", "polygon"),
+}
+
+log = logging.getLogger(__name__)
+
+
+# -- pure parsing ------------------------------------------------------------------------------
+def _list_body(payload: Any, what: str) -> list[Any]:
+    """A JSON array, or MalformedError carrying DeFiLlama's own message when it sent an object."""
+    if isinstance(payload, Mapping):
+        message = payload.get("message") or payload.get("error")
+        raise MalformedError(f"{what}: expected a list, got an object{': ' + str(message)[:120] if message else ''}",
+                             provider=NAME)
+    return as_list(payload, field=what, provider=NAME)
+
+
+def _daily(points: list[tuple[date, float]], metric: str, entity: str) -> list[Observation]:
+    """One observation per UTC day (the last point of a day wins), oldest first, validated."""
+    by_day: dict[date, float] = {}
+    for day, value in sorted(points, key=lambda p: p[0]):
+        by_day[day] = value
+    return check_observations(
+        [Observation(metric, entity, day_start(d), v, NAME) for d, v in sorted(by_day.items())], provider=NAME
+    )
+
+
+def parse_chain_tvl(payload: Any, entity: str) -> list[Observation]:
+    """`/v2/historicalChainTvl/{Chain}` → daily `chain_tvl_usd` (USD) for `entity`."""
+    rows = _list_body(payload, f"historicalChainTvl {entity}")
+    points = []
+    for i, row in enumerate(rows):
+        when = as_float(get_path(row, ["date"], provider=NAME), field=f"[{i}].date", provider=NAME)
+        tvl = as_float(get_path(row, ["tvl"], provider=NAME), field=f"[{i}].tvl", provider=NAME)
+        points.append((utc_day(epoch_s_to_utc(when)), tvl))
+    return _daily(points, "chain_tvl_usd", entity)
+
+
+def parse_stablecoin_chart(payload: Any, entity: str) -> list[Observation]:
+    """`/stablecoincharts/{Chain}` → daily `stablecoin_supply_usd`: Σ of `totalCirculatingUSD` pegs.
+
+    `date` arrives as a string of unix seconds; `as_float` accepts both spellings.
+    """
+    rows = _list_body(payload, f"stablecoincharts {entity or ALL_CHAINS}")
+    points = []
+    for i, row in enumerate(rows):
+        when = as_float(get_path(row, ["date"], provider=NAME), field=f"[{i}].date", provider=NAME)
+        pegs = as_mapping(get_path(row, ["totalCirculatingUSD"], provider=NAME), field=f"[{i}].totalCirculatingUSD",
+                          provider=NAME)
+        total = sum(as_float(v, field=f"[{i}].totalCirculatingUSD.{k}", provider=NAME) for k, v in pegs.items())
+        points.append((utc_day(epoch_s_to_utc(when)), total))
+    return _daily(points, "stablecoin_supply_usd", entity)
+
+
+def parse_dex_overview(payload: Any, entity: str, today: date) -> list[Observation]:
+    """`/overview/dexs/{chain}` → daily `dex_volume_usd_24h` (USD) for `entity`.
+
+    History from `totalDataChart` without today's partial point; today's value from `total24h`.
+    """
+    body = as_mapping(payload, field=f"overview/dexs {entity}", provider=NAME)
+    if "totalDataChart" not in body and "total24h" not in body:
+        message = body.get("message") or body.get("error") or "no totalDataChart nor total24h"
+        raise MalformedError(f"overview/dexs {entity}: {str(message)[:120]}", provider=NAME)
+    chart = as_list(body.get("totalDataChart") or [], field="totalDataChart", provider=NAME, allow_empty=True)
+    points = []
+    for i, row in enumerate(chart):
+        if not isinstance(row, list | tuple) or len(row) < 2:
+            raise MalformedError(f"totalDataChart[{i}] is not a [timestamp, volume] pair", provider=NAME)
+        day = utc_day(epoch_s_to_utc(as_float(row[0], field=f"totalDataChart[{i}][0]", provider=NAME)))
+        if day >= today:
+            continue  # a partial day: its volume is still accruing
+        points.append((day, as_float(row[1], field=f"totalDataChart[{i}][1]", provider=NAME)))
+    if body.get("total24h") is not None:
+        points.append((today, as_float(body["total24h"], field="total24h", provider=NAME)))
+    if not points:
+        raise MalformedError(f"overview/dexs {entity}: no volume in the answer", provider=NAME)
+    return _daily(points, "dex_volume_usd_24h", entity)
+
+
+# -- configuration -----------------------------------------------------------------------------
+def configured_chains() -> dict[str, ChainNames]:
+    """entity → endpoint spellings, from the defaults and the `[defillama]` config section."""
+    conf = settings.section("defillama")
+    chains = conf.get("chains", DEFAULT_CHAINS)
+    if isinstance(chains, str) or not all(isinstance(c, str) for c in chains):
+        raise MalformedError("[defillama] chains must be a list of chain names", provider=NAME)
+    overrides = conf.get("names", {})
+    out: dict[str, ChainNames] = {}
+    for chain in chains:
+        entity = chain.strip().lower()
+        base = CHAIN_NAMES.get(entity, ChainNames(entity.title(), entity.title(), entity))
+        extra = overrides.get(entity, {}) if isinstance(overrides, Mapping) else {}
+        out[entity] = ChainNames(
+            str(extra.get("tvl", base.tvl)), str(extra.get("stablecoins", base.stablecoins)), str(extra.get("dex", base.dex))
+        )
+    return out
+
+
+# -- the provider ------------------------------------------------------------------------------
+class DefiLlama(Provider):
+    """TVL, stablecoins and DEX volume per chain; one failing chain or endpoint loses only itself."""
+
+    name = NAME
+    metrics = ("chain_tvl_usd", "stablecoin_supply_usd", "dex_volume_usd_24h")
+    capabilities = Capabilities(
+        hosts={API_HOST: 1.0, STABLES_HOST: 1.0},
+        history="full",
+        docs="https://api-docs.defillama.com/",
+    )
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        """Parts that failed in the last `fetch` ("what: why"); the rest was still returned."""
+
+    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
+        self.failures = []
+        today = today_utc()
+        chains = configured_chains()
+        parts: list[tuple[str, Any]] = []
+
+        async def tvl(entity: str, names: ChainNames) -> list[Observation]:
+            return parse_chain_tvl(await client.get_json(TVL_URL.format(chain=names.tvl), provider=NAME), entity)
+
+        async def stables(entity: str, segment: str) -> list[Observation]:
+            return parse_stablecoin_chart(await client.get_json(STABLES_URL.format(chain=segment), provider=NAME), entity)
+
+        async def dex(entity: str, names: ChainNames) -> list[Observation]:
+            payload = await client.get_json(DEX_URL.format(chain=names.dex), params=DEX_PARAMS, provider=NAME)
+            return parse_dex_overview(payload, entity, today)
+
+        parts.append((f"stablecoincharts/{ALL_CHAINS}", stables("", ALL_CHAINS)))
+        for entity, names in chains.items():
+            parts.append((f"historicalChainTvl/{names.tvl}", tvl(entity, names)))
+            parts.append((f"stablecoincharts/{names.stablecoins}", stables(entity, names.stablecoins)))
+            parts.append((f"overview/dexs/{names.dex}", dex(entity, names)))
+
+        results = await asyncio.gather(*(coro for _, coro in parts), return_exceptions=True)
+        observations: list[Observation] = []
+        errors: list[ProviderError] = []
+        for (part, _), result in zip(parts, results, strict=True):
+            if isinstance(result, ProviderError):
+                errors.append(result)
+                self.failures.append(f"{part}: {result}")
+                log.warning("defillama %s failed: %s", part, result)
+            elif isinstance(result, BaseException):
+                raise result  # a bug, not a source failure: let the collector report it
+            else:
+                observations += result
+        if not observations:
+            first = errors[0] if errors else MalformedError("DeFiLlama returned no data", provider=NAME)
+            raise type(first)("every DeFiLlama request failed: " + "; ".join(self.failures), provider=NAME)
+        if since is not None:
+            observations = [o for o in observations if utc_day(o.ts) >= since]
+        return observations
