@@ -1,0 +1,492 @@
+"""Perpetual funding and open interest for BTC and ETH across Binance, Bybit and OKX, via ccxt.
+
+Venues (all keyless; each one's endpoints are called through ccxt's *implicit* API methods, so
+ccxt builds and signs the URLs while its low-level `fetch(url, method, headers, body)` is
+overridden to go through our shared `HttpClient` — rate limits, retries, typed errors and
+record/replay apply as for every other provider, and `load_markets()` (megabytes of market lists)
+is never called):
+
+| venue | current | history (daily) |
+|---|---|---|
+| Binance USD-M | `fapi/v1/premiumIndex` (lastFundingRate, markPrice), `fapi/v1/openInterest` (coins) | `fapi/v1/fundingRate`, `futures/data/openInterestHist?period=1d` (**30 days only**) |
+| Bybit linear | `v5/market/tickers` (fundingRate, fundingIntervalHour, openInterestValue) | `v5/market/funding/history`, `v5/market/open-interest?intervalTime=1d` (coins) × `v5/market/kline` close |
+| OKX swap | `public/funding-rate` (fundingTime → nextFundingTime = interval), `public/open-interest` (oiUsd) | `public/funding-rate-history`, `rubik/stat/contracts/open-interest-history?period=1Dutc` |
+
+Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api ,
+https://bybit-exchange.github.io/docs/v5/market/tickers , https://www.okx.com/docs-v5/en/#public-data-rest-api .
+
+Definitions (METRICS.md): `funding_rate_8h` is a fraction per 8 h — a venue that settles every
+4 h or 1 h is scaled by 8 / interval — weighted by each venue's open interest in USD
+(Σ fᵢ·OIᵢ / Σ OIᵢ, CoinGlass's "OI-weighted funding"); `open_interest_usd` is the sum over the
+venues. Today's value uses each venue's *current* (accruing) rate and OI; a past day D uses the mean
+of the rates settled for periods inside D and the OI snapshot that closes D (a snapshot or
+settlement stamped exactly 00:00 UTC belongs to the day that just ended). A past day is emitted
+only when every venue that answered today has data for it, so the aggregate never jumps because a
+venue's history is shorter (Binance serves 30 days of OI).
+
+Why several venues: Binance answers HTTP 451 to US and many cloud IPs, Bybit answers 403 to US
+IPs and reports errors in HTTP 200 bodies (`retCode` ≠ 0; 10006 = rate limit), OKX wraps errors
+in `{code ≠ "0", msg}`. A venue that fails is dropped for this run (see `venue_errors`); the
+provider fails only when no venue answers.
+
+Bybit changed its schema on 2026-06-11: `openInterest` became "both sides" and
+`singleOpenInterest(Value)` was added. We pin one side: `single*` when present, else the old field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import itertools
+import logging
+import statistics
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from signaldesk.catalog import metric
+from signaldesk.clock import day_start, epoch_ms_to_utc, today_utc, utc_day
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
+from signaldesk.models import Observation
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers.base import Capabilities, Provider
+
+if TYPE_CHECKING:
+    from signaldesk.http import HttpClient
+
+NAME = "exchanges"
+ASSETS = ("btc", "eth")
+VENUES = ("binance", "bybit", "okx")
+HISTORY_DAYS = 30
+"""Backfill depth on a fresh store: Binance serves no more than 30 days of OI history."""
+_CCXT_IDS = {"binance": "binanceusdm", "bybit": "bybit", "okx": "okx"}
+_SYMBOLS = {
+    "binance": {"btc": "BTCUSDT", "eth": "ETHUSDT"},
+    "bybit": {"btc": "BTCUSDT", "eth": "ETHUSDT"},
+    "okx": {"btc": "BTC-USDT-SWAP", "eth": "ETH-USDT-SWAP"},
+}
+_ONE_MS = timedelta(milliseconds=1)
+
+log = logging.getLogger(__name__)
+
+
+# -- the pieces every venue reduces to ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """One funding settlement: the rate paid for the period that ended at `ts` (fraction per period)."""
+
+    ts: datetime
+    rate: float
+
+
+@dataclass(slots=True)
+class VenueData:
+    """One venue, one asset: its current rate and OI, and its daily history (days before today)."""
+
+    venue: str
+    asset: str
+    ts: datetime
+    funding_8h: float
+    oi_usd: float
+    funding_history: dict[date, float] = field(default_factory=dict)
+    oi_history: dict[date, float] = field(default_factory=dict)
+
+
+def closing_day(ts: datetime) -> date:
+    """The UTC day a period-end timestamp closes: 00:00 UTC of D+1 closes D."""
+    return utc_day(ts - _ONE_MS)
+
+
+def to_8h(rate: float, interval_hours: float) -> float:
+    """A rate per `interval_hours` → per 8 h (funding accrues linearly in time)."""
+    if not interval_hours > 0:
+        raise ValueError(f"funding interval must be positive, got {interval_hours!r}")
+    return rate * 8.0 / interval_hours
+
+
+def daily_funding(settlements: Iterable[Settlement], default_interval_hours: float) -> dict[date, float]:
+    """Settlements → {day: mean rate per 8 h of the periods that closed in that day}.
+
+    Each settlement's interval is the gap since the previous one (so a venue that moved a symbol
+    from 8 h to 4 h funding mid-history is still normalised right); the first uses the next gap,
+    or `default_interval_hours` when it is alone.
+    """
+    ordered = sorted(settlements, key=lambda s: s.ts)
+    gaps = [(b.ts - a.ts).total_seconds() / 3600.0 for a, b in itertools.pairwise(ordered)]
+    per_day: dict[date, list[float]] = defaultdict(list)
+    for i, s in enumerate(ordered):
+        interval = gaps[i - 1] if i > 0 else (gaps[0] if gaps else default_interval_hours)
+        per_day[closing_day(s.ts)].append(to_8h(s.rate, interval))
+    return {day: statistics.fmean(rates) for day, rates in sorted(per_day.items())}
+
+
+def oi_weighted(pairs: Iterable[tuple[float, float]]) -> float:
+    """Σ fᵢ·OIᵢ / Σ OIᵢ over (funding, open interest) pairs; OI in any one unit (USD here)."""
+    items = list(pairs)
+    total = sum(oi for _, oi in items)
+    if not total > 0:
+        raise ValueError("open-interest weights sum to zero")
+    return sum(f * oi for f, oi in items) / total
+
+
+def combine(asset: str, venues: Sequence[VenueData], today: date) -> list[Observation]:
+    """Venues that answered → `funding_rate_8h` and `open_interest_usd` for `asset`, daily.
+
+    Today: every venue's current values. A past day: only when *all* these venues have both a
+    funding rate and an OI for it (the aggregate must compare like with like over time).
+    """
+    if not venues:
+        return []
+    out: list[Observation] = []
+    days = set.intersection(*(set(v.funding_history) & set(v.oi_history) for v in venues))
+    for day in sorted(d for d in days if d < today):
+        pairs = [(v.funding_history[day], v.oi_history[day]) for v in venues]
+        out.append(Observation("funding_rate_8h", asset, day_start(day), oi_weighted(pairs), NAME))
+        out.append(Observation("open_interest_usd", asset, day_start(day), sum(oi for _, oi in pairs), NAME))
+    pairs = [(v.funding_8h, v.oi_usd) for v in venues]
+    out.append(Observation("funding_rate_8h", asset, day_start(today), oi_weighted(pairs), NAME))
+    out.append(Observation("open_interest_usd", asset, day_start(today), sum(oi for _, oi in pairs), NAME))
+    return out
+
+
+def _positive(value: float, what: str) -> float:
+    if not value > 0:
+        raise ImplausibleError(f"{what} = {value:g} is not positive", provider=NAME)
+    return value
+
+
+# -- envelopes --------------------------------------------------------------------------------------
+def bybit_result(payload: Any, *, what: str, provider: str = NAME) -> Mapping[str, Any]:
+    """The `result` of a Bybit v5 body; errors arrive as HTTP 200 with `retCode` ≠ 0.
+
+    10006 "Too many visits!" is a rate limit; 10009/10024 are regional restrictions.
+    """
+    body = as_mapping(payload, field=what, provider=provider)
+    code = body.get("retCode")
+    if code is None:
+        raise MalformedError(f"Bybit {what}: no retCode (not a v5 body)", provider=provider)
+    if int(code) != 0:
+        text = f"Bybit {what}: retCode {code} {body.get('retMsg', '')}".strip()
+        if int(code) == 10006:
+            raise RateLimitedError(text, provider=provider)
+        raise UnavailableError(text, provider=provider)
+    return as_mapping(get_path(body, ["result"], provider=provider), field=f"{what}.result", provider=provider)
+
+
+def okx_data(payload: Any, *, what: str, provider: str = NAME) -> list[Any]:
+    """The `data` list of an OKX v5 body; errors come as `{code ≠ "0", msg}` (code 50011 = rate limit).
+
+    `code` is a string on success but a number in some error bodies, hence the `str()`.
+    """
+    body = as_mapping(payload, field=what, provider=provider)
+    code = str(body.get("code", ""))
+    if code != "0":
+        text = f"OKX {what}: code {code or '?'} {body.get('msg', '')}".strip()
+        if code == "50011":
+            raise RateLimitedError(text, provider=provider)
+        raise UnavailableError(text, provider=provider)
+    return as_list(get_path(body, ["data"], provider=provider), field=f"{what}.data", provider=provider)
+
+
+def binance_list(payload: Any, *, what: str) -> list[Any]:
+    """A Binance array body; an error object (`{"code": -1121, "msg": …}`) raises."""
+    if isinstance(payload, dict) and "msg" in payload:
+        raise UnavailableError(f"Binance {what}: {payload.get('code')} {payload.get('msg')}", provider=NAME)
+    return as_list(payload, field=what, provider=NAME)
+
+
+def binance_object(payload: Any, *, what: str) -> Mapping[str, Any]:
+    body = as_mapping(payload, field=what, provider=NAME)
+    if "msg" in body and "code" in body:
+        raise UnavailableError(f"Binance {what}: {body.get('code')} {body.get('msg')}", provider=NAME)
+    return body
+
+
+# -- Binance ----------------------------------------------------------------------------------------
+def parse_binance_current(premium: Any, open_interest: Any) -> tuple[datetime, float, float, float]:
+    """premiumIndex + openInterest → (time, current rate per interval, mark price, OI in USD)."""
+    p = binance_object(premium, what="premiumIndex")
+    o = binance_object(open_interest, what="openInterest")
+    rate = as_float(get_path(p, ["lastFundingRate"], provider=NAME), field="lastFundingRate", provider=NAME)
+    mark = _positive(as_float(get_path(p, ["markPrice"], provider=NAME), field="markPrice", provider=NAME), "markPrice")
+    coins = as_float(get_path(o, ["openInterest"], provider=NAME), field="openInterest", provider=NAME)
+    ts = epoch_ms_to_utc(as_float(get_path(p, ["time"], provider=NAME), field="time", provider=NAME))
+    return ts, rate, mark, coins * mark
+
+
+def parse_binance_funding_history(payload: Any) -> list[Settlement]:
+    """`fapi/v1/fundingRate` → settlements (rate per interval, period ending at fundingTime)."""
+    rows = binance_list(payload, what="fundingRate")
+    return [
+        Settlement(
+            epoch_ms_to_utc(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"[{i}].fundingTime", provider=NAME)),
+            as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"[{i}].fundingRate", provider=NAME),
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def parse_binance_oi_history(payload: Any) -> dict[date, float]:
+    """`futures/data/openInterestHist?period=1d` → {day closed: OI in USD (sumOpenInterestValue, USDT≈USD)}."""
+    rows = binance_list(payload, what="openInterestHist")
+    out = {}
+    for i, r in enumerate(rows):
+        ts = epoch_ms_to_utc(as_float(get_path(r, ["timestamp"], provider=NAME), field=f"[{i}].timestamp", provider=NAME))
+        out[closing_day(ts)] = as_float(get_path(r, ["sumOpenInterestValue"], provider=NAME), field=f"[{i}].sumOpenInterestValue", provider=NAME)
+    return out
+
+
+# -- Bybit ------------------------------------------------------------------------------------------
+def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
+    """`v5/market/tickers` → (time, current rate per interval, interval hours, OI in USD)."""
+    body = as_mapping(payload, field="tickers", provider=NAME)
+    result = bybit_result(body, what="tickers")
+    row = as_mapping(as_list(get_path(result, ["list"], provider=NAME), field="result.list", provider=NAME)[0],
+                     field="result.list[0]", provider=NAME)
+    rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
+    interval = as_float(row.get("fundingIntervalHour", 8), field="fundingIntervalHour", provider=NAME)
+    value_field = "singleOpenInterestValue" if row.get("singleOpenInterestValue") not in (None, "") else "openInterestValue"
+    oi_usd = as_float(get_path(row, [value_field], provider=NAME), field=value_field, provider=NAME)
+    ts = epoch_ms_to_utc(as_float(get_path(body, ["time"], provider=NAME), field="time", provider=NAME))
+    return ts, rate, _positive(interval, "fundingIntervalHour"), oi_usd
+
+
+def parse_bybit_funding_history(payload: Any) -> list[Settlement]:
+    """`v5/market/funding/history` → settlements."""
+    rows = as_list(get_path(bybit_result(payload, what="funding/history"), ["list"], provider=NAME),
+                   field="result.list", provider=NAME)
+    return [
+        Settlement(
+            epoch_ms_to_utc(as_float(get_path(r, ["fundingRateTimestamp"], provider=NAME), field=f"list[{i}].fundingRateTimestamp", provider=NAME)),
+            as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"list[{i}].fundingRate", provider=NAME),
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
+    """`v5/market/open-interest?intervalTime=1d` (coins) × the day's `v5/market/kline` close → {day: USD}.
+
+    A snapshot stamped 00:00 of D+1 closes day D and is valued at D's close. One side only:
+    `singleOpenInterest` when Bybit sends it (after its 2026-06-11 change), else `openInterest`.
+    """
+    rows = as_list(get_path(bybit_result(open_interest, what="open-interest"), ["list"], provider=NAME),
+                   field="result.list", provider=NAME)
+    candles = as_list(get_path(bybit_result(kline, what="kline"), ["list"], provider=NAME), field="result.list", provider=NAME)
+    closes: dict[date, float] = {}
+    for i, c in enumerate(candles):
+        if not isinstance(c, list) or len(c) < 5:
+            raise MalformedError(f"kline list[{i}] is not [start, open, high, low, close, …]", provider=NAME)
+        closes[utc_day(epoch_ms_to_utc(as_float(c[0], field=f"kline[{i}][0]", provider=NAME)))] = as_float(
+            c[4], field=f"kline[{i}][4]", provider=NAME)
+    out = {}
+    for i, r in enumerate(rows):
+        day = closing_day(epoch_ms_to_utc(as_float(get_path(r, ["timestamp"], provider=NAME), field=f"list[{i}].timestamp", provider=NAME)))
+        key = "singleOpenInterest" if r.get("singleOpenInterest") not in (None, "") else "openInterest"
+        coins = as_float(get_path(r, [key], provider=NAME), field=f"list[{i}].{key}", provider=NAME)
+        if day in closes:
+            out[day] = coins * closes[day]
+    return out
+
+
+# -- OKX --------------------------------------------------------------------------------------------
+def parse_okx_funding_rate(payload: Any) -> tuple[datetime, float, float]:
+    """`public/funding-rate` → (time, current rate per interval, interval hours = nextFundingTime − fundingTime)."""
+    row = as_mapping(okx_data(payload, what="funding-rate")[0], field="data[0]", provider=NAME)
+    rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
+    settle = as_float(get_path(row, ["fundingTime"], provider=NAME), field="fundingTime", provider=NAME)
+    following = as_float(get_path(row, ["nextFundingTime"], provider=NAME), field="nextFundingTime", provider=NAME)
+    interval = (following - settle) / 3_600_000.0
+    ts = epoch_ms_to_utc(as_float(row.get("ts", settle), field="ts", provider=NAME))
+    return ts, rate, _positive(interval, "OKX funding interval")
+
+
+def parse_okx_open_interest(payload: Any) -> float:
+    """`public/open-interest` → OI in USD (`oiUsd`)."""
+    row = as_mapping(okx_data(payload, what="open-interest")[0], field="data[0]", provider=NAME)
+    return as_float(get_path(row, ["oiUsd"], provider=NAME), field="oiUsd", provider=NAME)
+
+
+def parse_okx_funding_history(payload: Any) -> list[Settlement]:
+    """`public/funding-rate-history` → settlements (`realizedRate` is what was paid; `fundingRate` if absent)."""
+    out = []
+    for i, r in enumerate(okx_data(payload, what="funding-rate-history")):
+        rate = r.get("realizedRate") if r.get("realizedRate") not in (None, "") else get_path(r, ["fundingRate"], provider=NAME)
+        ts = epoch_ms_to_utc(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"data[{i}].fundingTime", provider=NAME))
+        out.append(Settlement(ts, as_float(rate, field=f"data[{i}].realizedRate", provider=NAME)))
+    return out
+
+
+def parse_okx_oi_history(payload: Any) -> dict[date, float]:
+    """`rubik/stat/contracts/open-interest-history?period=1Dutc` rows `[ts, oi, oiCcy, oiUsd]` → {day: USD}.
+
+    The `1Dutc` period matters: OKX's plain `1D` buckets are aligned to Hong Kong time (UTC+8).
+    """
+    out = {}
+    for i, r in enumerate(okx_data(payload, what="open-interest-history")):
+        if not isinstance(r, list) or len(r) < 4:
+            raise MalformedError(f"open-interest-history data[{i}] is not [ts, oi, oiCcy, oiUsd]", provider=NAME)
+        ts = epoch_ms_to_utc(as_float(r[0], field=f"data[{i}][0]", provider=NAME))
+        out[closing_day(ts)] = as_float(r[3], field=f"data[{i}][3]", provider=NAME)
+    return out
+
+
+# -- ccxt, routed through the shared client -----------------------------------------------------------
+def routed_exchange(venue: str, client: HttpClient) -> Any:
+    """A ccxt async exchange whose HTTP goes through `client` (ccxt's override point is `fetch`).
+
+    ccxt still builds URLs and query strings (`sign`); we turn off its own rate limiter, since
+    the shared client enforces the per-host limits declared in `capabilities`.
+    """
+    import ccxt.async_support as ccxt_async
+
+    base = getattr(ccxt_async, _CCXT_IDS[venue])
+
+    class Routed(base):  # type: ignore[misc, valid-type]
+        async def fetch(self, url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
+            if method != "GET":
+                raise NotImplementedError(f"{venue}: only public GET endpoints are used")
+            return await client.get_json(url, provider=NAME)
+
+    return Routed({"enableRateLimit": False})
+
+
+Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+async def fetch_binance(call: Call, asset: str, days: int) -> VenueData:
+    symbol = _SYMBOLS["binance"][asset]
+    premium = await call("fapipublic_get_premiumindex", {"symbol": symbol})
+    oi_now = await call("fapipublic_get_openinterest", {"symbol": symbol})
+    funding = await call("fapipublic_get_fundingrate", {"symbol": symbol, "limit": min(1000, days * 3 + 3)})
+    oi_hist = await call("fapidata_get_openinteresthist", {"symbol": symbol, "period": "1d", "limit": min(30, days)})
+    ts, rate, _mark, oi_usd = parse_binance_current(premium, oi_now)
+    settlements = parse_binance_funding_history(funding)
+    interval = _latest_gap_hours(settlements, default=8.0)
+    return VenueData("binance", asset, ts, to_8h(rate, interval), oi_usd,
+                     daily_funding(settlements, interval), parse_binance_oi_history(oi_hist))
+
+
+async def fetch_bybit(call: Call, asset: str, days: int) -> VenueData:
+    symbol = _SYMBOLS["bybit"][asset]
+    ticker = await call("public_get_v5_market_tickers", {"category": "linear", "symbol": symbol})
+    funding = await call("public_get_v5_market_funding_history", {"category": "linear", "symbol": symbol, "limit": min(200, days * 3 + 3)})
+    oi_hist = await call("public_get_v5_market_open_interest",
+                         {"category": "linear", "symbol": symbol, "intervalTime": "1d", "limit": min(200, days)})
+    kline = await call("public_get_v5_market_kline", {"category": "linear", "symbol": symbol, "interval": "D", "limit": min(1000, days + 1)})
+    ts, rate, interval, oi_usd = parse_bybit_ticker(ticker)
+    return VenueData("bybit", asset, ts, to_8h(rate, interval), oi_usd,
+                     daily_funding(parse_bybit_funding_history(funding), interval), parse_bybit_oi_history(oi_hist, kline))
+
+
+async def fetch_okx(call: Call, asset: str, days: int) -> VenueData:
+    inst = _SYMBOLS["okx"][asset]
+    current = await call("public_get_public_funding_rate", {"instId": inst})
+    oi_now = await call("public_get_public_open_interest", {"instType": "SWAP", "instId": inst})
+    funding = await call("public_get_public_funding_rate_history", {"instId": inst, "limit": min(100, days * 3 + 3)})
+    oi_hist = await call("public_get_rubik_stat_contracts_open_interest_history",
+                         {"instId": inst, "period": "1Dutc", "limit": min(100, days)})
+    ts, rate, interval = parse_okx_funding_rate(current)
+    return VenueData("okx", asset, ts, to_8h(rate, interval), parse_okx_open_interest(oi_now),
+                     daily_funding(parse_okx_funding_history(funding), interval), parse_okx_oi_history(oi_hist))
+
+
+_FETCHERS: dict[str, Callable[[Call, str, int], Awaitable[VenueData]]] = {
+    "binance": fetch_binance, "bybit": fetch_bybit, "okx": fetch_okx,
+}
+
+
+def _latest_gap_hours(settlements: Sequence[Settlement], *, default: float) -> float:
+    """The venue's current interval: the gap between its two latest settlements (Binance does not
+    say it in premiumIndex, and `fundingInfo` lists only symbols whose interval was changed)."""
+    ordered = sorted(s.ts for s in settlements)
+    if len(ordered) < 2:
+        return default
+    return (ordered[-1] - ordered[-2]).total_seconds() / 3600.0
+
+
+def history_days(since: date | None, today: date) -> int:
+    """How many past days to ask each venue for: the backfill depth, or just the gap since `since`."""
+    if since is None:
+        return HISTORY_DAYS
+    return max(2, min(HISTORY_DAYS, (today - since).days + 2))
+
+
+class Exchanges(Provider):
+    """OI-weighted perpetual funding and summed open interest for BTC and ETH, three venues."""
+
+    name = NAME
+    metrics = ("funding_rate_8h", "open_interest_usd")
+    capabilities = Capabilities(
+        hosts={"fapi.binance.com": 5.0, "api.bybit.com": 5.0, "www.okx.com": 4.0},
+        history="30 days (Binance OI history); stored daily from then on",
+        docs="https://docs.ccxt.com/",
+    )
+
+    def __init__(self, venues: Sequence[str] = VENUES) -> None:
+        self.venues = tuple(venues)
+        self.venue_errors: dict[str, str] = {}
+        """`venue:asset` → why that venue was left out of this run (for the outcome note)."""
+
+    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
+        today = today_utc()
+        days = history_days(since, today)
+        self.venue_errors = {}
+        # ccxt takes seconds to import: do it off the event loop so other providers keep going.
+        await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+        exchanges = {venue: routed_exchange(venue, client) for venue in self.venues}
+        try:
+            results = await asyncio.gather(*(self._venue(exchanges[v], v, a, days) for a in ASSETS for v in self.venues))
+        finally:
+            for exchange in exchanges.values():
+                await exchange.close()
+        answered: dict[str, list[VenueData]] = defaultdict(list)
+        errors: list[ProviderError] = []
+        for data in results:
+            if isinstance(data, VenueData):
+                answered[data.asset].append(data)
+            else:
+                errors.append(data)
+        if not answered:
+            raise _all_failed(errors)
+        observations = []
+        for asset in ASSETS:
+            observations += combine(asset, answered.get(asset, []), today)
+        observations = [o for o in observations if since is None or utc_day(o.ts) >= since]
+        return check_observations(observations, provider=NAME)
+
+    async def _venue(self, exchange: Any, venue: str, asset: str, days: int) -> VenueData | ProviderError:
+        async def call(method: str, params: dict[str, Any]) -> Any:
+            return await getattr(exchange, method)(params)
+
+        try:
+            return validate_venue(await _FETCHERS[venue](call, asset, days))
+        except ProviderError as exc:
+            self.venue_errors[f"{venue}:{asset}"] = f"{type(exc).__name__}: {exc}"
+            log.warning("exchanges: %s %s left out: %s", venue, asset, exc)
+            return exc
+
+
+def validate_venue(data: VenueData) -> VenueData:
+    """Reject one venue's absurd numbers (a funding of 50 % per 8 h, a negative OI) before they
+    are averaged with the others', so one bad venue cannot spoil the aggregate."""
+    funding, oi = metric("funding_rate_8h"), metric("open_interest_usd")
+    for day, rate in [(None, data.funding_8h), *data.funding_history.items()]:
+        if not funding.plausible(rate):
+            raise ImplausibleError(f"{data.venue} {data.asset} funding {rate:g}/8h on {day or 'today'} is absurd", provider=NAME)
+    for day, usd in [(None, data.oi_usd), *data.oi_history.items()]:
+        if not (oi.plausible(usd) and usd > 0):
+            raise ImplausibleError(f"{data.venue} {data.asset} open interest {usd:g} USD on {day or 'today'} is absurd", provider=NAME)
+    return data
+
+
+def _all_failed(errors: Sequence[ProviderError]) -> ProviderError:
+    """One typed error for 'no venue answered': rate-limited only if every venue was."""
+    text = "; ".join(dict.fromkeys(str(e) for e in errors)) or "no venue configured"
+    if errors and all(isinstance(e, RateLimitedError) for e in errors):
+        return RateLimitedError(f"every venue rate-limited us: {text}", provider=NAME)
+    if errors and all(isinstance(e, MalformedError) for e in errors):
+        return MalformedError(f"every venue sent an unusable payload: {text}", provider=NAME)
+    return UnavailableError(f"no venue answered: {text}", provider=NAME)
