@@ -26,9 +26,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: importing rich's help renderer costs ~0.5 s of start-up
 )
-store_app = typer.Typer(help="Manage the DuckDB store.", no_args_is_help=True)
-site_app = typer.Typer(help="Create and manage the Hugo site.", no_args_is_help=True)
+store_app = typer.Typer(help="Manage the DuckDB store.", no_args_is_help=True, rich_markup_mode=None)
+site_app = typer.Typer(help="Create and manage the Hugo site.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(store_app, name="store")
 app.add_typer(site_app, name="site")
 app.add_typer(onchain_app, name="onchain", help="UTXO-level on-chain metrics (DuckDB or Spark).")
