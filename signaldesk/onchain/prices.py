@@ -86,3 +86,14 @@ def daily_cents(prices: pd.Series, first_day: int, last_day: int) -> pd.DataFram
     if np.any(cents <= 0):
         raise OnchainError("a price rounds to zero cents")
     return pd.DataFrame({"day": wanted, "price_cents": cents})
+
+
+def all_time_high_cents(prices: pd.Series, last_day: int) -> int:
+    """The highest close on or before `last_day`, in cents (the URPD's upper bound)."""
+    import numpy as np
+
+    days = np.array([day_number(ts.date()) for ts in prices.index], dtype=np.int64)
+    known = prices.to_numpy(dtype=float)[days <= last_day]
+    if known.size == 0:
+        raise OnchainError(f"no BTC price on or before {day_date(last_day)}")
+    return int(np.rint(known.max() * 100))

@@ -1,0 +1,182 @@
+"""The two places the SQL runs: an embedded DuckDB (default) and Apache Spark (`--engine spark`).
+
+A backend only registers tables and runs text it is given; it knows nothing about metrics, so
+the two engines cannot drift apart. Results come back as plain Python values (`Decimal`/`int`
+for the exact columns), never through floating point.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from signaldesk.errors import OnchainError
+
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A small query result: column names and tuples of Python values."""
+
+    columns: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.values]
+
+
+class Backend(Protocol):
+    """What the engine needs from a SQL runtime."""
+
+    dialect: str
+
+    def load_outputs(self, path: Path) -> None: ...
+    def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None: ...
+    def materialize(self, name: str, sql: str) -> None: ...
+    def fetch(self, sql: str) -> Rows: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DuckDBOptions:
+    """DuckDB resource limits; past `memory_limit` it spills to `temp_directory` (default: OS temp dir)."""
+
+    memory_limit: str = "8GB"
+    temp_directory: str | None = None
+    threads: int | None = None
+
+
+class DuckDBBackend:
+    """An in-memory DuckDB connection of its own (the store's file is never locked by the scan)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, options: DuckDBOptions | None = None) -> None:
+        import duckdb
+
+        opts = options or DuckDBOptions()
+        spill = Path(opts.temp_directory or Path(tempfile.gettempdir()) / "signaldesk-duckdb")
+        spill.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {
+            "memory_limit": opts.memory_limit,
+            "temp_directory": str(spill),
+            "preserve_insertion_order": False,
+        }
+        if opts.threads:
+            config["threads"] = opts.threads
+        self._con = duckdb.connect(":memory:", config=config)
+        self._con.execute("SET enable_progress_bar = false")
+
+    def load_outputs(self, path: Path) -> None:
+        quoted = str(path).replace("'", "''")
+        self._con.execute(f"CREATE OR REPLACE VIEW outputs AS SELECT * FROM read_parquet('{quoted}')")
+
+    def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None:
+        import pyarrow as pa
+
+        table = pa.table({col: pa.array(values, pa.int64()) for col, values in columns.items()})
+        self._con.register("_incoming", table)
+        try:
+            self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming")
+        finally:
+            self._con.unregister("_incoming")
+
+    def materialize(self, name: str, sql: str) -> None:
+        self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def fetch(self, sql: str) -> Rows:
+        cursor = self._run(sql)
+        columns = tuple(d[0] for d in cursor.description)
+        return Rows(columns, cursor.fetchall())
+
+    def _run(self, sql: str) -> Any:
+        import duckdb
+
+        try:
+            return self._con.execute(sql)
+        except duckdb.Error as exc:
+            raise OnchainError(f"DuckDB failed: {str(exc).splitlines()[0]}") from exc
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def spark_session(master: str = "local[*]", driver_memory: str = "4g", shuffle_partitions: int = 8) -> Any:
+    """The active SparkSession or a new one set up for the engine (UTC days, no UI)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise OnchainError("--engine spark needs PySpark: pip install 'signaldesk[spark]'") from exc
+    return (
+        SparkSession.builder.master(master)
+        .appName("signaldesk-onchain")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", driver_memory)
+        .getOrCreate()
+    )
+
+
+@contextmanager
+def _spark_errors() -> Iterator[None]:
+    """A failed Spark query (analysis error, overflow, lost executor) → one-line OnchainError."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JError) as exc:
+        raise OnchainError(f"Spark failed: {str(exc).strip().splitlines()[0]}") from exc
+
+
+class SparkBackend:
+    """Runs the transpiled SQL on a SparkSession (`local[*]` unless one is already active)."""
+
+    dialect = "spark"
+
+    def __init__(self, session: Any | None = None) -> None:
+        self._spark = session or spark_session()
+        # Zone-less Parquet timestamps are UTC by contract; Spark reads them in the session zone.
+        self._spark.conf.set("spark.sql.session.timeZone", "UTC")
+        self._cached: list[Any] = []
+
+    def load_outputs(self, path: Path) -> None:
+        self._spark.read.parquet(str(path)).createOrReplaceTempView("outputs")
+
+    def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None:
+        schema = ", ".join(f"{col} BIGINT" for col in columns)
+        rows = [tuple(int(v) for v in row) for row in zip(*columns.values(), strict=True)]
+        self._spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(name)
+
+    def materialize(self, name: str, sql: str) -> None:
+        with _spark_errors():
+            frame = self._spark.sql(sql).cache()
+            frame.count()
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def fetch(self, sql: str) -> Rows:
+        with _spark_errors():
+            frame = self._spark.sql(sql)
+            return Rows(tuple(frame.columns), [tuple(row) for row in frame.collect()])
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
+
+
+def open_backend(engine: str, *, duckdb_options: DuckDBOptions | None = None, spark: Any | None = None) -> Backend:
+    """A backend by name (`duckdb` or `spark`)."""
+    if engine == "duckdb":
+        return DuckDBBackend(duckdb_options)
+    if engine == "spark":
+        return SparkBackend(spark)
+    raise OnchainError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")

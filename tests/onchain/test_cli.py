@@ -1,0 +1,79 @@
+"""`signaldesk onchain synth` and `compute` through Typer, into a temporary store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from signaldesk.models import Observation
+from signaldesk.onchain.cli import app
+from signaldesk.store import Store
+
+runner = CliRunner()
+
+
+def test_synth_then_compute_json_into_the_store(tmp_path: Path) -> None:
+    out = tmp_path / "chain"
+    synth = runner.invoke(app, ["synth", "--outputs", "600", "--out", str(out), "--seed", "5"])
+    assert synth.exit_code == 0, synth.output
+    assert (out / "outputs.parquet").exists() and (out / "prices.csv").exists()
+    db = tmp_path / "store.duckdb"
+    args = ["compute", "--outputs", str(out / "outputs.parquet"), "--prices", str(out / "prices.csv"),
+            "--db", str(db), "--engine", "duckdb", "--urpd-buckets", "10"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["as_of"] == "2017-03-01"  # 60 days from 2017-01-01
+    metrics = doc["metrics"]
+    for key in ("realized_cap_usd", "realized_price_usd", "supply_btc", "sth_supply_btc", "lth_supply_btc",
+                "sth_cost_basis_usd", "realized_profit_usd", "realized_loss_usd", "sopr",
+                "relative_unrealized_loss", "true_market_mean_usd"):
+        assert key in metrics
+    assert metrics["supply_btc"] == 60 * 144 * 50  # all issuance, nothing lost
+    assert metrics["lth_supply_btc"] == 0 and metrics["lth_cost_basis_usd"] is None  # chain < 155 days
+    assert len(doc["urpd"]) == 10
+    assert sum(b["supply_btc"] for b in doc["urpd"]) == metrics["supply_btc"]
+    with Store.open(db) as store:
+        series = store.series("realized_price_usd")
+        assert len(series) == 60 and series.iloc[-1] == metrics["realized_price_usd"]
+        urpd = store.history(["urpd_supply_btc"])
+        assert ("urpd_supply_btc", "0.00") in urpd and len(urpd) == 10
+        assert store.sources()[("sopr", "")] == "onchain_engine"
+    again = runner.invoke(app, args)  # same run again: nothing new to store
+    assert again.exit_code == 0 and "LTH n/a" in again.output and "; 0 new observations" in again.output
+
+
+def test_prices_default_to_the_store(tmp_path: Path) -> None:
+    out = tmp_path / "chain"
+    runner.invoke(app, ["synth", "--outputs", "300", "--out", str(out), "--days", "60"])
+    db = tmp_path / "store.duckdb"
+    lines = (out / "prices.csv").read_text().splitlines()[1:]
+    with Store.open(db) as store:
+        store.write_observations(
+            [Observation("price_usd", "btc", datetime.fromisoformat(d).replace(tzinfo=UTC), float(p), "test")
+             for d, p in (line.split(",") for line in lines)],
+            run_id="seed",
+        )
+    with_store = runner.invoke(app, ["compute", "--outputs", str(out / "outputs.parquet"), "--db", str(db), "--json"])
+    with_csv = runner.invoke(app, ["compute", "--outputs", str(out / "outputs.parquet"), "--db", str(db), "--json",
+                                   "--prices", str(out / "prices.csv")])
+    assert with_store.exit_code == 0, with_store.output
+    assert json.loads(with_store.output)["metrics"] == json.loads(with_csv.output)["metrics"]
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["compute", "--outputs", str(tmp_path / "x.parquet"), "--db",
+                                  str(tmp_path / "s.duckdb"), "--prices", str(tmp_path / "p.csv")])
+    assert missing.exit_code == 1
+    assert missing.output.strip().count("\n") == 0 and "signaldesk: error:" in missing.output
+    no_prices = runner.invoke(app, ["compute", "--outputs", str(tmp_path / "x.parquet"), "--db",
+                                    str(tmp_path / "s.duckdb")])
+    assert no_prices.exit_code == 1 and "no BTC prices" in no_prices.output
+    bad_day = runner.invoke(app, ["compute", "--outputs", "x", "--as-of", "2020-13-01", "--db",
+                                  str(tmp_path / "s.duckdb")])
+    assert bad_day.exit_code == 2
+    bad_engine = runner.invoke(app, ["compute", "--outputs", "x", "--engine", "oracle"])
+    assert bad_engine.exit_code == 2
