@@ -43,6 +43,7 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("eth_btc_ratio", "BTC", "ETH price in BTC", 0.0, 10.0, 2),
     MetricSpec("altcoin_season_index", "0-100", "share of top-50 non-stable coins beating BTC over 90 d x 100", 0, 100, 3),
     MetricSpec("spot_volume_usd_30d_avg", "USD", "30-day mean daily spot volume", 0, 1e13, 3),
+    MetricSpec("spot_volume_usd", "USD/day", "daily spot volume (entity asset); volume-by-price levels", 0, 1e13, 3),
     # Sentiment
     MetricSpec("fear_greed", "0-100", "Crypto Fear & Greed index", 0, 100, 2, "sentiment"),
     # ETF flows
@@ -88,6 +89,7 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("hashrate_ehs", "EH/s", "network hash rate", 0.0, 1e5, 4, "onchain"),
     MetricSpec("hashprice_usd_per_ph_day", "USD/PH/day", "miner revenue per unit hash", 0.0, 1e6, 4, "onchain"),
     MetricSpec("btc_fee_sat_vb", "sat/vB", "recommended next-block fee", 0.0, 1e5, 2, "onchain"),
+    MetricSpec("btc_fee_per_block_btc", "BTC/block", "mean transaction fees per block over the UTC day", 0.0, 100.0, 4, "onchain"),
     # Chains and DeFi
     MetricSpec("chain_tvl_usd", "USD", "total value locked", 0, 1e13, 3, "liquidity"),
     MetricSpec("chain_tvl_change_7d", "fraction", "7-day TVL change", -1.0, 100.0, 3, "liquidity"),
@@ -110,6 +112,8 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("capex_usd", "USD/quarter", "capital expenditure per quarter (entity ticker)", 0, 1e12, 200, "ai"),
     MetricSpec("capex_ttm_usd", "USD", "trailing-twelve-month CapEx", 0, 5e12, 200, "ai"),
     MetricSpec("capex_yoy", "fraction", "year-on-year growth of TTM CapEx", -1.0, 100.0, 200, "ai"),
+    MetricSpec("news_count", "items/day", "feed items per UTC day (entity theme, or 'all')", 0, 1e5, 2, "ai"),
+    MetricSpec("ai_hosting_to_mining_ratio", "ratio", "AI hosting revenue per MW / mining revenue per MW", 0.0, 1e4, 5, "ai"),
 )
 
 CATALOG: dict[str, MetricSpec] = {spec.id: spec for spec in _SPECS}

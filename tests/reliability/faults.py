@@ -164,6 +164,10 @@ class FaultServer:
             return self._reply(handler, 404, b'{"error":"no recording"}', "application/json")
         path = files[0]
         content = path.read_bytes()
+        meta_path = stem.parent / (stem.name + ".meta.json")
+        if meta_path.exists():  # a recorded non-200 answer is replayed as it was
+            meta = json.loads(meta_path.read_text())
+            return self._reply(handler, meta.get("status", 200), content, "application/json", meta.get("headers"))
         kind = "json" if path.suffix == ".json" else "text"
         ctype = {".json": "application/json", ".html": "text/html", ".xml": "application/xml"}.get(path.suffix, "text/plain")
         if fault == "truncated":
@@ -205,7 +209,8 @@ class RedirectTransport(httpx.AsyncBaseTransport):
         host = request.url.host
         port = _closed_port() if host in self.refused else self.port
         target = request.url.copy_with(scheme="http", host="127.0.0.1", port=port, path=f"/{host}{request.url.path}")
-        forwarded = httpx.Request(request.method, target, headers=request.headers, content=request.content)
+        forwarded = httpx.Request(request.method, target, headers=request.headers, content=request.content,
+                                  extensions=request.extensions)  # keeps the client's timeouts
         response = await self.inner.handle_async_request(forwarded)
         return response
 
