@@ -11,6 +11,7 @@ ships uses K/M/B/T for dollars, as the seed does.
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime
 
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 DASH = "—"
@@ -108,3 +109,82 @@ def value(metric_id: str, value: float | None) -> str:
     if metric_id == "altcoin_season_index":
         return f"{value:.0f}/100"
     return number(value)
+
+
+# -- language-aware helpers (the report and the dashboard) -----------------------------------
+#
+# Dollars keep K/M/B/T in every language (the seed writes `$203.8M` in Chinese too). Plain
+# counts of things that are not money (coins, supply) are where Chinese readers expect 万/亿
+# (zh-TW: 萬/億): `1,999万 BTC` reads naturally, `19.99M BTC` does not.
+
+LANGS = ("zh-CN", "zh-TW", "en")
+_CJK_UNITS = {"zh-CN": ((1e8, "亿"), (1e4, "万")), "zh-TW": ((1e8, "億"), (1e4, "萬"))}
+_EN_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def _scaled(size: float) -> str:
+    digits = 2 if size < 9.995 else 1 if size < 999.95 else 0
+    return f"{size:,.{digits}f}"
+
+
+def count(value: float | None, lang: str = "en") -> str:
+    """A large plain count (not dollars): `1,999万` / `1,999萬` in Chinese, `19.99M` in English."""
+    if _missing(value):
+        return DASH
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    for scale, suffix in _CJK_UNITS.get(lang, _EN_UNITS):
+        if size >= scale * 0.9995:
+            return f"{sign}{_scaled(size / scale)}{suffix}"
+    return f"{sign}{size:,.0f}"
+
+
+def day(moment: date | datetime, lang: str = "en") -> str:
+    """A short day: `2月23日` (Chinese), `Feb 23` (English)."""
+    if lang.startswith("zh"):
+        return f"{moment.month}月{moment.day}日"
+    return f"{_MONTHS[moment.month - 1][:3]} {moment.day}"
+
+
+def long_date(moment: date | datetime, lang: str = "en") -> str:
+    """A full date: `2026年2月25日` (Chinese), `February 25, 2026` (English)."""
+    if lang.startswith("zh"):
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def timestamp(moment: datetime | None) -> str:
+    """A UTC data time, language-neutral: `2026-02-25 00:00 UTC` (— when unknown)."""
+    if moment is None:
+        return DASH
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: timestamps must be aware UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def percentile(value: float | None) -> str:
+    """A percentile in the value's own history, given as a fraction 0–1: `12%`."""
+    return DASH if _missing(value) else f"{value * 100:.0f}%"
+
+
+def price_range(low: float | None, high: float | None) -> str:
+    """A price zone the way the seed writes it: `$60,000–63,000` (one dollar sign)."""
+    if _missing(low) or _missing(high):
+        return DASH
+    if abs(high - low) < 0.5:
+        return price(low)
+    return f"{price(low)}–{price(high).lstrip('$')}"
+
+
+def signed_number(value: float | None, digits: int = 0) -> str:
+    """A signed plain number (`+6`, `-2.4`)."""
+    return DASH if _missing(value) else f"{value:+,.{digits}f}"
+
+
+def signed_usd(value: float | None) -> str:
+    """Compact dollars with an explicit sign for changes: `+$800.0M`, `-$203.8M`."""
+    if _missing(value):
+        return DASH
+    return ("+" if value > 0 else "") + usd(value)

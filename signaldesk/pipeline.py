@@ -189,7 +189,7 @@ def judge_and_write(
         if out is not None:
             from signaldesk.web.dashboard import write_dashboard_from_store
 
-            dashboard = write_dashboard_from_store(out, store, assessment, snapshot)
+            dashboard = write_dashboard_from_store(out, store, assessment, snapshot, demo=demo)
     return assessment, bundle, dashboard
 
 

@@ -1,0 +1,443 @@
+"""The report model: the data of the twelve sections, as raw numbers and ids — never text.
+
+`build_model` (in `signaldesk.report.sections`) fills it from an `Assessment`, a `Snapshot` and the
+run's provider outcomes. Templates turn it into words for each language; `to_dict` puts it in
+`signals.json` next to the assessment, so every number a reader sees in the text can be found in
+that file. Choices made here (which fact heads the report, which chain is "expanding") are
+presentation, not signals: the score, phase, stance, levels and watch list come from the
+signal engine unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from signaldesk.models import NewsItem
+
+BEARISH_BELOW = 40.0
+"""Composite score below this is the bearish band (REPORT.md section 8)."""
+BULLISH_ABOVE = 60.0
+"""Composite score above this is the bullish band."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One metric's value for the report, or why there is none.
+
+    `missing` is the reason in words when `value` is None (provider failure text, "no data");
+    `stale` is set when the value is shown but older than its metric allows.
+    """
+
+    id: str
+    entity: str = ""
+    value: float | None = None
+    missing: str = ""
+    stale: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A value on a day (a peak, a low, a flow day)."""
+
+    day: date
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """Section 1: which contradiction heads the report, and the numbers that show it.
+
+    `theme` is one of `divergence`, `coupling`, `fear`, `greed`, `outflows`, `inflows`, `band`;
+    `direction` (divergence only) is `ai_leads` or `crypto_leads`.
+    """
+
+    theme: str
+    direction: str
+    divergence_z: Cell
+    correlation: Cell
+    ai_return_30d: Cell
+    btc_return_30d: Cell
+    fear_greed: Cell
+    etf_streak: Cell
+    drawdown: Cell
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyCapex:
+    ticker: str
+    ttm: Cell
+    yoy: Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    entity: str
+    r7: Cell
+    r30: Cell
+    r90: Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Equity:
+    ticker: str
+    close: Cell
+    change_30d: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class News:
+    title: str
+    source: str
+    link: str
+    day: date
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AISide:
+    """Section 2: CapEx, baskets, semiconductors, news, miners' pivot to AI compute."""
+
+    capex_ttm: Cell
+    capex_yoy: Cell
+    capex_by_company: list[CompanyCapex]
+    baskets: list[Basket]
+    equities: list[Equity]
+    correlation: Cell
+    divergence_z: Cell
+    news: list[News]
+    miners_vs_btc: Cell
+    miner_revenue_per_mw: Cell
+    ai_hosting_per_mw: Cell
+    hosting_multiple: float | None
+
+    @property
+    def available(self) -> bool:
+        cells = (self.capex_ttm, self.correlation, self.miners_vs_btc, self.miner_revenue_per_mw)
+        return any(c.ok for c in cells) or bool(self.baskets or self.equities or self.news)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    fund: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoSide:
+    """Section 3: ETF flows, Fear & Greed, price and drawdown, market cap, derivatives.
+
+    `fear_greed_class` is `extreme_fear`, `fear`, `neutral`, `greed` or `extreme_greed`.
+    """
+
+    flow_day: date | None
+    flow_total: Cell
+    flows_by_fund: list[Flow]
+    flow_7d: Cell
+    streak: Cell
+    aum: Cell
+    aum_peak: Dated | None
+    fear_greed: Cell
+    fear_greed_class: str
+    fear_greed_low: Dated | None
+    fear_greed_record_low: bool
+    price: Cell
+    ath: Cell
+    ath_day: date | None
+    drawdown: Cell
+    change_7d: Cell
+    market_cap: Cell
+    market_cap_lost: Cell
+    funding: Cell
+    open_interest: Cell
+    oi_change_7d: Cell
+    long_liquidations: Cell
+    short_liquidations: Cell
+    coinbase_premium: Cell
+    whale_ratio: Cell
+
+    @property
+    def available(self) -> bool:
+        cells = (self.flow_total, self.streak, self.aum, self.fear_greed, self.price, self.market_cap, self.funding,
+                 self.open_interest, self.coinbase_premium)
+        return any(c.ok for c in cells)
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """One cost-basis level on the on-chain ladder (or the price itself)."""
+
+    id: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class OnChain:
+    """Section 4: realised price and cost bases, MVRV, realised and unrealised loss."""
+
+    cells: dict[str, Cell]
+    ladder: list[Rung]
+    below: str
+    above: str
+
+    @property
+    def available(self) -> bool:
+        return any(c.ok for c in self.cells.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Tenor:
+    tenor: str
+    atm_iv: Cell
+    skew: Cell
+    vrp: Cell
+    realized_vol: Cell
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Section 5: ATM IV term structure, 25-delta skew, volatility risk premium.
+
+    `term_shape` is `contango` (long tenors richer), `backwardation` or `flat`;
+    `skew_side` is `puts` or `calls` (which wing is richer at 30 d), "" when unknown.
+    """
+
+    tenors: list[Tenor]
+    dvol: Cell
+    term_shape: str
+    skew_side: str
+    missing: str
+
+    @property
+    def available(self) -> bool:
+        return any(t.atm_iv.ok or t.skew.ok for t in self.tenors) or self.dvol.ok
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    chain: str
+    tvl: Cell
+    tvl_change: Cell
+    stable: Cell
+    stable_change: Cell
+    dex: Cell
+    dex_change: Cell
+    trend: str
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidity:
+    """Section 6: per-chain table, gas, weekly stablecoin change, observations.
+
+    `gas_level` is `low`, `normal` or `high`; `dex_leader` is the chain with the most DEX volume.
+    """
+
+    chains: list[Chain]
+    gas: Cell
+    gas_level: str
+    stable_total: Cell
+    stable_delta_7d: Cell
+    stable_change_7d: Cell
+    dex_leader: str
+    missing: str
+
+    @property
+    def available(self) -> bool:
+        return bool(self.chains) or self.gas.ok or self.stable_total.ok
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """Section 7: one judged indicator (from the assessment, unchanged)."""
+
+    id: str
+    entity: str
+    value: float | None
+    state: str
+    strength: float
+    percentile: float | None
+    contribution: float
+    group: str
+    reasons: dict[str, str]
+    reason: str
+    stale: bool
+    label: dict[str, str] = field(default_factory=dict)
+    """The engine's name for the indicator, per language (empty: the report's own label)."""
+    display: str = ""
+    """The engine's value column (value and transform output), language-neutral."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A metric wanted and not available (or stale), with the reason."""
+
+    id: str
+    entity: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """Section 8: composite score, its band and the bands' limits, phase, the signals each way."""
+
+    score: float | None
+    band: str
+    phase: str
+    coverage: float
+    bearish_below: float
+    bullish_above: float
+    bullish: list[Row]
+    bearish: list[Row]
+    bullish_count: int
+    bearish_count: int
+    group_scores: dict[str, float]
+    reasons: dict[str, str]
+    group_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A support or resistance zone; `whys` holds the engine's reasons in words, per language."""
+
+    price: float
+    low: float
+    high: float
+    why: tuple[str, ...]
+    strength: float
+    whys: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """Section 9: stance, BTC direction and zones, conditions, ETH vs BTC, altcoins.
+
+    `direction` is the band (`bearish`/`neutral`/`bullish`); `near` is `support` or
+    `resistance` when the price is within `NEAR_LEVEL` of the nearest zone, else "".
+    `eth_relative` is `weaker`, `stronger` or `inline` (ETH/BTC over 30 d);
+    `alt_regime` is `btc_season`, `altseason` or `mixed` (altcoin season index).
+    """
+
+    stance: str
+    guidance: dict[str, str]
+    direction: str
+    near: str
+    price: Cell
+    support: list[Zone]
+    resistance: list[Zone]
+    eth_price: Cell
+    eth_btc: Cell
+    eth_btc_change_30d: float | None
+    eth_relative: str
+    eth_change_7d: Cell
+    btc_change_7d: Cell
+    dominance: Cell
+    altseason: Cell
+    alt_regime: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Section 10: which facts carry the two bullets (kinds the templates know how to say)."""
+
+    ai_points: list[str]
+    crypto_points: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """Section 11: a watch-list item from the engine, with the metric's current value."""
+
+    id: str
+    metric: str
+    entity: str
+    trigger: float
+    direction: str
+    text: dict[str, str]
+    current: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Section 12: one provider's status and data time."""
+
+    provider: str
+    status: str
+    latest: datetime | None
+    reason: str
+    note: str
+    observations: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """Where the lead, summary and commentary came from: `template` or `llm` (and why)."""
+
+    source: str = "template"
+    model: str = ""
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class ReportModel:
+    """Everything the twelve sections show, for one day."""
+
+    as_of: date
+    published: datetime
+    demo: bool
+    score: float | None
+    band: str
+    phase_id: str
+    stance: str
+    lead: Lead
+    ai: AISide
+    crypto: CryptoSide
+    onchain: OnChain
+    options: Options
+    liquidity: Liquidity
+    indicators: list[Row]
+    missing: list[Gap]
+    stale: list[Gap]
+    phase: Phase
+    strategy: Strategy
+    summary: Summary
+    watchlist: list[Watch]
+    sources: list[Source]
+    narrative: Narrative = field(default_factory=Narrative)
+    charts: dict[str, dict[str, str]] = field(default_factory=dict)
+    """chart name → {lang: file name in the bundle}; filled by the renderer."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, NewsItem):
+        return _plain(dataclasses.asdict(value))
+    return value
+
+
+def to_dict(model: ReportModel) -> dict[str, Any]:
+    """The model as JSON-ready data (dates as ISO strings), for `signals.json["report"]`."""
+    raw = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        elif isinstance(value, list):
+            value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+        out[name] = _plain(value)
+    return out

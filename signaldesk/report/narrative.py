@@ -1,0 +1,177 @@
+"""Optional LLM narrative: the lead, summary and section commentary written by a model.
+
+Configured by environment only — `SIGNALDESK_LLM_BASE_URL` (any OpenAI-compatible endpoint,
+e.g. `http://127.0.0.1:11434/v1` for a local server), `SIGNALDESK_LLM_MODEL`, and
+`SIGNALDESK_LLM_API_KEY` when the server needs one (never logged or written anywhere). The
+model sees `signals.json` and writes prose in the seed report's voice; it never decides a
+signal. Its answer is accepted only if every number in it is one `signals.json` holds (after
+formatting, see `signaldesk.report.numbers`) and every price it calls support or resistance is
+one of the engine's levels; otherwise the templates' text is used and the reason is recorded
+(log, `signals.json["narrative"]`, section 12). All languages are accepted or none, so the
+three versions always state the same facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from signaldesk.errors import SignaldeskError
+from signaldesk.report import numbers
+from signaldesk.report.model import Narrative
+from signaldesk.settings import secret
+
+PARTS = ("lead", "summary", "ai", "crypto", "onchain", "options", "liquidity", "strategy")
+REQUIRED = ("lead", "summary")
+LANGUAGE_NAMES = {"zh-CN": "Simplified Chinese (mainland usage)", "zh-TW": "Traditional Chinese (Taiwan usage)",
+                  "en": "English"}
+_LEVEL = r"(?:支撑|支撐|阻力|壓力|support|resistance)"
+_PRICE = r"\$\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?([KMB])?(?![A-Za-z])"
+_GAP = r"[^$\d。；;，,.!?！？\n]{0,12}"
+LEVEL_PRICES = (re.compile(_LEVEL + _GAP + _PRICE, re.IGNORECASE), re.compile(_PRICE + _GAP + _LEVEL, re.IGNORECASE))
+"""A price written next to a support/resistance word (either order, same clause) claims a level."""
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout: float = 120.0
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+
+@dataclass(slots=True)
+class NarrativeResult:
+    """Accepted texts {lang: {part: markdown}} (empty when rejected) and where they came from."""
+
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    info: Narrative = field(default_factory=Narrative)
+
+
+def config_from_env() -> LLMConfig | None:
+    """The endpoint from `SIGNALDESK_LLM_*`, or None when base URL or model is not set."""
+    base, model = secret("SIGNALDESK_LLM_BASE_URL"), secret("SIGNALDESK_LLM_MODEL")
+    if not base or not model:
+        return None
+    return LLMConfig(base, model, secret("SIGNALDESK_LLM_API_KEY"))
+
+
+def messages(signals: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
+    """The chat prompt for one language."""
+    system = (
+        "You write the prose of a daily AI x Crypto market-signal report, in the voice of a seasoned "
+        "Chinese-language crypto analyst: direct, concrete, bold for the key figure, no hype. "
+        f"Write in {LANGUAGE_NAMES.get(lang, lang)}. Rules: use ONLY numbers that appear in the JSON you are "
+        "given, formatted for people ($63.0K, $1.16T, -$203.8M, +0.26%, 8/100, 1.41 Gwei); never compute, "
+        "round differently or invent a number, date or price level; call a price support or resistance only "
+        "if it is in levels; do not give financial advice. Answer with one JSON object whose keys are "
+        f"{', '.join(PARTS)} ({', '.join(REQUIRED)} required), each a short Markdown paragraph without headings."
+    )
+    body = json.dumps(signals, ensure_ascii=False, separators=(",", ":"))
+    return [{"role": "system", "content": system}, {"role": "user", "content": f"signals.json:\n{body}"}]
+
+
+def parse_answer(content: str) -> dict[str, str]:
+    """The JSON object in a chat answer (code fences tolerated) → {part: text}."""
+    text = content.strip()
+    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, flags=re.DOTALL)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("the answer holds no JSON object")
+    data = json.loads(text[start:end + 1])
+    if not isinstance(data, dict):
+        raise ValueError("the answer is not a JSON object")  # noqa: TRY004 - a bad answer, reported as such
+    parts = {k: str(v).strip() for k, v in data.items() if k in PARTS and isinstance(v, str) and v.strip()}
+    lacking = [k for k in REQUIRED if k not in parts]
+    if lacking:
+        raise ValueError(f"the answer lacks {', '.join(lacking)}")
+    return parts
+
+
+def _level_tokens(signals: Mapping[str, Any]) -> set[numbers.Token]:
+    levels: list[Any] = []
+    engine = signals.get("levels", {})
+    strategy = signals.get("report", {}).get("strategy", {})
+    for side in ("support", "resistance"):
+        levels += list(engine.get(side, [])) + list(strategy.get(side, []))
+    values = [lv.get(k) for lv in levels if isinstance(lv, Mapping) for k in ("price", "low", "high")]
+    return numbers.allowed([v for v in values if isinstance(v, int | float)])
+
+
+def check_text(text: str, signals: Mapping[str, Any]) -> str:
+    """Why `text` cannot be published ("" when every number and level is in `signals`)."""
+    bad = numbers.unknown_numbers(text, signals)
+    if bad:
+        return f"{', '.join(map(str, bad))} not in signals.json"
+    levels = _level_tokens(signals)
+    for pattern in LEVEL_PRICES:
+        for match in pattern.finditer(text):
+            token = numbers.tokens(f"{match.group(1)}{match.group(2) or ''}")[0]
+            if token not in levels:
+                return f"level ${token} is not a support or resistance level in signals.json"
+    return ""
+
+
+async def _ask(client: Any, config: LLMConfig, signals: Mapping[str, Any], lang: str) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    body = {"model": config.model, "messages": messages(signals, lang), "temperature": 0}
+    answer = await client.post_json(config.url, body, headers=headers, provider="llm")
+    try:
+        content = answer["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise ValueError("the endpoint's answer has no choices[0].message.content") from None
+    return parse_answer(str(content))
+
+
+async def generate(signals: Mapping[str, Any], langs: Sequence[str], config: LLMConfig, *,
+                   client: Any = None) -> NarrativeResult:
+    """Ask the model for every language; accept all of them or none (with the reason)."""
+    from signaldesk.http import HttpClient
+
+    own = client is None
+    client = client or HttpClient(timeout=config.timeout, attempts=2)
+    texts: dict[str, dict[str, str]] = {}
+    try:
+        for lang in langs:
+            parts = await _ask(client, config, signals, lang)
+            for part, text in parts.items():
+                why = check_text(text, signals)
+                if why:
+                    return NarrativeResult({}, Narrative("template", config.model, f"{lang} {part}: {why}"))
+            texts[lang] = parts
+    except (SignaldeskError, ValueError) as exc:
+        return NarrativeResult({}, Narrative("template", config.model, f"LLM request failed: {exc}"))
+    finally:
+        if own:
+            await client.aclose()
+    return NarrativeResult(texts, Narrative("llm", config.model, ""))
+
+
+def run(signals: Mapping[str, Any], langs: Sequence[str], config: LLMConfig) -> NarrativeResult:
+    """`generate` from synchronous code, also when an event loop is already running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(generate(signals, langs, config))
+    box: dict[str, NarrativeResult] = {}
+    thread = threading.Thread(target=lambda: box.setdefault("r", asyncio.run(generate(signals, langs, config))))
+    thread.start()
+    thread.join()
+    return box["r"]
+
+
+def generate_from_env(signals: Mapping[str, Any], langs: Sequence[str]) -> NarrativeResult | None:
+    """The narrative when `SIGNALDESK_LLM_*` is configured, else None (templates only)."""
+    config = config_from_env()
+    return None if config is None else run(signals, langs, config)

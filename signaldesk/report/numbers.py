@@ -1,0 +1,126 @@
+"""The numbers check: every number a reader sees must be one `signals.json` holds, after formatting.
+
+A number in text is reduced to a token — its digits as printed (thousands separators dropped,
+integers without leading zeros) and its scale (`K`/`M`/`B`/`T`, `万`/`亿`, `%`, or none); the sign
+is ignored, since "outflow $203.8M" and "-$203.8M" state the same number. The allowed tokens are
+every way `signaldesk.fmt` (and the roundings a writer may fairly use: 0–2 decimals, 万/亿) can
+print each number in `signals.json`, plus every number already written inside its strings
+(dates, reasons). Window tags in labels (`7d`, `24h`, `25Δ`) and list markers are not data and
+are skipped. Used by the report's self-check and to reject an LLM narrative that invents a figure.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from signaldesk import fmt
+
+_SKIP = re.compile(
+    r"(?m)^\s*(?:[-*]\s+)?\d+\.\s"            # ordered-list markers
+    r"|(?<![A-Za-z0-9_.])\d+\s?(?:d|h|D|H|Δ)(?![A-Za-z0-9_])"   # window tags: 7d, 24h, 25Δ
+    r"|(?<![A-Za-z0-9_.])\d+-(?:delta|day|hour|week)(?![A-Za-z])"  # 25-delta, 7-day
+    r"|(?<![A-Za-z0-9_.])\d+\s?(?:小时|小時|hours?\b)"            # the 24-hour window of the watch list
+    r"|(?<![A-Za-z0-9_.月])\d+\s?(?:日|天)"                        # 30日, 7天 windows (not the day of 2月25日)
+    r"|(?<![A-Za-z0-9_])[A-Za-z]+\d+[A-Za-z0-9]*"                # identifiers such as L2, SHA256, x402
+    r"|https?://\S+"                           # links
+    r"|&#\d+;"                                 # HTML character references (escaped braces)
+)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s?(?P<scale>[KMBT](?![A-Za-z0-9])|万|萬|亿|億|%|/100(?!\d))?"
+)
+_SCALE = {"萬": "万", "億": "亿", "/100": ""}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Token:
+    """A printed number: `digits` as written (no separators) and its `scale` suffix."""
+
+    digits: str
+    scale: str
+
+    def __str__(self) -> str:
+        return f"{self.digits}{self.scale}"
+
+
+def _canonical(digits: str, scale: str) -> Token:
+    digits = digits.replace(",", "")
+    if "." not in digits:
+        digits = str(int(digits))
+    return Token(digits, _SCALE.get(scale, scale))
+
+
+def tokens(text: str) -> list[Token]:
+    """The numbers in `text`, as tokens, in order of appearance."""
+    cleaned = _SKIP.sub(" ", text)
+    return [_canonical(m.group("num"), m.group("scale") or "") for m in _NUMBER.finditer(cleaned)]
+
+
+def _variants(x: float) -> Iterator[str]:
+    """Every printing of `x` the report or a careful writer may use."""
+    size = abs(x)
+    yield fmt.usd(size)
+    yield fmt.price(size)
+    yield fmt.number(size, 0)
+    yield fmt.number(size, 1)
+    yield fmt.number(size, 2)
+    yield fmt.number(size, 4)
+    yield f"{size:.0f}"
+    yield f"{size:.1f}"
+    yield f"{size:.2f}"
+    yield f"{size:.4f}"
+    for digits in (0, 1, 2, 4):
+        yield fmt.pct(size, signed=False, digits=digits)
+    for lang in ("zh-CN", "en"):
+        yield fmt.count(size, lang)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= scale * 0.95:
+            for digits in (0, 1, 2):
+                yield f"{size / scale:.{digits}f}{suffix}"
+            break
+    for scale, suffix in ((1e8, "亿"), (1e4, "万")):
+        if size >= scale * 0.95:
+            for digits in (0, 1, 2):
+                yield f"{size / scale:,.{digits}f}{suffix}"
+            break
+
+
+def _leaves(obj: Any) -> Iterator[Any]:
+    if isinstance(obj, dict):
+        for value in obj.values():
+            yield from _leaves(value)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            yield from _leaves(value)
+    else:
+        yield obj
+
+
+def allowed(signals: Any) -> set[Token]:
+    """Every token a text may use, given the `signals.json` data."""
+    out: set[Token] = set()
+    for leaf in _leaves(signals):
+        if isinstance(leaf, bool) or leaf is None:
+            continue
+        if isinstance(leaf, int | float):
+            if math.isfinite(leaf):
+                for text in _variants(float(leaf)):
+                    out.update(tokens(text))
+        elif isinstance(leaf, str):
+            out.update(tokens(leaf))
+            out.update(tokens(re.sub(r"[-:T+]", " ", leaf)) if re.match(r"\d{4}-\d{2}-\d{2}", leaf) else ())
+    return out
+
+
+def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = ()) -> list[Token]:
+    """Tokens of `text` that no number of `signals` explains (empty when the text is faithful)."""
+    ok = allowed(signals) | set(extra)
+    seen: list[Token] = []
+    for token in tokens(text):
+        if token not in ok and token not in seen:
+            seen.append(token)
+    return seen

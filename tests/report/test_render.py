@@ -1,0 +1,251 @@
+"""The report bundle: golden Markdown in three languages, the numbers rule, escaping, gaps in words.
+
+The golden files are the rendering of the hand-made day in `tests/report/sample.py`. Regenerate
+them only deliberately, after reading the diff: `SIGNALDESK_REGEN_GOLDEN=1 pytest tests/report`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from signaldesk.errors import ReportError
+from signaldesk.models import Assessment, Snapshot
+from signaldesk.report import render
+from signaldesk.report.render import (
+    check_numbers,
+    front_matter,
+    md_escape,
+    page_name,
+    safe_url,
+    write_report,
+)
+from tests.report import sample
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+LANGS = ("zh-CN", "zh-TW", "en")
+SECTION_TITLES = {
+    "zh-CN": ["引言", "AI行业", "加密市场", "链上结构", "期权结构", "全链流动性快照", "交易指标分析", "市场阶段判断",
+              "操作建议", "总结", "未来24小时最需盯的信号", "数据来源与新鲜度"],
+    "en": ["Introduction", "AI: the build-out", "Crypto market", "On-chain structure", "Options structure",
+           "Chain liquidity snapshot", "Trading indicators", "Market phase", "Strategy", "Summary",
+           "What to watch in the next 24 hours", "Data sources and freshness"],
+}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    return write_report(sample.assessment(), sample.snapshot(), out_dir=out, demo=True, outcomes=sample.OUTCOMES,
+                        charts=False, use_llm=False, strict=True)
+
+
+def _pages(bundle: Path) -> dict[str, str]:
+    return {lang: (bundle / page_name(lang)).read_text(encoding="utf-8") for lang in LANGS}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_golden(bundle: Path, lang: str) -> None:
+    text = (bundle / page_name(lang)).read_text(encoding="utf-8")
+    golden = GOLDEN / page_name(lang)
+    if os.environ.get("SIGNALDESK_REGEN_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_bundle_layout_and_front_matter(bundle: Path) -> None:
+    assert bundle.as_posix().endswith("content/posts/2026-02-25-market-signal")
+    assert sorted(p.name for p in bundle.iterdir()) == ["index.en.md", "index.zh-cn.md", "index.zh-tw.md", "signals.json"]
+    head = front_matter(_pages(bundle)["zh-CN"])
+    assert head["title"] == "【演示数据】2026年2月25日市场信号：AI与Crypto走势明显分化"
+    assert head["date"].isoformat() == "2026-02-25T22:00:00+00:00"  # newest data time of the day (deribit)
+    assert head["draft"] is False
+    assert head["signal_score"] == 42 and head["band"] == "neutral"
+    assert head["phase"] == "accelerating_decline" and head["stance"] == "defensive"
+    assert head["demo"] is True and head["tags"][:2] == ["AI", "Crypto"]
+    assert head["author"] == "signaldesk" and "AI篮子30d收益+4.20%" in head["description"]
+    assert front_matter(_pages(bundle)["en"])["title"].startswith("[Demo data] Market signal, February 25, 2026")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_twelve_sections_in_order(bundle: Path, lang: str) -> None:
+    titles = re.findall(r"^## (.+)$", _pages(bundle)[lang], flags=re.MULTILINE)
+    assert titles == SECTION_TITLES[lang]
+
+
+def test_every_number_in_the_text_is_in_signals_json(bundle: Path) -> None:
+    signals = json.loads((bundle / "signals.json").read_text(encoding="utf-8"))
+    for lang, text in _pages(bundle).items():
+        assert check_numbers(text, signals) == [], lang
+    # …and the check has teeth: an invented price is caught.
+    assert [str(t) for t in check_numbers(_pages(bundle)["en"] + "\nBTC $65,432", signals)] == ["65432"]
+
+
+def test_signals_json_holds_the_engine_part_and_the_report(bundle: Path) -> None:
+    signals = json.loads((bundle / "signals.json").read_text(encoding="utf-8"))
+    assert signals["as_of"] == "2026-02-25" and signals["score"] == 42.0 and signals["demo"] is True
+    assert [i["id"] for i in signals["indicators"]][:3] == ["fear_greed", "gas_price_gwei", "etf_flow_streak_weeks"]
+    assert signals["report"]["crypto"]["flow_total"]["value"] == -203.8e6
+    assert [f["fund"] for f in signals["report"]["crypto"]["flows_by_fund"]] == ["IBIT", "BITB", "FBTC", "ARKB"]
+    assert signals["narrative"] == {"source": "template", "model": "", "reason": ""}
+
+
+def test_seed_values_and_bands_are_stated(bundle: Path) -> None:
+    zh = _pages(bundle)["zh-CN"]
+    assert "**2月23日单日净流出$203.8M**（IBIT -$116.4M, BITB -$43.6M, FBTC -$27.9M, ARKB -$15.9M）" in zh
+    assert "**连续6周净流出**" in zh
+    assert "Crypto Fear & Greed Index 8/100（极度恐惧）**，创历史新低" in zh
+    assert "| Ethereum | $55.0B | $308.8B (7d +0.26%) | $2.00B | 收缩 |" in zh
+    assert "ETH Gas跌至1.41 Gwei" in zh
+    assert "（低于40偏空，40–60中性，高于60偏多；当前中性）" in zh
+    assert "> ⚠️ 以下为市场信号分析，仅供参考，不构成财务建议。" in zh
+    en = _pages(bundle)["en"]
+    assert "(below 40 bearish, 40–60 neutral, above 60 bullish; now Neutral)" in en
+    assert "It is not financial advice." in en
+
+
+def test_missing_metrics_show_a_dash_and_the_reason(bundle: Path) -> None:
+    zh = _pages(bundle)["zh-CN"]
+    assert "| 24h多头爆仓（BTC） | — | ⚪ 缺失 | — | coinglass: COINGLASS\\_API\\_KEY not set |" in zh
+    assert "- 24h多头爆仓（BTC）：—（缺失：coinglass: COINGLASS\\_API\\_KEY not set）" in zh
+    assert "| okx | ❌ 失败 | — | www.okx.com answered HTTP 451: unavailable for legal reasons |" in zh
+    assert "- MVRV — coinmetrics: newest point is 5 days old" in zh  # stale, said so
+
+
+def test_demo_is_marked_and_explained(bundle: Path) -> None:
+    for text in _pages(bundle).values():
+        assert "`signaldesk.demo.scenario`" in text
+    assert "**演示模式**：数据由 `signaldesk.demo.scenario`（固定随机种子）生成" in _pages(bundle)["zh-CN"]
+
+
+def test_untrusted_text_is_inert(bundle: Path) -> None:
+    en = _pages(bundle)["en"]
+    assert "<script>" not in en and "javascript:" not in en and "{{<" not in en
+    assert "OpenAI ships \\*Codex\\* \\[agent\\] &lt;script&gt;alert(1)&lt;/script&gt; &#123;&#123;&lt; shortcode" in en
+    assert md_escape("a|b_[c](d)") == "a\\|b\\_\\[c\\](d)"
+    assert safe_url("javascript:alert(1)") == "" and safe_url("https://x.y/a(b)") == "https://x.y/a%28b%29"
+
+
+def test_zh_tw_is_traditional_with_taiwan_phrasing(bundle: Path) -> None:
+    from opencc import OpenCC
+
+    tw = _pages(bundle)["zh-TW"]
+    assert OpenCC("s2tw").convert(tw) == tw  # no simplified character left
+    for phrase in ("資料", "訊號", "資本支出", "示範資料", "壓力區", "週淨流出"):
+        assert phrase in tw, phrase
+    assert "数据" not in tw
+
+
+def test_deterministic(tmp_path: Path, bundle: Path) -> None:
+    again = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, outcomes=sample.OUTCOMES,
+                         charts=False, use_llm=False)
+    for name in ("index.zh-cn.md", "index.zh-tw.md", "index.en.md", "signals.json"):
+        assert (again / name).read_bytes() == (bundle / name).read_bytes(), name
+
+
+def test_site_dir_gets_a_copy(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    out = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "out", langs=("en",), demo=False,
+                       site_dir=site, charts=False, use_llm=False)
+    copy = site / "content" / "posts" / "2026-02-25-market-signal" / "index.en.md"
+    assert copy.read_text(encoding="utf-8") == (out / "index.en.md").read_text(encoding="utf-8")
+    text = copy.read_text(encoding="utf-8")
+    assert "Demo" not in text and front_matter(text)["demo"] is False
+    assert not (out / "index.zh-cn.md").exists()
+
+
+def test_empty_day_says_why_in_words(tmp_path: Path) -> None:
+    bare = Assessment(as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait",
+                      coverage=0.0)
+    snap = Snapshot(as_of=sample.AS_OF, missing={("chain_tvl_usd", "ethereum"): "defillama: HTTP 503",
+                                                 ("atm_iv", "30d"): "deribit: HTTP 451"})
+    out = write_report(bare, snap, out_dir=tmp_path, langs=("zh-CN", "en"), demo=False, charts=False, use_llm=False,
+                       strict=True)
+    zh = (out / "index.zh-cn.md").read_text(encoding="utf-8")
+    assert "本节暂无数据：deribit: HTTP 451。" in zh
+    assert "本节暂无数据：defillama: HTTP 503。" in zh
+    assert "## 期权结构" in zh and len(re.findall(r"^## ", zh, flags=re.MULTILINE)) == 12
+    en = (out / "index.en.md").read_text(encoding="utf-8")
+    assert "No data for this section today: deribit: HTTP 451." in en
+    assert front_matter(zh)["signal_score"] is None
+
+
+def test_divergence_and_coupling_titles() -> None:
+    snap = sample.snapshot()
+    snap.values[("ai_crypto_divergence_z", "")] = 0.4
+    snap.values[("ai_crypto_correlation_90d", "")] = 0.72
+    model = render.build_model(sample.assessment(), snap)
+    assert model.lead.theme == "coupling"
+    text = render.render_markdown(model, "zh-CN")
+    assert front_matter(text)["title"] == "2026年2月25日市场信号：AI与Crypto高度联动"
+    snap.values[("ai_crypto_divergence_z", "")] = -2.3
+    model = render.build_model(sample.assessment(), snap)
+    assert (model.lead.theme, model.lead.direction) == ("divergence", "crypto_leads")
+
+
+def test_a_template_cannot_print_a_raw_number(tmp_path: Path) -> None:
+    (tmp_path / "_12_sources.md.j2").write_text("{{ m.score }}\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="raw number 42.0"):
+        write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "o", langs=("en",), demo=True,
+                     charts=False, use_llm=False, template_dir=tmp_path)
+
+
+def test_strict_mode_rejects_an_unsupported_number(tmp_path: Path) -> None:
+    (tmp_path / "_12_sources.md.j2").write_text("BTC could reach $250K.\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="250K"):
+        write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "o", langs=("en",), demo=True,
+                     charts=False, use_llm=False, template_dir=tmp_path, strict=True)
+
+
+def test_unknown_language_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="fr"):
+        write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("fr",), demo=True, charts=False)
+
+
+def test_i18n_files_share_one_key_set() -> None:
+    import tomllib
+
+    def keys(tree: dict, prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        for k, v in tree.items():
+            out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
+        return out
+
+    sets = {lang: keys(tomllib.loads((render.HERE / "i18n" / f"{lang}.toml").read_text(encoding="utf-8"))) for lang in LANGS}
+    assert sets["zh-CN"] == sets["zh-TW"] == sets["en"]
+
+
+def test_stale_indicator_marked(bundle: Path) -> None:
+    assert "| MVRV | 1.13（数据过期） | 🟡 中性 | 18% |" in _pages(bundle)["zh-CN"]
+
+
+def test_unknown_band_headline(tmp_path: Path) -> None:
+    bare = Assessment(as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait",
+                      coverage=0.0)
+    out = write_report(bare, Snapshot(as_of=sample.AS_OF), out_dir=tmp_path, langs=("en",), demo=False, charts=False,
+                       use_llm=False, strict=True)
+    text = (out / "index.en.md").read_text(encoding="utf-8")
+    assert front_matter(text)["title"] == "Market signal, February 25, 2026: not enough data"
+    assert "there is not enough data for the signal engine" in text
+
+
+def test_the_real_engine_output_renders_with_every_number_accounted_for(tmp_path: Path) -> None:
+    engine = pytest.importorskip("signaldesk.signals.engine")
+    snap = sample.snapshot()
+    assessment = engine.assess(snap)
+    out = write_report(assessment, snap, out_dir=tmp_path, demo=False, charts=False, use_llm=False, strict=True)
+    zh = (out / "index.zh-cn.md").read_text(encoding="utf-8")
+    assert front_matter(zh)["phase"] == assessment.phase
+    signals = json.loads((out / "signals.json").read_text(encoding="utf-8"))
+    assert signals["score"] == (None if assessment.score is None else round(assessment.score, 1))
+
+
+def test_site_as_the_only_destination(tmp_path: Path) -> None:
+    out = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("en",), demo=False,
+                       site_dir=tmp_path, charts=False, use_llm=False)
+    assert out == tmp_path / "content" / "posts" / "2026-02-25-market-signal"
+    assert (out / "index.en.md").exists()
