@@ -183,13 +183,18 @@ def judge_and_write(
     bundle = dashboard = None
     if out is not None or site is not None:
         from signaldesk.report.render import write_report
+        from signaldesk.report.scores import recent_scores
+        from signaldesk.report.signals_json import assessment_dict
+        from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
 
+        # One causal score history serves the report's chart and the dashboard.
+        scores = recent_scores(store.history(as_of=as_of), as_of, days=max(HISTORY_DAYS, 365))
+        # SVG only: text stays text in every language; PNG copies would double the charts' cost.
         bundle = write_report(assessment, snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
-                              site_dir=site, outcomes=tuple(outcomes))
+                              site_dir=site, outcomes=tuple(outcomes), score_history=scores, png=False)
         if out is not None:
-            from signaldesk.web.dashboard import write_dashboard_from_store
-
-            dashboard = write_dashboard_from_store(out, store, assessment, snapshot, demo=demo)
+            dashboard = write_dashboard(out, assessment_dict(assessment), snapshot.history, scores,
+                                        days=HISTORY_DAYS, demo=demo)
     return assessment, bundle, dashboard
 
 
