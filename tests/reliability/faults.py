@@ -26,8 +26,8 @@ FAULTS = (
     "timeout", "refused", "429", "500", "502", "503", "403", "451",
     "truncated", "html_challenge", "renamed_field", "absurd_values", "stale",
 )
-SHIFT_DAYS = 40
-"""How far back the `stale` fault moves every timestamp: beyond every metric's max age."""
+SHIFT_DAYS = 400
+"""How far back the `stale` fault moves every timestamp: beyond every metric's max age (CapEx: 200 d)."""
 
 CHALLENGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
              b"<div id='challenge-running'>Checking your browser before accessing. Cloudflare</div></body></html>")
@@ -48,7 +48,7 @@ def _walk_json(node: Any, on_number: Callable[[Any], Any], on_key: Callable[[str
 
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_ISO_DAY = re.compile(r"(20\d\d-\d\d-\d\d)")
+_ISO_DAY = re.compile(r"(?<![\d-])(20\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(?!\d)")
 _DMY = re.compile(r"\b(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (20\d\d)\b")
 _RFC822 = re.compile(r"\b(\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20\d\d)\b")
 

@@ -1,0 +1,150 @@
+"""SEC EDGAR XBRL: hyperscaler capital expenditure per fiscal quarter, from their filings.
+
+Endpoint: `GET https://data.sec.gov/api/xbrl/companyconcept/CIK##########/us-gaap/{Tag}.json`
+(docs: https://www.sec.gov/search-filings/edgar-application-programming-interfaces). One small
+document per company and tag, rather than `companyfacts`, which is several MB for these filers.
+
+Access rules (https://www.sec.gov/os/accessing-edgar-data): no key, but a `User-Agent` naming the
+requester and a contact is *required* — without one SEC answers 403 "Undeclared Automated Tool".
+Set `SIGNALDESK_SEC_USER_AGENT` to `"Your Name you@example.org"`; the default carries a placeholder
+contact. At most 10 requests per second.
+
+Shape: `{cik, taxonomy, tag, label, entityName, units: {"USD": [{start, end, val, accn, fy, fp,
+form, filed, frame?}]}}` (the same rows as `companyfacts` → `facts.us-gaap.{Tag}.units`, which
+`parse_concept` also accepts). `val` is in USD, not thousands.
+
+Quirks: 10-Q cash-flow values are year-to-date and comparatives are re-filed (and sometimes
+restated) in later filings — the quarter arithmetic lives in `signaldesk.metrics.capex`; fiscal
+years end in June (MSFT) and May (ORCL); filers use different tags for the same line, so each
+company has an ordered tag list, and a tag a company never used answers 404 (tolerated as long
+as another tag answered). All history comes back on every call (a few hundred rows), so `since`
+is not needed and restatements of old quarters are picked up.
+
+Timestamps: a quarter's value is stamped 00:00 UTC of the quarter's last day (the day it is
+*about*); it becomes known only when filed, some 4–6 weeks later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from signaldesk import __version__
+from signaldesk.clock import day_start
+from signaldesk.errors import MalformedError, ProviderError, UnavailableError
+from signaldesk.http import HttpClient
+from signaldesk.metrics.capex import Fact, facts_from_rows, fiscal_quarters, merge_tags
+from signaldesk.models import Observation
+from signaldesk.providers._checks import as_list, as_mapping, check_observations
+from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.yahoo import partial_results
+
+NAME = "sec_edgar"
+HOST = "data.sec.gov"
+URL = f"https://{HOST}/api/xbrl/companyconcept/CIK{{cik:010d}}/us-gaap/{{tag}}.json"
+METRIC = "capex_usd"
+USER_AGENT_ENV = "SIGNALDESK_SEC_USER_AGENT"
+DEFAULT_USER_AGENT = f"signaldesk/{__version__} admin@example.org"
+"""SEC wants "Company Name contact@domain"; replace the placeholder via SIGNALDESK_SEC_USER_AGENT."""
+
+PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
+PRODUCTIVE = "PaymentsToAcquireProductiveAssets"
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A filer: its CIK, the month its fiscal year ends, and its CapEx tags in order of preference."""
+
+    cik: int
+    fiscal_year_end_month: int
+    tags: tuple[str, ...]
+
+
+#: The hyperscalers (PROVIDERS.md §11). Amazon labels the line "purchases of property and
+#: equipment" but tags it `PaymentsToAcquireProductiveAssets`; the others use the standard tag.
+COMPANIES: dict[str, Company] = {
+    "MSFT": Company(789019, 6, (PPE,)),
+    "GOOGL": Company(1652044, 12, (PPE,)),
+    "AMZN": Company(1018724, 12, (PRODUCTIVE, PPE)),
+    "META": Company(1326801, 12, (PPE,)),
+    "ORCL": Company(1341439, 5, (PPE,)),
+}
+
+
+def user_agent() -> str:
+    """The declared User-Agent: `SIGNALDESK_SEC_USER_AGENT`, else the default with its placeholder."""
+    return os.environ.get(USER_AGENT_ENV, "").strip() or DEFAULT_USER_AGENT
+
+
+def concept_url(cik: int, tag: str) -> str:
+    return URL.format(cik=cik, tag=tag)
+
+
+def parse_concept(payload: Any, tag: str) -> list[Fact]:
+    """A `companyconcept` (or `companyfacts`) body → the tag's USD duration facts."""
+    body = as_mapping(payload, field="body", provider=NAME)
+    node: Any = body
+    if "facts" in body:  # companyfacts: facts.us-gaap.<tag>
+        node = ((body.get("facts") or {}).get("us-gaap") or {}).get(tag)
+        if node is None:
+            raise MalformedError(f"companyfacts has no us-gaap:{tag}", provider=NAME)
+    units = as_mapping(as_mapping(node, field=tag, provider=NAME).get("units"), field=f"{tag}.units", provider=NAME)
+    rows = as_list(units.get("USD"), field=f"{tag}.units.USD", provider=NAME)
+    try:
+        return facts_from_rows(as_mapping(row, field=f"{tag}.units.USD[]", provider=NAME) for row in rows)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MalformedError(f"{tag}: a fact row lacks or garbles a field ({exc!s})", provider=NAME) from None
+
+
+def quarterly_observations(ticker: str, tag_facts: list[list[Fact]], fiscal_year_end_month: int) -> list[Observation]:
+    """One company's facts (per tag, preferred first) → `capex_usd` per fiscal quarter, oldest first."""
+    quarters = fiscal_quarters(merge_tags(tag_facts), fiscal_year_end_month=fiscal_year_end_month)
+    observations = [Observation(METRIC, ticker, day_start(q.end), q.value, NAME) for q in quarters]
+    return check_observations(observations, provider=NAME)
+
+
+def _with_hint(exc: ProviderError) -> ProviderError:
+    if isinstance(exc, UnavailableError) and "HTTP 403" in str(exc):
+        return UnavailableError(f"{exc} — SEC requires a declared User-Agent: set {USER_AGENT_ENV}="
+                                f"'Your Name you@example.org'", provider=NAME)
+    return exc
+
+
+class SecEdgar(Provider):
+    """Quarterly CapEx of the hyperscalers; one company failing does not lose the others."""
+
+    name = NAME
+    metrics = (METRIC,)
+    capabilities = Capabilities(
+        hosts={HOST: 10.0},
+        history="full (XBRL since 2009)",
+        docs="https://www.sec.gov/search-filings/edgar-application-programming-interfaces",
+    )
+
+    def __init__(self) -> None:
+        self.failures: dict[str, str] = {}
+        """Ticker → reason, for companies none of whose tags answered in the last `fetch`."""
+
+    async def _company(self, client: HttpClient, ticker: str, company: Company) -> list[Observation]:
+        headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+        tag_facts: list[list[Fact]] = []
+        errors: list[ProviderError] = []
+        for tag in company.tags:
+            try:
+                payload = await client.get_json(concept_url(company.cik, tag), headers=headers, provider=NAME)
+                tag_facts.append(parse_concept(payload, tag))
+            except ProviderError as exc:  # 404: the company never used this tag; fine while another answers
+                errors.append(_with_hint(exc))
+        if not tag_facts:
+            raise errors[0]
+        return quarterly_observations(ticker, tag_facts, company.fiscal_year_end_month)
+
+    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
+        """Every company's whole quarterly history (cheap; picks up restatements); `since` is unused."""
+        tickers = list(COMPANIES)
+        results = await asyncio.gather(*(self._company(client, t, COMPANIES[t]) for t in tickers), return_exceptions=True)
+        answered = partial_results(NAME, dict(zip(tickers, results, strict=True)), self.failures)
+        return [o for observations in answered.values() for o in observations]
