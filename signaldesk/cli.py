@@ -145,7 +145,7 @@ def _print_outcomes(outcomes: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    colours = {"ok": "green", "failed": "red", "stale": "yellow", "skipped": "dim"}
+    colours = {"ok": "green", "partial": "yellow", "failed": "red", "stale": "yellow", "skipped": "dim"}
     table = Table(title="providers", show_lines=False)
     for column in ("provider", "status", "observations", "latest", "reason"):
         table.add_column(column)

@@ -36,7 +36,8 @@ class CollectResult:
 
     @property
     def failed(self) -> list[ProviderOutcome]:
-        return [o for o in self.outcomes if o.status in {"failed", "stale"}]
+        """Outcomes that leave data missing or old: failed, stale or partial."""
+        return [o for o in self.outcomes if o.status in {"failed", "stale", "partial"}]
 
 
 def staleness(observations: Sequence[Observation], as_of: date) -> str:
@@ -83,7 +84,13 @@ async def _run_one(
     if not observations and not news:
         return outcome("failed", "answered but returned no data", error="EmptyResponse"), [], []
     stale = staleness(observations, as_of)
-    return outcome("stale" if stale else "ok", stale, observations), observations, news
+    if stale:
+        return outcome("stale", stale, observations), observations, news
+    parts = provider.part_failures()
+    if parts:
+        reason = f"{len(parts)} part(s) failed: " + "; ".join(parts)
+        return outcome("partial", reason, observations), observations, news
+    return outcome("ok", "", observations), observations, news
 
 
 async def collect(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 MetricKey = tuple[str, str]
 """(metric id, entity); entity is `""` where there is none (METRICS.md)."""
 
-OutcomeStatus = Literal["ok", "failed", "stale", "skipped"]
+OutcomeStatus = Literal["ok", "partial", "failed", "stale", "skipped"]
 State = Literal["bullish", "neutral", "bearish"]
 
 
@@ -52,8 +52,9 @@ class Observation:
 class ProviderOutcome:
     """How one provider fared in one run; stored in the `provider_outcomes` table.
 
-    `status` is `ok`, `failed` (with `reason`), `stale` (answered, but its newest point is older
-    than the metric allows), or `skipped` (e.g. an optional key is not set).
+    `status` is `ok`, `partial` (some of its parts — a chain, a venue, a ticker, a feed — failed
+    while the rest answered; `reason` names them), `failed` (with `reason`), `stale` (answered, but
+    its newest point is older than the metric allows), or `skipped` (e.g. an optional key is not set).
     """
 
     provider: str

@@ -50,8 +50,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 all good; 3 when any source failed or is stale (skipped optional keys do not count)."""
-        return EXIT_PARTIAL if any(o.status in {"failed", "stale"} for o in self.outcomes) else EXIT_OK
+        """0 all good; 3 when any source failed, is stale or answered only in part (skipped optional
+        keys do not count: the user chose not to set them)."""
+        return EXIT_PARTIAL if any(o.status in {"failed", "stale", "partial"} for o in self.outcomes) else EXIT_OK
 
 
 @contextmanager

@@ -67,6 +67,18 @@ class Provider(ABC):
             )
         return key
 
+    def part_failures(self) -> list[str]:
+        """What failed in the last `fetch` while other parts answered, as "part: reason" lines.
+
+        Providers that fetch several independent parts (chains, venues, tickers, feeds) keep the
+        failed ones in `self.failures` (a dict or a list) or `self.venue_errors`; the collector
+        turns a non-empty list into a `partial` outcome so a missing chain is never silent.
+        """
+        found = getattr(self, "failures", None) or getattr(self, "venue_errors", None) or {}
+        if isinstance(found, dict):
+            return [f"{part}: {reason}" for part, reason in found.items()]
+        return [str(item) for item in found]
+
     @abstractmethod
     async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
         """Fetch everything new since `since` (None: as much history as the source allows)."""

@@ -127,7 +127,7 @@ def _failed_metrics(snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> 
     """metric id → a reason it may be missing: its provider's failure, or why another entity of
     the same metric is missing (the report may not import the provider registry, so the link
     from metric to provider comes from the snapshot's sources)."""
-    bad = {o.provider: o for o in outcomes if o.status in ("failed", "skipped")}
+    bad = {o.provider: o for o in outcomes if o.status in ("failed", "skipped", "partial")}
     out: dict[str, str] = {}
     for (metric, _entity), source in sorted(snapshot.sources.items()):
         if source in bad:
