@@ -1,0 +1,103 @@
+"""The backtest's view of the signal engine: a causal score history and its parts.
+
+The engine (`signaldesk.signals.history`) computes the whole score history in one vectorised pass
+over the store's history, causally: the row of day D depends on data up to D only. This module
+adapts it to what the backtest needs and nothing more, so that the statistics and the sweep can
+be tested on hand-made score series and a scorer can be injected (a deliberately leaky one in the
+no-look-ahead tests).
+
+`ScoreHistory.frame` has one row per day: `date, score, band, phase, stance, coverage`.
+`ScoreHistory.components` (optional) is a T × C frame of sub-scores on the score's 0–100 scale
+whose weighted mean (weights `weights`, missing parts renormalised away) *is* the composite —
+the engine's group scores — so that the sweep can recombine them with other weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from signaldesk.backtest import BacktestError
+from signaldesk.models import MetricKey
+
+if TYPE_CHECKING:
+    from signaldesk.signals.rulebook import Rulebook
+
+History = Mapping[MetricKey, pd.Series]
+COLUMNS: tuple[str, ...] = ("date", "score", "band", "phase", "stance", "coverage")
+
+
+@dataclass(slots=True)
+class ScoreHistory:
+    """A causal score history and, when the engine exposes them, its recombinable parts."""
+
+    frame: pd.DataFrame
+    components: pd.DataFrame | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    bands: tuple[float, float] = (40.0, 60.0)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in COLUMNS if c not in self.frame.columns]
+        if missing:
+            raise BacktestError(f"score history lacks column(s) {', '.join(missing)}")
+        frame = self.frame.loc[:, list(COLUMNS)].copy()
+        frame["date"] = pd.to_datetime(frame["date"]).dt.normalize()
+        self.frame = frame.sort_values("date").reset_index(drop=True)
+
+
+Scorer = Callable[[History], ScoreHistory]
+
+
+def band_of(score: float | None, bearish_below: float = 40.0, bullish_above: float = 60.0) -> str:
+    """The report's bands: below 40 bearish, 40–60 neutral, above 60 bullish ('' without a score)."""
+    if score is None or pd.isna(score):
+        return ""
+    if score < bearish_below:
+        return "bearish"
+    if score > bullish_above:
+        return "bullish"
+    return "neutral"
+
+
+def engine_scorer(rulebook: Rulebook | None = None) -> Scorer:
+    """The signal engine's vectorised history as a `Scorer` (BacktestError if it is not there)."""
+    try:
+        from signaldesk.signals import history as engine
+        from signaldesk.signals import score as score_model
+    except ImportError as exc:
+        raise BacktestError(
+            "the signal engine's score history (signaldesk.signals.history) is not available"
+        ) from exc
+
+    def score(history: History) -> ScoreHistory:
+        result = engine.score_history(history, rulebook=rulebook)
+        return from_engine(result, score_model)
+
+    return score
+
+
+def from_engine(result: object, score_model: object) -> ScoreHistory:
+    """Wrap `signals.history.ScoreHistory`: its score table, and its *group* scores as components.
+
+    The engine's composite is the group-weight mean of the group scores that have data (each group
+    score being the rule-weight mean of its rules with data), so the group scores with the group
+    weights recombine to the engine's score exactly (with the default `min_coverage = 0`); that
+    is what the sweep varies.
+    """
+    rulebook = result.rulebook  # type: ignore[attr-defined]
+    scores = result.scores  # type: ignore[attr-defined]
+    model = score_model.model(rulebook)  # type: ignore[attr-defined]
+    sub = result.subscores.reindex(columns=list(model.rules)).to_numpy(dtype=float)  # type: ignore[attr-defined]
+    groups = score_model.composite(sub, model).group_scores  # type: ignore[attr-defined]
+    components = pd.DataFrame(groups, index=scores.index, columns=list(model.groups))
+    frame = scores.reset_index().rename(columns={scores.index.name or "index": "date"})
+    return ScoreHistory(
+        frame, components,
+        weights={g: float(w) for g, w in zip(model.groups, model.group_weights, strict=True)},
+        groups={g: g for g in model.groups},
+        bands=(float(rulebook.score.bearish_below), float(rulebook.score.bullish_above)),
+    )
