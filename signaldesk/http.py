@@ -78,6 +78,7 @@ class HttpClient:
         rate_limits: requests per second allowed per host; providers add theirs with `limit_host`.
         cache_dir: where hishel keeps cached responses (None: no cache).
         cache_ttl: seconds a cached response is served without asking again.
+        polite: apply the per-host rate limits (off for replays and loopback test servers).
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class HttpClient:
         cache_dir: Path | None = None,
         cache_ttl: float = 3600.0,
         user_agent: str = USER_AGENT,
+        polite: bool = True,
     ) -> None:
         base = transport or httpx.AsyncHTTPTransport(retries=0)
         if cache_dir is not None:
@@ -107,7 +109,7 @@ class HttpClient:
         self.backoff_initial = backoff_initial
         self.max_retry_wait = max_retry_wait
         self._gates: dict[str, _HostGate] = {}
-        self._polite = True
+        self._polite = polite
         for host, rps in (rate_limits or {}).items():
             self.limit_host(host, rps)
 
@@ -115,9 +117,8 @@ class HttpClient:
     def replay(cls, directory: Path | str, **kwargs: Any) -> HttpClient:
         """A client that serves only recorded responses from `directory` (demo, tests)."""
         kwargs.setdefault("attempts", 1)
-        client = cls(transport=ReplayTransport(directory), **kwargs)
-        client._polite = False  # replaying files: no host to be polite to
-        return client
+        kwargs.setdefault("polite", False)  # replaying files: no host to be polite to
+        return cls(transport=ReplayTransport(directory), **kwargs)
 
     @classmethod
     def record(cls, directory: Path | str, **kwargs: Any) -> HttpClient:

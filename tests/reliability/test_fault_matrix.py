@@ -41,7 +41,7 @@ def _run(tmp: Path, faults: dict[str, str]) -> tuple[object, Store, dict]:
 
         def client() -> HttpClient:
             return HttpClient(transport=RedirectTransport(server.port, refused), timeout=3.0, attempts=2,
-                              backoff_initial=0.0, max_retry_wait=0.0)
+                              backoff_initial=0.0, max_retry_wait=0.0, polite=False)
 
         with pinned_now(DEMO_NOW):
             summary = run_daily(db=tmp / "store.duckdb", as_of=AS_OF, client_factory=client, provider_timeout=30.0)
