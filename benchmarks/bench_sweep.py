@@ -2,7 +2,7 @@
 
     python benchmarks/bench_sweep.py            # ten years, 5 groups × (0,1,2) × 25 thresholds = 6,050 strategies
     python benchmarks/bench_sweep.py --small    # two years, 28 strategies: proves the benchmark works (CI)
-    python benchmarks/bench_sweep.py --write docs/_perf_backtest.md
+    python benchmarks/bench_sweep.py --write /tmp/sweep.md   # then paste into docs/performance.md
 
 Data: synthetic and seeded (the figures do not depend on the market): a BTC-like daily close
 (log-normal, 3.5 % daily vol) and one sub-score per group (0–100, AR(1) noise with missing
