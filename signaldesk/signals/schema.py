@@ -1,0 +1,311 @@
+"""The rulebook's schema: pydantic models for rules, bands, groups and score settings.
+
+Field validators check what a single value can get wrong (an unknown metric id, a transform that
+is not registered, bands out of order, a template with an unknown placeholder); the loader in
+`rulebook.py` turns their errors into messages naming the file and line. A model-level check
+names its field as `@field message` so the loader can still point at the right line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+from functools import cache, cached_property, lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from signaldesk.catalog import CATALOG
+from signaldesk.models import MetricKey, flat_to_key
+from signaldesk.signals import transforms
+
+LANGS: tuple[str, ...] = ("zh-CN", "zh-TW", "en")
+#: Placeholders a reason template may use (see docs/rulebook.md).
+PLACEHOLDERS = frozenset({"value", "x", "absx", "n", "ref", "gap", "pct", "days", "window", "label"})
+
+State = Literal["bullish", "neutral", "bearish"]
+
+
+def _check_metric(metric: str) -> str:
+    if metric not in CATALOG:
+        raise ValueError(f"unknown metric id {metric!r} (ids live in signaldesk/catalog.py)")
+    return metric
+
+
+def _check_flat(flat: str | None) -> str | None:
+    if flat is not None:
+        _check_metric(flat_to_key(flat)[0])
+    return flat
+
+
+class Input(BaseModel):
+    """One input series: `metric:entity`, optionally divided by another key (`over`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    entity: str = ""
+    over: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        return _check_metric(value)
+
+    @field_validator("over")
+    @classmethod
+    def _known_over(cls, value: str | None) -> str | None:
+        return _check_flat(value)
+
+    @property
+    def key(self) -> MetricKey:
+        return self.metric, self.entity
+
+    @property
+    def over_key(self) -> MetricKey | None:
+        return None if self.over is None else flat_to_key(self.over)
+
+
+class Band(BaseModel):
+    """Values below `below` (and at or above the previous band's) get this state and strength."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    below: float | None = Field(None, allow_inf_nan=False)
+    state: State
+    strength: float = Field(0.0, ge=0.0, le=1.0)
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _strength_matches_state(self) -> Band:
+        if self.state == "neutral" and self.strength != 0:
+            raise ValueError("a neutral band has strength 0")
+        if self.state != "neutral" and self.strength <= 0:
+            raise ValueError(f"a {self.state} band needs a strength above 0 (up to 1)")
+        return self
+
+    @property
+    def text_key(self) -> str:
+        return self.text or self.state
+
+
+class Rule(BaseModel):
+    """One rule: input → transform → bands → state, strength and a sub-score 0–100."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    metric: str
+    entity: str = ""
+    over: str | None = None
+    fallback: tuple[Input, ...] = ()
+    transform: str = "level"
+    days: int | None = Field(None, ge=1)
+    window: int | None = Field(None, ge=2)
+    min_periods: int | None = Field(None, ge=2)
+    reading: Literal["trend", "contrarian"]
+    group: str
+    weight: float = Field(1.0, ge=0.0)
+    enabled: bool = True
+    label: dict[str, str]
+    bands: tuple[Band, ...]
+    text: dict[str, dict[str, str]]
+    note: str = ""
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        return _check_metric(value)
+
+    @field_validator("over")
+    @classmethod
+    def _known_over(cls, value: str | None) -> str | None:
+        return _check_flat(value)
+
+    @field_validator("transform")
+    @classmethod
+    def _known_transform(cls, value: str) -> str:
+        try:
+            transforms.get(value)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        return value
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered_bands(cls, bands: tuple[Band, ...]) -> tuple[Band, ...]:
+        if not bands:
+            raise ValueError("at least one band is needed")
+        for i, band in enumerate(bands[:-1]):
+            if band.below is None:
+                raise ValueError(f"band {i} has no `below`: only the last band is open-ended")
+        if bands[-1].below is not None:
+            raise ValueError("the last band must not set `below` (it takes every value above the others)")
+        cuts = [b.below for b in bands[:-1]]
+        if any(upper <= lower for lower, upper in itertools.pairwise(cuts)):
+            raise ValueError(f"band `below` values must increase strictly, got {cuts}")
+        return bands
+
+    @field_validator("label")
+    @classmethod
+    def _label_languages(cls, label: dict[str, str]) -> dict[str, str]:
+        return _complete_languages(label, "label")
+
+    @field_validator("text")
+    @classmethod
+    def _text_languages(cls, text: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        out = {}
+        for key, by_lang in text.items():
+            try:
+                out[key] = _complete_languages(by_lang, f"text.{key}")
+            except ValueError as exc:
+                raise ValueError(f"@{key} {exc}") from None
+            for lang, template in out[key].items():
+                try:
+                    _check_template(template, f"text.{key}.{lang}")
+                except ValueError as exc:
+                    raise ValueError(f"@{key}.{lang} {exc}") from None
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        spec = transforms.get(self.transform)
+        for param in spec.needs:
+            if getattr(self, param) is None:
+                raise ValueError(f"@transform transform {spec.name!r} needs `{param}`")
+        for i, band in enumerate(self.bands):
+            if band.text_key not in self.text:
+                raise ValueError(f"@bands.{i} band {i} uses text {band.text_key!r}, but [rules.text] has no such entry")
+        return self
+
+    # -- conveniences ----------------------------------------------------------------------
+    @property
+    def key(self) -> MetricKey:
+        return self.metric, self.entity
+
+    @cached_property
+    def inputs(self) -> tuple[Input, ...]:
+        """The primary input, then the fallbacks in order."""
+        return (Input(metric=self.metric, entity=self.entity, over=self.over), *self.fallback)
+
+    @property
+    def params(self) -> transforms.Params:
+        return transforms.Params(days=self.days, window=self.window, min_periods=self.min_periods)
+
+    @property
+    def transform_spec(self) -> transforms.Transform:
+        return transforms.get(self.transform)
+
+    @property
+    def cuts(self) -> tuple[float, ...]:
+        return tuple(float(b.below) for b in self.bands[:-1])  # type: ignore[arg-type]
+
+    def input_keys(self) -> list[MetricKey]:
+        """Every key this rule can read."""
+        out: list[MetricKey] = []
+        for item in self.inputs:
+            for key in (item.key, item.over_key):
+                if key is not None and key not in out:
+                    out.append(key)
+        return out
+
+
+def _complete_languages(by_lang: dict[str, str], where: str) -> dict[str, str]:
+    """Require zh-CN and en; derive zh-TW from zh-CN with OpenCC (s2twp) when it is not given."""
+    unknown = sorted(set(by_lang) - set(LANGS))
+    if unknown:
+        raise ValueError(f"{where}: unknown language {unknown[0]!r} (use {', '.join(LANGS)})")
+    for lang in ("zh-CN", "en"):
+        if not by_lang.get(lang, "").strip():
+            raise ValueError(f"{where}: the {lang} text is missing")
+    out = dict(by_lang)
+    if not out.get("zh-TW", "").strip():
+        out["zh-TW"] = to_traditional(out["zh-CN"])
+    return {lang: out[lang] for lang in LANGS}
+
+
+@cache
+def _opencc() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+@lru_cache(maxsize=8192)
+def to_traditional(text: str) -> str:
+    """Simplified → Taiwan traditional Chinese with Taiwan phrasing (OpenCC s2twp); deterministic."""
+    return _opencc().convert(text)
+
+
+def _check_template(template: str, where: str) -> None:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"{where}: broken template: {exc}") from None
+    for name in fields:
+        if name not in PLACEHOLDERS:
+            raise ValueError(f"{where}: unknown placeholder {{{name}}} (use {', '.join(sorted(PLACEHOLDERS))})")
+
+
+class Group(BaseModel):
+    """A data family; groups are weighted so that one family cannot dominate the score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight: float = Field(1.0, ge=0.0)
+    in_score: bool = True
+    label: dict[str, str]
+    note: str = ""
+
+    @field_validator("label")
+    @classmethod
+    def _label_languages(cls, label: dict[str, str]) -> dict[str, str]:
+        return _complete_languages(label, "label")
+
+
+class ScoreSettings(BaseModel):
+    """Bands of the composite score and how stale data is treated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bearish_below: float = Field(40.0, ge=0, le=100)
+    bullish_above: float = Field(60.0, ge=0, le=100)
+    stale_strength_cap: float = Field(0.3, ge=0.0, le=1.0)
+    expire_factor: float = Field(5.0, ge=1.0)
+    min_coverage: float = Field(0.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreSettings:
+        if self.bearish_below > self.bullish_above:
+            raise ValueError("bearish_below must not exceed bullish_above")
+        return self
+
+
+class Rulebook(BaseModel):
+    """A validated, merged rulebook (rules in file order, disabled ones removed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int = 1
+    score: ScoreSettings = ScoreSettings()
+    groups: dict[str, Group]
+    rules: tuple[Rule, ...]
+    files: tuple[str, ...] = ()
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(f"no rule {rule_id!r} in the rulebook")
+
+    @property
+    def scoring_rules(self) -> tuple[Rule, ...]:
+        """Rules that move the composite score (their group is in the score, weight > 0)."""
+        return tuple(r for r in self.rules if self.groups[r.group].in_score and r.weight > 0)
+
+    def input_keys(self) -> list[MetricKey]:
+        """Every key any rule can read, in rule order."""
+        out: list[MetricKey] = []
+        for rule in self.rules:
+            out.extend(k for k in rule.input_keys() if k not in out)
+        return out

@@ -1,0 +1,64 @@
+import json
+
+from signaldesk.signals import assess_snapshot_file
+from signaldesk.signals.serialize import assessment_to_dict, render_text
+from tests.signals.helpers import seed_file
+
+
+def test_signals_json_shape_and_order(tmp_path):
+    a = assess_snapshot_file(seed_file(tmp_path))
+    d = assessment_to_dict(a)
+    assert list(d)[:10] == ["as_of", "score", "band", "phase", "stance", "indicators", "levels", "watchlist", "missing", "sources"]
+    assert d["as_of"] == "2026-02-25" and d["score"] == round(a.score, 1)
+    assert d["phase_name"]["zh-CN"] == "加速下跌" and d["stance_name"]["zh-CN"] == "防御" and d["band_name"]["en"] == "Bearish"
+    row = next(i for i in d["indicators"] if i["rule"] == "fear_greed")
+    assert list(row)[:8] == ["id", "entity", "value", "state", "strength", "percentile", "reason", "contribution"]
+    assert row["id"] == "fear_greed" and row["value"] == 8.0 and row["state"] == "bullish"
+    assert row["reason"] == row["reasons"]["zh-CN"] and set(row["reasons"]) == {"zh-CN", "zh-TW", "en"}
+    support = d["levels"]["support"][0]
+    assert list(support)[:2] == ["price", "why"] and support["why"] == ["整数关口 $60,000"]
+    assert support["whys"]["en"] == ["round number $60,000"]
+    assert d["watchlist"][0]["text"].startswith("BTC ETF 流量")
+    assert {m["id"] for m in d["missing"]} >= {"sth_cost_basis_usd"}
+    assert [g["id"] for g in d["groups"]][-2:] == ["altcoins", "macro_ai"] and d["groups"][-1]["in_score"] is False
+    assert d["bands"] == {"bearish_below": 40.0, "bullish_above": 60.0}
+    json.dumps(d, ensure_ascii=False, allow_nan=False)  # strictly valid JSON: no NaN anywhere
+
+
+def test_same_input_same_bytes(tmp_path):
+    path = seed_file(tmp_path)
+    one = json.dumps(assessment_to_dict(assess_snapshot_file(path)), ensure_ascii=False)
+    two = json.dumps(assessment_to_dict(assess_snapshot_file(path)), ensure_ascii=False)
+    assert one == two
+    assert render_text(assess_snapshot_file(path), "en") == render_text(assess_snapshot_file(path), "en")
+
+
+def test_render_text_in_each_language(tmp_path):
+    a = assess_snapshot_file(seed_file(tmp_path))
+    zh = render_text(a, "zh-CN")
+    assert "综合评分" in zh and "加速下跌" in zh and "防御" in zh and "低于40偏空" in zh
+    assert "恐惧与贪婪指数 8/100，极度恐惧" in zh
+    en = render_text(a, "en")
+    assert f"Score: {a.score:.0f}/100" in en and "Accelerating decline" in en and "(context, not scored)" in en
+    assert "Missing data" in en and "sth_cost_basis_usd" in en
+    assert "綜合評分" in render_text(a, "zh-TW")
+
+
+def test_plain_contract_objects_serialise_too():
+    """The report may build an Assessment from plain models.Indicator rows: no engine extras needed."""
+    from datetime import date
+
+    from signaldesk.models import Assessment, Indicator, Level, Missing
+
+    a = Assessment(as_of=date(2026, 2, 25), score=None, band="unknown", phase="insufficient_data", stance="wait", coverage=0.0,
+                   indicators=[Indicator("fear_greed", "", 8.0, "bullish", 1.0, None, "恐惧 8")],
+                   support=[Level(price=60_000, low=60_000, high=60_000, why=("round:60000",))],
+                   missing=[Missing("mvrv", "", "no data")])
+    d = assessment_to_dict(a)
+    assert d["score"] is None and d["score_text"] == "—" and d["phase_name"]["zh-CN"] == "数据不足"
+    assert d["indicators"][0] == {"id": "fear_greed", "entity": "", "value": 8.0, "state": "bullish", "strength": 1.0,
+                                  "percentile": None, "reason": "恐惧 8", "contribution": 0.0, "rule": "", "group": "",
+                                  "stale": False, "reasons": {}}
+    assert d["levels"]["support"][0]["why"] == ["整数关口 $60,000"]
+    text = render_text(a, "en")
+    assert "Score: —" in text and "fear_greed: 8/100" in text and "mvrv: no data" in text
