@@ -277,26 +277,30 @@ def signals(
 ) -> None:
     """Judge a snapshot file, or the store as of a day, and print the assessment."""
     from signaldesk import signals as engine
+    from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.signals.serialize import assessment_to_dict, render_text
 
     if (snapshot is None) == (as_of is None):
         raise ValueError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
     if snapshot is not None:
-        assessment = engine.assess_snapshot_file(snapshot, rulebook_path=rulebook)
+        assessment = engine.assess_snapshot_file(snapshot, rulebook_path=rulebook, lang=lang)
     else:
+        from signaldesk.pipeline import missing_reasons
         from signaldesk.store import Store
 
         path = _db(db)
         if not path.exists():
             raise ValueError(f"no store at {path}: run `signaldesk collect` or pass --db")
         with Store.open(path, read_only=True) as store:
-            assessment = engine.assess_store(store, _day(as_of), rulebook_path=rulebook)
+            reasons = missing_reasons([outcome for outcome, _ in store.last_outcomes().values()])
+            assessment = engine.assess_store(store, _day(as_of), reasons, rulebook_path=rulebook, lang=lang)
+    book = resolve_rulebook(rulebook)
     if json_:
-        typer.echo(json.dumps(assessment_to_dict(assessment), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(assessment_to_dict(assessment, rulebook=book), ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
 
-        Console().print(render_text(assessment, lang))
+        Console().print(render_text(assessment, lang, rulebook=book))
 
 
 @store_app.command("import")

@@ -174,12 +174,13 @@ def judge_and_write(
 ) -> tuple[Assessment, Path | None, Path | None]:
     """Build the snapshot as of the day, judge it, and write the report bundle and dashboard."""
     from signaldesk.signals import assess
+    from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.signals.snapshot import snapshot_from_store
 
     snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes))
     if not snapshot.news:
         snapshot.news = store.news(as_of=as_of, days=2)
-    assessment = assess(snapshot)
+    assessment = assess(snapshot, rulebook=resolve_rulebook())  # the user's [signals] rulebook, if any
     assessment.sources = source_statuses(outcomes)
     bundle = dashboard = None
     if out is not None or site is not None:
