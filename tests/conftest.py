@@ -67,3 +67,18 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference file not present: {path}")
     return path
+
+
+@pytest.fixture
+def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Write a user config file for this test (`write_config("[news]\nfeeds = [...]")`)."""
+    from signaldesk import settings
+
+    def write(text: str) -> None:
+        path = tmp_path / "config.toml"
+        path.write_text(text)
+        monkeypatch.setenv("SIGNALDESK_CONFIG", str(path))
+        settings.reload()
+
+    yield write
+    settings.reload()

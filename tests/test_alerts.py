@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 

@@ -7,6 +7,7 @@ reach the store.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -14,8 +15,10 @@ from typing import Any
 
 from signaldesk.catalog import metric
 from signaldesk.clock import now_utc
-from signaldesk.errors import ImplausibleError, MalformedError
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError
 from signaldesk.models import Observation
+
+log = logging.getLogger(__name__)
 
 
 def get_path(payload: Any, path: Sequence[str | int], *, provider: str) -> Any:
@@ -87,3 +90,32 @@ def check_observations(
                 provider=provider,
             )
     return out
+
+
+def partial_results(provider: str, results: Mapping[str, Any], failures: dict[str, str]) -> dict[str, Any]:
+    """The answers among `asyncio.gather(..., return_exceptions=True)` results, by key.
+
+    Sources that fan out (one request per ticker, company or feed) lose only the parts that
+    failed: `failures` is refilled with key → reason (and logged), and a typed error is raised only
+    when *nothing* answered (`RateLimitedError` when every part was rate limited, else the first
+    part's error type). An exception that is not a `ProviderError` is a bug and is re-raised.
+    """
+    answered: dict[str, Any] = {}
+    failures.clear()
+    errors: list[ProviderError] = []
+    for key, result in results.items():
+        if isinstance(result, ProviderError):
+            failures[key] = str(result)
+            errors.append(result)
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            answered[key] = result
+    if failures:
+        log.warning("%s: %d of %d failed: %s", provider, len(failures), len(results),
+                    "; ".join(f"{k}: {r}" for k, r in failures.items()))
+    if results and not answered:
+        kind = RateLimitedError if all(isinstance(e, RateLimitedError) for e in errors) else type(errors[0])
+        summary = "; ".join(f"{k}: {r}" for k, r in list(failures.items())[:3])
+        raise kind(f"nothing answered ({len(results)} failed): {summary}", provider=provider)
+    return answered

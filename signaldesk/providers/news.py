@@ -57,7 +57,7 @@ from signaldesk.http import HttpClient
 from signaldesk.models import NewsItem, Observation
 from signaldesk.providers._checks import check_observations
 from signaldesk.providers.base import Capabilities, Provider
-from signaldesk.providers.yahoo import partial_results
+from signaldesk.providers._checks import partial_results
 
 NAME = "news"
 METRIC = "news_count"

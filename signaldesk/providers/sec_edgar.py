@@ -40,7 +40,7 @@ from signaldesk.metrics.capex import Fact, facts_from_rows, fiscal_quarters, mer
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_list, as_mapping, check_observations
 from signaldesk.providers.base import Capabilities, Provider
-from signaldesk.providers.yahoo import partial_results
+from signaldesk.providers._checks import partial_results
 
 NAME = "sec_edgar"
 HOST = "data.sec.gov"

@@ -42,11 +42,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from signaldesk import __version__, settings
 from signaldesk.clock import day_start, epoch_s_to_utc, now_utc, today_utc
-from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError
+from signaldesk.errors import ImplausibleError, MalformedError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.crossmarket import universe
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path
+from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path, partial_results
 from signaldesk.providers.base import Capabilities, Provider
 
 NAME = "yahoo"
@@ -183,35 +183,6 @@ def parse_chart(payload: Any, ticker: str, *, now: datetime | None = None) -> li
                                f"(a unit or scaling error upstream)", provider=NAME)
     observations = [Observation(METRIC, ticker, day_start(d), v, NAME) for d, v in sorted(by_day.items())]
     return check_observations(observations, provider=NAME, now=now)
-
-
-def partial_results(provider: str, results: Mapping[str, Any], failures: dict[str, str]) -> dict[str, Any]:
-    """The answers among `asyncio.gather(..., return_exceptions=True)` results, by key.
-
-    Sources that fan out (one request per ticker, company or feed) lose only the parts that
-    failed: `failures` is refilled with key → reason (and logged), and a typed error is raised only
-    when *nothing* answered (`RateLimitedError` when every part was rate limited, else the first
-    part's error type). An exception that is not a `ProviderError` is a bug and is re-raised.
-    """
-    answered: dict[str, Any] = {}
-    failures.clear()
-    errors: list[ProviderError] = []
-    for key, result in results.items():
-        if isinstance(result, ProviderError):
-            failures[key] = str(result)
-            errors.append(result)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            answered[key] = result
-    if failures:
-        log.warning("%s: %d of %d failed: %s", provider, len(failures), len(results),
-                    "; ".join(f"{k}: {r}" for k, r in failures.items()))
-    if results and not answered:
-        kind = RateLimitedError if all(isinstance(e, RateLimitedError) for e in errors) else type(errors[0])
-        summary = "; ".join(f"{k}: {r}" for k, r in list(failures.items())[:3])
-        raise kind(f"nothing answered ({len(results)} failed): {summary}", provider=provider)
-    return answered
 
 
 class Yahoo(Provider):

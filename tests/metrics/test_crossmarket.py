@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signaldesk import settings
 from signaldesk.metrics.crossmarket import (
     DEFAULT_EFFICIENCY_J_PER_TH,
     DEFAULT_HOSTING_USD_PER_KWH,
@@ -29,16 +28,8 @@ B = pd.Series([50, 51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62], index=SESSIONS, 
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    def write(text: str) -> None:
-        path = tmp_path / "config.toml"
-        path.write_text(text)
-        monkeypatch.setenv("SIGNALDESK_CONFIG", str(path))
-        settings.reload()
-
-    yield write
-    monkeypatch.delenv("SIGNALDESK_CONFIG", raising=False)
-    settings.reload()
+def config(write_config):
+    return write_config
 
 
 def test_weekends_and_holidays_carry_friday_close():

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from signaldesk import settings
 from signaldesk.clock import pinned_now
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
@@ -185,15 +184,8 @@ def test_history_days():
 
 # -- fetch: partial failures, key header, altseason end to end ----------------------------------
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    def write(text: str) -> None:
-        path = tmp_path / "config.toml"
-        path.write_text(text)
-        monkeypatch.setenv("SIGNALDESK_CONFIG", str(path))
-        settings.reload()
-
-    yield write
-    settings.reload()
+def config(write_config):
+    return write_config
 
 
 def _handler(fixtures, seen, overrides=None):

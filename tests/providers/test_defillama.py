@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from signaldesk import settings
 from signaldesk.clock import pinned_now
 from signaldesk.errors import ImplausibleError, MalformedError, UnavailableError
 from signaldesk.http import HttpClient
@@ -132,15 +131,8 @@ def test_dex_nonsense(payload):
 
 # -- chains configuration -------------------------------------------------------------------------
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    def write(text: str) -> None:
-        path = tmp_path / "config.toml"
-        path.write_text(text)
-        monkeypatch.setenv("SIGNALDESK_CONFIG", str(path))
-        settings.reload()
-
-    yield write
-    settings.reload()
+def config(write_config):
+    return write_config
 
 
 def test_default_chains_and_their_spellings(config):

@@ -3,7 +3,6 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from signaldesk import settings
 from signaldesk.clock import pinned_now
 from signaldesk.errors import MalformedError, UnavailableError
 from signaldesk.http import HttpClient
@@ -37,16 +36,8 @@ def atom(fixtures):
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch):
-    def write(text: str) -> None:
-        path = tmp_path / "config.toml"
-        path.write_text(text)
-        monkeypatch.setenv("SIGNALDESK_CONFIG", str(path))
-        settings.reload()
-
-    yield write
-    monkeypatch.delenv("SIGNALDESK_CONFIG", raising=False)
-    settings.reload()
+def config(write_config):
+    return write_config
 
 
 def test_parse_rss_items_newest_first_with_clean_links_and_utc_times(rss):
