@@ -382,8 +382,11 @@ class CoinGecko(Provider):
         if altseason_on:
             try:
                 index = await self._altseason(client, headers, charts, top)
+                # The index is as of the day the benchmark's chart ends (today on a healthy answer):
+                # an old chart must show up as an old index, not be stamped as today's.
+                as_of = min(today, utc_day(epoch_ms_to_utc(charts["bitcoin"]["prices"][-1][0])))
                 observations += check_observations(
-                    [Observation("altcoin_season_index", "", day_start(today), index, NAME)], provider=NAME)
+                    [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)], provider=NAME)
             except ProviderError as exc:
                 failed("altseason", exc)
         if not observations:

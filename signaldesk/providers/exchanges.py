@@ -469,9 +469,19 @@ class Exchanges(Provider):
             return exc
 
 
+MAX_QUOTE_AGE = timedelta(days=1)
+"""A venue's "current" rate and OI older than this are not today's: the venue is left out."""
+
+
 def validate_venue(data: VenueData) -> VenueData:
-    """Reject one venue's absurd numbers (a funding of 50 % per 8 h, a negative OI) before they
-    are averaged with the others', so one bad venue cannot spoil the aggregate."""
+    """Reject one venue's absurd numbers (a funding of 50 % per 8 h, a negative OI) or a stale
+    "current" quote before they are averaged with the others', so one bad venue cannot spoil the
+    aggregate (nor an old quote be stamped as today's)."""
+    from signaldesk.clock import now_utc
+
+    if now_utc() - data.ts > MAX_QUOTE_AGE:
+        raise ImplausibleError(f"{data.venue} {data.asset}: the current quote is from {data.ts:%Y-%m-%d %H:%M} UTC, "
+                               f"more than a day old", provider=NAME)
     funding, oi = metric("funding_rate_8h"), metric("open_interest_usd")
     for day, rate in [(None, data.funding_8h), *data.funding_history.items()]:
         if not funding.plausible(rate):
