@@ -117,6 +117,9 @@ class AISide:
     miner_revenue_per_mw: Cell
     ai_hosting_per_mw: Cell
     hosting_multiple: float | None
+    efficiency_j_per_th: float | None = None
+    """The miner-economics assumptions behind the two revenues (config `[miners]`, else defaults)."""
+    hosting_usd_per_kwh: float | None = None
 
     @property
     def available(self) -> bool:

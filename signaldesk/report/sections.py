@@ -210,7 +210,18 @@ def _ai(f: _Facts, news: Sequence[object]) -> AISide:
         f.cell("capex_ttm_usd", "hyperscalers"), f.cell("capex_yoy", "hyperscalers"), companies, baskets, equities,
         f.cell("ai_crypto_correlation_90d"), f.cell("ai_crypto_divergence_z"), items,
         f.cell("miners_vs_btc_30d"), revenue, hosting, multiple,
+        *_assumptions(revenue.ok or hosting.ok),
     )
+
+
+def _assumptions(used: bool) -> tuple[float | None, float | None]:
+    """Efficiency (J/TH) and hosting price ($/kWh) when the revenues they produce are shown."""
+    if not used:
+        return None, None
+    from signaldesk.metrics.crossmarket import miner_assumptions
+
+    assumed = miner_assumptions()
+    return assumed.efficiency_j_per_th, assumed.hosting_usd_per_kwh
 
 
 def fear_greed_class(value: float | None) -> str:
