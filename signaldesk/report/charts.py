@@ -44,6 +44,14 @@ COLORS = {"ink": "#1f2933", "grid": "#d9dee4", "btc": "#f7931a", "ai": "#3b82f6"
 
 
 @cache
+def _visible_band(low: float, high: float, min_fraction: float = 0.006) -> tuple[float, float]:
+    """A zone as a band at least `min_fraction` of its price tall: a single-price level (a round
+    number, one cost basis) would otherwise be drawn with zero height and vanish."""
+    middle = (low + high) / 2
+    half = max((high - low) / 2, abs(middle) * min_fraction / 2)
+    return middle - half, middle + half
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -171,10 +179,9 @@ def _dates(ax: Axes) -> None:
 
 def _draw_btc_price(fig: Figure, d: ChartData, w: Mapping[str, str]) -> None:
     ax = fig.subplots()
-    for low, high in d.values["support"]:
-        ax.axhspan(low, high, color=COLORS["support"], alpha=0.13, lw=0)
-    for low, high in d.values["resistance"]:
-        ax.axhspan(low, high, color=COLORS["resistance"], alpha=0.13, lw=0)
+    for kind in ("support", "resistance"):
+        for low, high in d.values[kind]:
+            ax.axhspan(*_visible_band(low, high), color=COLORS[kind], alpha=0.18, lw=0)
     price = d.series["price"]
     ax.plot(price.index, price.values, color=COLORS["btc"], lw=1.6, label=w["price"])
     colors = iter(COLORS["lines"])
