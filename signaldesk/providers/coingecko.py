@@ -171,9 +171,9 @@ def rolling_mean(daily: Mapping[date, float], window: int) -> dict[date, float]:
 
 
 def parse_market_chart(payload: Any, asset: str) -> list[Observation]:
-    """`/coins/{id}/market_chart` (daily) → `price_usd` and `spot_volume_usd_30d_avg` for `asset`.
+    """`/coins/{id}/market_chart` (daily) → `price_usd`, `spot_volume_usd` and its 30-day mean for `asset`.
 
-    Volume average: mean of the last 30 UTC days' 24 h volumes (USD), emitted only where the
+    The daily volume feeds the volume-by-price support/resistance levels. Volume average: mean of the last 30 UTC days' 24 h volumes (USD), emitted only where the
     30 days are all present (the first 29 days of the history have none).
     """
     _check_error(payload)
@@ -181,6 +181,7 @@ def parse_market_chart(payload: Any, asset: str) -> list[Observation]:
     prices = daily_closes(_pairs(body, "prices"))
     volumes = daily_closes(_pairs(body, "total_volumes")) if "total_volumes" in body else {}
     observations = [Observation("price_usd", asset, day_start(d), v, NAME) for d, v in prices.items()]
+    observations += [Observation("spot_volume_usd", asset, day_start(d), v, NAME) for d, v in volumes.items()]
     observations += [
         Observation("spot_volume_usd_30d_avg", asset, day_start(d), v, NAME)
         for d, v in rolling_mean(volumes, VOLUME_WINDOW).items()
@@ -330,7 +331,7 @@ class CoinGecko(Provider):
     """Prices, volume, market cap, dominance and the altseason index from CoinGecko's free API."""
 
     name = NAME
-    metrics = ("price_usd", "spot_volume_usd_30d_avg", "crypto_market_cap_usd", "btc_dominance", "altcoin_season_index")
+    metrics = ("price_usd", "spot_volume_usd", "spot_volume_usd_30d_avg", "crypto_market_cap_usd", "btc_dominance", "altcoin_season_index")
     capabilities = Capabilities(
         hosts={HOST: 0.25},
         history="365 days (free tier)",

@@ -60,7 +60,8 @@ def test_real_docs_example_chart_keeps_the_later_of_two_same_day_points():
     payload = json.loads(shared_file("api-samples", "coingecko", "coins_bitcoin_market_chart.docs-example.json").read_text())
     obs = parse_market_chart(payload, "btc")
     assert [(o.metric, o.ts, o.value) for o in obs] == [
-        ("price_usd", datetime(2026, 5, 17, tzinfo=UTC), 78052.87543398788)
+        ("price_usd", datetime(2026, 5, 17, tzinfo=UTC), 78052.87543398788),
+        ("spot_volume_usd", datetime(2026, 5, 17, tzinfo=UTC), 18974828816.446976),
     ]
 
 
@@ -264,7 +265,7 @@ async def test_html_challenge_on_global_loses_only_global(fixtures, config):
     html = (fixtures / "defillama" / "cloudflare_challenge.html").read_bytes()
     overrides = {"/api/v3/global": httpx.Response(200, content=html, headers={"content-type": "text/html"})}
     provider, obs = await _fetch(_handler(fixtures, [], overrides))
-    assert {o.metric for o in obs} == {"price_usd", "spot_volume_usd_30d_avg"}
+    assert {o.metric for o in obs} == {"price_usd", "spot_volume_usd", "spot_volume_usd_30d_avg"}
     assert provider.failures == [f for f in provider.failures if f.startswith(("global", "market_chart solana"))]
     assert any("HTML challenge page" in f for f in provider.failures)
 
