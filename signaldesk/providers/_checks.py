@@ -15,7 +15,7 @@ from typing import Any
 
 from signaldesk.catalog import metric
 from signaldesk.clock import now_utc
-from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
 from signaldesk.models import Observation
 
 log = logging.getLogger(__name__)
@@ -119,3 +119,14 @@ def partial_results(provider: str, results: Mapping[str, Any], failures: dict[st
         summary = "; ".join(f"{k}: {r}" for k, r in list(failures.items())[:3])
         raise kind(f"nothing answered ({len(results)} failed): {summary}", provider=provider)
     return answered
+
+
+def key_refused(exc: UnavailableError, *, service: str, key_env: str, provider: str, what: str = "") -> UnavailableError:
+    """Reword a 401/403 from a keyed API: the client's generic "forbidden (bot or geo block?)" here
+    means the key (or its plan); name the variable to fix, never the key itself."""
+    text = str(exc)
+    prefix = f"{what}: " if what else ""
+    if "HTTP 401" in text or "HTTP 403" in text:
+        target = f"{what} " if what else ""
+        return UnavailableError(f"{service} refused {target}the key in {key_env} (key or plan): {text}", provider=provider)
+    return UnavailableError(f"{prefix}{text}", provider=provider) if what else exc

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from signaldesk.clock import day_start, epoch_ms_to_utc, today_utc, utc_day
 from signaldesk.errors import RateLimitedError, UnavailableError
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path, key_refused
 from signaldesk.providers.base import Capabilities, Provider
 
 if TYPE_CHECKING:
@@ -92,12 +92,6 @@ def parse_liquidations(payload: Any, today: date) -> list[Observation]:
     return check_observations(observations, provider=NAME)
 
 
-def _clearer(exc: UnavailableError) -> UnavailableError:
-    """A 401/403 from the client says "forbidden (bot or geo block?)"; here it means the key."""
-    text = str(exc)
-    if "HTTP 401" in text or "HTTP 403" in text:
-        return UnavailableError(f"CoinGlass refused the key in {KEY_ENV}: {text}", provider=NAME)
-    return exc
 
 
 class CoinGlass(Provider):
@@ -122,5 +116,5 @@ class CoinGlass(Provider):
         except RateLimitedError:
             raise
         except UnavailableError as exc:
-            raise _clearer(exc) from None
+            raise key_refused(exc, service="CoinGlass", key_env=KEY_ENV, provider=NAME) from None
         return parse_liquidations(payload, today)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from signaldesk.clock import day_start, today_utc
 from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path, key_refused
 from signaldesk.providers.base import Capabilities, Provider
 
 if TYPE_CHECKING:
@@ -85,12 +85,6 @@ def parse_whale_ratio(payload: Any, today: date) -> list[Observation]:
     return check_observations(observations, provider=NAME)
 
 
-def _clearer(exc: UnavailableError) -> UnavailableError:
-    """A 401/403 from the client says "forbidden (bot or geo block?)"; here it means the key."""
-    text = str(exc)
-    if "HTTP 401" in text or "HTTP 403" in text:
-        return UnavailableError(f"CryptoQuant refused the key in {KEY_ENV}: {text}", provider=NAME)
-    return exc
 
 
 class CryptoQuant(Provider):
@@ -116,5 +110,5 @@ class CryptoQuant(Provider):
         except RateLimitedError:
             raise
         except UnavailableError as exc:
-            raise _clearer(exc) from None
+            raise key_refused(exc, service="CryptoQuant", key_env=KEY_ENV, provider=NAME) from None
         return parse_whale_ratio(payload, today)

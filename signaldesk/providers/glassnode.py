@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from signaldesk.clock import day_start, epoch_s_to_utc, today_utc, utc_day
 from signaldesk.errors import MalformedError, ProviderError, RateLimitedError, UnavailableError
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path, key_refused
 from signaldesk.providers.base import Capabilities, Provider
 
 if TYPE_CHECKING:
@@ -81,13 +81,6 @@ def parse_points(payload: Any, metric: str, today: date) -> list[Observation]:
     return check_observations(observations, provider=NAME)
 
 
-def _clearer(exc: UnavailableError, path: str) -> UnavailableError:
-    """A 401/403 from the client says "forbidden (bot or geo block?)"; here it means the key or plan."""
-    text = str(exc)
-    if "HTTP 401" in text or "HTTP 403" in text:
-        return UnavailableError(f"Glassnode refused {path} for the key in {KEY_ENV} (key or plan): {text}",
-                                provider=NAME)
-    return UnavailableError(f"{path}: {text}", provider=NAME)
 
 
 class Glassnode(Provider):
@@ -135,4 +128,4 @@ class Glassnode(Provider):
         except RateLimitedError:
             raise
         except UnavailableError as exc:
-            raise _clearer(exc, path) from None
+            raise key_refused(exc, service="Glassnode", key_env=KEY_ENV, provider=NAME, what=path) from None
