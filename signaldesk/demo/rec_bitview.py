@@ -22,9 +22,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario, rng
 from signaldesk.providers.bitview import BULK_URL, INDEX, SERIES, bulk_params, first_day
@@ -51,23 +51,28 @@ def _noise(name: str, index: pd.Index, scale: float) -> pd.Series:
     return pd.Series(rng(f"bitview-{name}").normal(0.0, scale, len(index)), index=index)
 
 
+def _ewm(series: pd.Series, halflife: float) -> pd.Series:
+    """Exponentially weighted mean with a CPU-independent smoothing factor (see `exactmath`)."""
+    return series.ewm(alpha=exactmath.halflife_alpha(halflife)).mean()
+
+
 def demo_series(scenario: Scenario) -> dict[str, pd.Series]:
     """Every metric the provider yields, daily over the whole scenario, in catalog units."""
     close, realized = scenario.btc, scenario.realized_price
     volume = scenario.volume("btc")
     index = close.index
-    sth = (close * volume).ewm(halflife=45).mean() / volume.ewm(halflife=45).mean()
-    trend = np.log(close.ewm(halflife=60).mean() / close.ewm(halflife=365).mean())
-    share = (0.2 + 0.08 * np.tanh(3 * trend)).clip(0.12, 0.28)
+    sth = _ewm(close * volume, 45) / _ewm(volume, 45)
+    trend = exactmath.log(_ewm(close, 60) / _ewm(close, 365))
+    share = (0.2 + 0.08 * exactmath.tanh(3 * trend)).clip(0.12, 0.28)
     lth = (realized - share * sth) / (1 - share)
-    tmm = close.ewm(halflife=360).mean()
-    log_sopr = 0.12 * np.log(close / sth) + 0.5 * np.log(close / close.ewm(halflife=5).mean())
-    sopr = np.exp(log_sopr + _noise("sopr", index, 0.006))
-    spent = 0.35 * volume * np.exp(_noise("spent", index, 0.15))
+    tmm = _ewm(close, 360)
+    log_sopr = 0.12 * exactmath.log(close / sth) + 0.5 * exactmath.log(close / _ewm(close, 5))
+    sopr = exactmath.exp(log_sopr + _noise("sopr", index, 0.006))
+    spent = 0.35 * volume * exactmath.exp(_noise("spent", index, 0.15))
     spread = (sopr - 1).abs() + 0.035 + _noise("spread", index, 0.01).abs()
     profit = spent * (spread + sopr - 1) / 2
     loss = spent * (spread - (sopr - 1)) / 2
-    in_profit = 1 / (1 + np.exp(-(4.8 * np.log(close / realized) - 0.48 + _noise("sip", index, 0.05))))
+    in_profit = 1 / (1 + exactmath.exp(-(4.8 * exactmath.log(close / realized) - 0.48 + _noise("sip", index, 0.05))))
     unrealized_loss = 0.9 * (1 - in_profit) ** 2
     return {
         "sth_cost_basis_usd": sth, "lth_cost_basis_usd": lth, "realized_price_usd": realized,

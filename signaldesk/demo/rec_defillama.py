@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario, bridge, rng
 from signaldesk.providers.defillama import ALL_CHAINS, CHAIN_NAMES, DEFAULT_CHAINS, DEX_PARAMS, DEX_URL, STABLES_URL, TVL_URL
@@ -116,7 +117,7 @@ def stablecoin_series(chain: str) -> pd.Series:
 def dex_series(chain: str) -> pd.Series:
     """Daily DEX volume (USD): a wandering level, day-to-day noise, quieter weekends."""
     level = bridge(DEX_ANCHORS[chain], daily_vol=0.03, name=f"dex-{chain}") * B
-    noise = np.exp(rng(f"dex-noise-{chain}").normal(0.0, 0.18, len(level)))
+    noise = exactmath.exp(rng(f"dex-noise-{chain}").normal(0.0, 0.18, len(level)))
     weekend = np.where(level.index.day_of_week >= 5, 0.8, 1.0)
     return level * noise * weekend
 

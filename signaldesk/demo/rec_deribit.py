@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from signaldesk.clock import day_start
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario, bridge, rng
 from signaldesk.providers.deribit import BOOK_URL, DVOL_START, DVOL_URL, EXPIRY_HOUR, INDEX_URL
@@ -53,7 +54,7 @@ def _atm(days: float) -> float:
 
 def smile_iv(strike: float, forward: float, t: float, days: float) -> float:
     """The demo smile: ATM term structure, skewed to puts, curved in normalised moneyness."""
-    x = math.log(strike / forward) / math.sqrt(t)
+    x = exactmath.log(strike / forward) / math.sqrt(t)
     return max(0.2, _atm(days) - 0.10 * x + 0.06 * x * x)
 
 
@@ -68,15 +69,15 @@ def option_book(spot: float) -> list[dict]:
         expires = datetime.combine(expiry, EXPIRY_HOUR)
         t = (expires - SNAPSHOT).total_seconds() / (365 * 86400)
         days = t * 365
-        forward = round(spot * math.exp(BASIS * t), 2)
+        forward = round(spot * exactmath.exp(BASIS * t), 2)
         index = f"BTC-{expiry.day}{expiry.strftime('%b').upper()}{expiry:%y}"
         for strike in STRIKES:
-            x = math.log(strike / forward) / math.sqrt(t)
+            x = exactmath.log(strike / forward) / math.sqrt(t)
             if abs(x) > 4.0:
                 continue
             iv = smile_iv(strike, forward, t, days)
             sd = iv * math.sqrt(t)
-            d1 = (math.log(forward / strike) + sd * sd / 2) / sd
+            d1 = (exactmath.log(forward / strike) + sd * sd / 2) / sd
             d2 = d1 - sd
             call_usd = forward * ndtr(d1) - strike * ndtr(d2)
             for kind in ("C", "P"):

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import demo_request
 from signaldesk.demo.scenario import Scenario, rng
 from signaldesk.metrics.flows import INITIAL_HOLDINGS
@@ -92,16 +93,16 @@ def generate(
     days = trading_days(funds[0][3], LAST_ROW)
     gen = rng(f"farside-{asset}")
     momentum = _momentum(close, days)
-    demand = level + swing * np.tanh(momentum / 0.06) + gen.normal(0.0, 0.35 * swing, len(days))
+    demand = level + swing * exactmath.tanh(momentum / 0.06) + gen.normal(0.0, 0.35 * swing, len(days))
     age = np.arange(len(days))
     frame = pd.DataFrame(index=days)
     for ticker, _sponsor, _fee, launch, share, p_zero in funds:
         if ticker in TRUSTS:
-            bleed = trust_bleed * np.exp(-age / bleed_days) + 0.04 * trust_bleed
-            values = -bleed * np.exp(gen.normal(0.0, 0.45, len(days)))
+            bleed = trust_bleed * exactmath.exp(-age / bleed_days) + 0.04 * trust_bleed
+            values = -bleed * exactmath.exp(gen.normal(0.0, 0.45, len(days)))
             values += np.where(gen.random(len(days)) < 0.03, gen.uniform(5, 40, len(days)), 0.0)
         else:
-            values = share * demand * np.exp(gen.normal(0.0, 0.5, len(days)))
+            values = share * demand * exactmath.exp(gen.normal(0.0, 0.5, len(days)))
         zero = gen.random(len(days)) < p_zero
         if ticker == funds[0][0]:
             zero[-1] = False  # the largest fund has reported on the latest day

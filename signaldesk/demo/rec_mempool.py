@@ -13,9 +13,9 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario, bridge, rng
 from signaldesk.providers.mempool import BLOCK_FEES_URL, FEES_URL, FIRST_WINDOW, HASHRATE_URL
@@ -42,7 +42,7 @@ TWO_32 = 2.0**32
 def hashrate_ehs() -> pd.Series:
     """Daily network hash rate (EH/s) of the demo, 2018-02-01 … 2026-02-25."""
     path = bridge(HASHRATE_ANCHORS, daily_vol=0.02, name="hashrate")
-    noise = np.exp(rng("hashrate-noise").normal(0.0, 0.03, len(path)))
+    noise = exactmath.exp(rng("hashrate-noise").normal(0.0, 0.03, len(path)))
     noise[-2:] = 1.0  # keep the anchored last days exact
     return (path * noise).rename("hashrate_ehs")
 
@@ -103,7 +103,7 @@ def record(directory: Path, scenario: Scenario) -> None:
             start = day + timedelta(hours=12 * half)
             if start + timedelta(hours=6) > pd.Timestamp(DEMO_NOW.replace(tzinfo=None)):
                 continue
-            sats = float(fee_per_block_btc()[day]) * 1e8 * float(np.exp(gen.normal(0.0, 0.1)))
+            sats = float(fee_per_block_btc()[day]) * 1e8 * exactmath.exp(float(gen.normal(0.0, 0.1)))
             mid = start + timedelta(hours=6, minutes=int(gen.integers(-40, 40)))
             buckets.append({"avgHeight": _height(mid), "timestamp": int(mid.timestamp()),
                             "avgFees": round(sats), "USD": round(float(close[day]))})

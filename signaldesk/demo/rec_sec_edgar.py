@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario
 from signaldesk.providers.sec_edgar import COMPANIES, PPE, concept_url
@@ -85,7 +86,7 @@ def _quarter_values(ends: list[date], plan: Plan) -> dict[date, int]:
     """USD per quarter end (whole millions): geometric between the two TTM targets, exact sums."""
     aligned = [e for e in ends if (e.year, (e.month - 1) // 3) <= (2025, 3)]
     last = len(aligned) - 1  # the quarter aligned with calendar 2025 Q4
-    growth = (plan.ttm_2025 / plan.ttm_2024) ** 0.25
+    growth = exactmath.power(plan.ttm_2025 / plan.ttm_2024, 0.25)
     base = plan.ttm_2025 / sum(growth**k for k in range(-3, 1))
     values: dict[date, int] = {}
     for i, end in enumerate(ends):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
 from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
 from signaldesk.demo.scenario import Scenario, bridge, rng
 from signaldesk.providers.yahoo import BACKFILL_RANGE, URL
@@ -131,9 +132,9 @@ def close_path(ticker: str, spec: Spec, btc: pd.Series) -> pd.Series:
     anchors = dict(sorted(anchors.items()))
     days = [pd.Timestamp(d) for d in anchors]
     path = bridge(anchors, daily_vol=spec.vol, name=f"yahoo-{ticker}")
-    log_btc = np.log(btc)
+    log_btc = exactmath.log(btc)
     comovement = spec.beta * wiggle(log_btc, days) + TREND_BETA * wiggle(log_btc.rolling(TREND_DAYS, min_periods=1).mean(), days)
-    return np.exp(np.log(path) + comovement.reindex(path.index).fillna(0.0))
+    return exactmath.exp(exactmath.log(path) + comovement.reindex(path.index).fillna(0.0))
 
 
 def ex_dates(first: date, last: date) -> list[date]:
@@ -157,10 +158,10 @@ def chart_body(ticker: str, spec: Spec, btc: pd.Series) -> dict:
     close = np.array([round(float(daily[pd.Timestamp(d)]), 2) for d in days])
     gen = rng(f"yahoo-ohlc-{ticker}")
     n = len(days)
-    opens = np.round(np.concatenate([[close[0]], close[:-1]]) * np.exp(gen.normal(0, spec.vol * 0.4, n)), 2)
+    opens = np.round(np.concatenate([[close[0]], close[:-1]]) * exactmath.exp(gen.normal(0, spec.vol * 0.4, n)), 2)
     highs = np.round(np.maximum(opens, close) * (1 + np.abs(gen.normal(0, spec.vol * 0.5, n))), 2)
     lows = np.round(np.minimum(opens, close) * (1 - np.abs(gen.normal(0, spec.vol * 0.5, n))), 2)
-    volume = (spec.volume * np.exp(gen.normal(0, 0.35, n))).astype(int)
+    volume = (spec.volume * exactmath.exp(gen.normal(0, 0.35, n))).astype(int)
     # adjclose: Yahoo's multiplicative dividend adjustment, 1 − dividend / previous close per ex-date
     events: dict[str, dict] = {}
     factor = np.ones(n)

@@ -17,6 +17,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from signaldesk.demo import exactmath
+
 SEED = 20260225
 START = date(2018, 2, 1)
 AS_OF = date(2026, 2, 25)
@@ -68,11 +70,11 @@ def bridge(anchors: dict[str, float], *, daily_vol: float, name: str, log: bool 
     pieces = []
     for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
         n = (t1 - t0).days
-        a, b = (np.log(v0), np.log(v1)) if log else (v0, v1)
+        a, b = (exactmath.log(v0), exactmath.log(v1)) if log else (v0, v1)
         walk = np.concatenate([[0.0], np.cumsum(gen.normal(0.0, daily_vol, n))])
         steps = np.arange(n + 1) / n
         path = a + walk - steps * walk[-1] + steps * (b - a)
-        pieces.append(pd.Series(np.exp(path) if log else path, index=pd.date_range(t0, t1, freq="D"))[:-1])
+        pieces.append(pd.Series(exactmath.exp(path) if log else path, index=pd.date_range(t0, t1, freq="D"))[:-1])
     last_t, last_v = points[-1]
     pieces.append(pd.Series([last_v], index=[last_t]))
     path = pd.concat(pieces)
@@ -111,8 +113,8 @@ class Scenario:
         close = self.price(asset)
         base = {"btc": 3.2e10, "eth": 1.5e10, "sol": 3.0e9}[asset]
         moves = close.pct_change().abs().fillna(0.0)
-        noise = np.exp(rng(f"{asset}-vol").normal(0, 0.25, len(close)))
-        level = (close / close.iloc[-1]) ** 0.5
+        noise = exactmath.exp(rng(f"{asset}-vol").normal(0, 0.25, len(close)))
+        level = np.sqrt(close / close.iloc[-1])
         return (base * level * (1 + 12 * moves) * noise).rename(f"{asset}_volume")
 
     @cached_property
@@ -132,5 +134,5 @@ class Scenario:
     def realized_price(self) -> pd.Series:
         """A realised-price-like path: a slow, volume-weighted memory of past prices."""
         close = self.btc
-        rp = close.ewm(halflife=420, adjust=False).mean() * 0.72
+        rp = close.ewm(alpha=exactmath.halflife_alpha(420), adjust=False).mean() * 0.72
         return rp.rename("realized_price")
