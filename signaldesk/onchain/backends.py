@@ -7,6 +7,8 @@ for the exact columns), never through floating point.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -107,14 +109,26 @@ class DuckDBBackend:
 
 
 def spark_session(master: str = "local[*]", driver_memory: str = "4g", shuffle_partitions: int = 8) -> Any:
-    """The active SparkSession or a new one set up for the engine (UTC days, no UI)."""
+    """The active SparkSession or a new one set up for the engine (UTC days, no UI).
+
+    A `local[...]` master keeps the driver on 127.0.0.1: otherwise Spark resolves the host name and
+    binds on the first network interface, which a single-machine run has no use for. A cluster
+    master leaves the addresses to the cluster's own configuration.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise OnchainError("--engine spark needs PySpark: pip install 'signaldesk[spark]'") from exc
+    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        raise OnchainError(
+            "--engine spark needs Java 17 or newer: install a JDK (Debian: apt-get install openjdk-17-jre-headless) "
+            "or set JAVA_HOME"
+        )
+    builder = SparkSession.builder.master(master)
+    if master.startswith("local"):
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     return (
-        SparkSession.builder.master(master)
-        .appName("signaldesk-onchain")
+        builder.appName("signaldesk-onchain")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))

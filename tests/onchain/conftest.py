@@ -20,9 +20,13 @@ def small_chain(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
 def spark() -> Iterator[Any]:
     """A local SparkSession shared by every Spark test (the JVM takes seconds to start)."""
     pytest.importorskip("pyspark")
+    from signaldesk.errors import OnchainError
     from signaldesk.onchain.backends import spark_session
 
-    session = spark_session(master="local[2]", driver_memory="1g", shuffle_partitions=2)
+    try:
+        session = spark_session(master="local[2]", driver_memory="1g", shuffle_partitions=2)
+    except OnchainError as missing:  # no Java: say so instead of PySpark's JAVA_GATEWAY_EXITED
+        pytest.skip(str(missing))
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -24,6 +24,7 @@ def test_shape_and_schema(small_chain: SynthSummary) -> None:
 
 def test_value_is_conserved_and_times_are_ordered(small_chain: SynthSummary) -> None:
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # CAST(timestamptz AS DATE) then means the UTC day, whatever TZ says
     path = str(small_chain.outputs_path)
     unspent, bad, same_day, txids, dup = con.execute(
         f"""
