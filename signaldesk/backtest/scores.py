@@ -24,6 +24,7 @@ from signaldesk.backtest import BacktestError
 from signaldesk.models import MetricKey
 
 if TYPE_CHECKING:
+    from signaldesk.signals.history import ScoreHistory as EngineHistory
     from signaldesk.signals.rulebook import Rulebook
 
 History = Mapping[MetricKey, pd.Series]
@@ -64,23 +65,16 @@ def band_of(score: float | None, bearish_below: float = 40.0, bullish_above: flo
 
 
 def engine_scorer(rulebook: Rulebook | None = None) -> Scorer:
-    """The signal engine's vectorised history as a `Scorer` (BacktestError if it is not there)."""
-    try:
-        from signaldesk.signals import history as engine
-        from signaldesk.signals import score as score_model
-    except ImportError as exc:
-        raise BacktestError(
-            "the signal engine's score history (signaldesk.signals.history) is not available"
-        ) from exc
+    """The signal engine's vectorised history as a `Scorer`."""
+    from signaldesk.signals.history import score_history
 
     def score(history: History) -> ScoreHistory:
-        result = engine.score_history(history, rulebook=rulebook)
-        return from_engine(result, score_model)
+        return from_engine(score_history(history, rulebook=rulebook))
 
     return score
 
 
-def from_engine(result: object, score_model: object) -> ScoreHistory:
+def from_engine(result: EngineHistory) -> ScoreHistory:
     """Wrap `signals.history.ScoreHistory`: its score table, and its *group* scores as components.
 
     The engine's composite is the group-weight mean of the group scores that have data (each group
@@ -88,11 +82,14 @@ def from_engine(result: object, score_model: object) -> ScoreHistory:
     weights recombine to the engine's score exactly (with the default `min_coverage = 0`); that
     is what the sweep varies.
     """
-    rulebook = result.rulebook  # type: ignore[attr-defined]
-    scores = result.scores  # type: ignore[attr-defined]
-    model = score_model.model(rulebook)  # type: ignore[attr-defined]
-    sub = result.subscores.reindex(columns=list(model.rules)).to_numpy(dtype=float)  # type: ignore[attr-defined]
-    groups = score_model.composite(sub, model).group_scores  # type: ignore[attr-defined]
+    from signaldesk.signals.score import composite
+    from signaldesk.signals.score import model as score_model
+
+    rulebook = result.rulebook
+    scores = result.scores
+    model = score_model(rulebook)
+    sub = result.subscores.reindex(columns=list(model.rules)).to_numpy(dtype=float)
+    groups = composite(sub, model).group_scores
     components = pd.DataFrame(groups, index=scores.index, columns=list(model.groups))
     frame = scores.reset_index().rename(columns={scores.index.name or "index": "date"})
     return ScoreHistory(

@@ -30,6 +30,7 @@ from signaldesk.report import numbers
 from signaldesk.report.model import Cell, ReportModel, Zone
 from signaldesk.report.sections import build_model
 from signaldesk.report.signals_json import THRESHOLDS, build_signals, dumps
+from signaldesk.signals.phase import BAND_NAMES, PHASE_NAMES, STANCE_NAMES
 
 if TYPE_CHECKING:
     import jinja2
@@ -100,13 +101,7 @@ def lookup(words: Mapping[str, Any], key: str) -> Any:
     return node
 
 
-@cache
-def _engine_names() -> dict[str, dict[str, dict[str, str]]]:
-    try:
-        from signaldesk.signals.phase import BAND_NAMES, PHASE_NAMES, STANCE_NAMES
-    except ImportError:
-        return {}
-    return {"phases": PHASE_NAMES, "stance": STANCE_NAMES, "band": BAND_NAMES}
+_ENGINE_NAMES: dict[str, dict[str, dict[str, str]]] = {"phases": PHASE_NAMES, "stance": STANCE_NAMES, "band": BAND_NAMES}
 
 
 def _arg(value: Any) -> str:
@@ -138,7 +133,7 @@ class Formatter:
         Phase, stance and band names come from the signal engine first, so the report and
         `signals.json` (and the terminal) always name them alike.
         """
-        engine = _engine_names().get(table, {}).get(key, {})
+        engine = _ENGINE_NAMES.get(table, {}).get(key, {})
         if self.lang in engine:
             return md_escape(engine[self.lang])
         found = self.words.get(table, {}).get(key)

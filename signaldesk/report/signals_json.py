@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from signaldesk.models import Assessment
 from signaldesk.report import sections
 from signaldesk.report.model import ReportModel, to_dict
+from signaldesk.signals.serialize import assessment_to_dict
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -29,40 +29,8 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else value
 
 
-def fallback_assessment_dict(a: Assessment) -> dict[str, Any]:
-    """The CLI.md shape, for when the signal engine's serializer is not importable."""
-    return {
-        "as_of": a.as_of.isoformat(),
-        "score": _finite(a.score),
-        "band": a.band,
-        "phase": a.phase,
-        "stance": a.stance,
-        "coverage": a.coverage,
-        "indicators": [
-            {"id": i.id, "entity": i.entity, "value": _finite(i.value), "state": i.state, "strength": i.strength,
-             "percentile": i.percentile, "reason": i.reason, "contribution": i.contribution, "group": i.group,
-             "reasons": dict(i.reasons), "stale": i.stale}
-            for i in a.indicators
-        ],
-        "levels": {
-            "support": [{"price": z.price, "low": z.low, "high": z.high, "why": list(z.why)} for z in a.support],
-            "resistance": [{"price": z.price, "low": z.low, "high": z.high, "why": list(z.why)} for z in a.resistance],
-        },
-        "watchlist": [asdict(w) for w in a.watchlist],
-        "missing": [asdict(m) for m in a.missing],
-        "sources": [{**asdict(s), "latest": _iso(s.latest)} for s in a.sources],
-        "group_scores": dict(a.group_scores),
-        "phase_reasons": dict(a.phase_reasons),
-        "stance_guidance": dict(a.stance_guidance),
-    }
-
-
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
     """The engine's `signals.json` structure for `assessment`."""
-    try:
-        from signaldesk.signals.serialize import assessment_to_dict
-    except ImportError:
-        return fallback_assessment_dict(assessment)
     return assessment_to_dict(assessment)
 
 

@@ -10,7 +10,6 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from signaldesk.backtest import BacktestError
 from signaldesk.backtest.importer import import_csv
 from signaldesk.backtest.run import result_to_json, run_backtest
 from signaldesk.backtest.scores import engine_scorer
@@ -62,11 +61,7 @@ def test_real_files_import_completely(real_store):
 
 def test_backtest_runs_on_real_history(real_store):
     store, _, btc = real_store
-    try:
-        scorer = engine_scorer()
-    except BacktestError:
-        pytest.skip("the signal engine is not available")
-    result = run_backtest(store, date(2016, 1, 1), scorer=scorer, verify_days=2)
+    result = run_backtest(store, date(2016, 1, 1), scorer=engine_scorer(), verify_days=2)
     assert result.end == date(2022, 12, 31)
     assert result.checks["point_in_time"]["max_abs_diff"] == 0.0
     # the forward 30-day return of 2021-11-10, by hand from the file: enter 11-11, exit 12-11

@@ -32,16 +32,9 @@ def _scores(store, scorer, **kw):
     return run_backtest(store, scorer=scorer, sweep=False, verify_days=0, **kw).scores.set_index("date")
 
 
-def _engine():
-    try:
-        return engine_scorer()
-    except BacktestError:
-        pytest.skip("the signal engine is not available")
-
-
 @pytest.mark.parametrize("which", ["toy", "engine"])
 def test_deleting_everything_after_a_day_leaves_every_score_up_to_it_unchanged(filled, tmp_path, which):
-    scorer = toy_scorer if which == "toy" else _engine()
+    scorer = toy_scorer if which == "toy" else engine_scorer()
     full = _scores(filled, scorer)
     with _truncated_copy(tmp_path, synthetic_history(), CUT) as cut:
         short = _scores(cut, scorer)
@@ -51,7 +44,7 @@ def test_deleting_everything_after_a_day_leaves_every_score_up_to_it_unchanged(f
 
 
 def test_engine_group_scores_recombine_to_the_engine_score():
-    scored = _engine()(synthetic_history())
+    scored = engine_scorer()(synthetic_history())
     present = [g for g in scored.components.columns if scored.components[g].notna().any()]
     assert len(present) >= 2
     again = combine(scored.components[present].to_numpy(), np.array([[scored.weights[g] for g in present]]))[:, 0]

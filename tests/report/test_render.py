@@ -24,6 +24,7 @@ from signaldesk.report.render import (
     safe_url,
     write_report,
 )
+from signaldesk.signals.engine import assess
 from tests.report import sample
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -234,9 +235,8 @@ def test_unknown_band_headline(tmp_path: Path) -> None:
 
 
 def test_the_real_engine_output_renders_with_every_number_accounted_for(tmp_path: Path) -> None:
-    engine = pytest.importorskip("signaldesk.signals.engine")
     snap = sample.snapshot()
-    assessment = engine.assess(snap)
+    assessment = assess(snap)
     out = write_report(assessment, snap, out_dir=tmp_path, demo=False, charts=False, use_llm=False, strict=True)
     zh = (out / "index.zh-cn.md").read_text(encoding="utf-8")
     assert front_matter(zh)["phase"] == assessment.phase
