@@ -22,7 +22,7 @@ import stamina
 
 from signaldesk import __version__
 from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
-from signaldesk.recordings import SECRET_HEADERS, RecordingTransport, ReplayTransport
+from signaldesk.recordings import RecordingTransport, ReplayTransport
 
 USER_AGENT = f"signaldesk/{__version__} (+https://github.com/signaldesk/signaldesk; self-hosted market-signal desk)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -241,11 +241,6 @@ def _short_body(response: httpx.Response) -> str:
 
 def _exc_text(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
-
-
-def scrub_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Headers with secret values masked, for anything that logs or records them."""
-    return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
 def _cached(transport: httpx.AsyncBaseTransport, cache_dir: Path, ttl: float) -> httpx.AsyncBaseTransport:

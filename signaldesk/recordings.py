@@ -20,9 +20,6 @@ import httpx
 SECRET_PARAMS = frozenset(
     {"api_key", "apikey", "key", "token", "access_token", "x_cg_demo_api_key", "x_cg_pro_api_key", "secret"}
 )
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "x-cg-demo-api-key", "x-cg-pro-api-key", "cg-api-key", "coinglass-secret", "x-key"}
-)
 _EXT = {"json": ".json", "html": ".html", "xml": ".xml", "rss": ".xml", "atom": ".xml", "csv": ".csv"}
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 

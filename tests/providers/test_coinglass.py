@@ -1,13 +1,27 @@
 import json
+import logging
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
 from signaldesk.clock import pinned_now
-from signaldesk.errors import ImplausibleError, MalformedError, MissingKeyError, RateLimitedError, UnavailableError
-from signaldesk.http import HttpClient, scrub_headers
-from signaldesk.providers.coinglass import EXCHANGES, KEY_ENV, KEY_HEADER, URL, CoinGlass, parse_liquidations
+from signaldesk.errors import (
+    ImplausibleError,
+    MalformedError,
+    MissingKeyError,
+    RateLimitedError,
+    UnavailableError,
+)
+from signaldesk.http import HttpClient
+from signaldesk.providers.coinglass import (
+    EXCHANGES,
+    KEY_ENV,
+    KEY_HEADER,
+    URL,
+    CoinGlass,
+    parse_liquidations,
+)
 from signaldesk.recordings import RecordingTransport
 
 KEY = "cg-test-key-71c2aa"
@@ -143,5 +157,19 @@ async def test_recordings_never_hold_the_key(fixtures, monkeypatch, tmp_path):
     assert files and not [p for p in files if KEY.encode() in p.read_bytes() or KEY in str(p)]
 
 
-def test_the_key_header_is_masked_wherever_headers_are_logged():
-    assert scrub_headers({KEY_HEADER: KEY})[KEY_HEADER] == "***"
+async def test_the_key_is_sent_in_its_header_and_never_logged(fixtures, monkeypatch, caplog):
+    """httpx logs every request URL at INFO (the CLI writes INFO to a file): the key must not be in it."""
+    monkeypatch.setenv(KEY_ENV, KEY)
+    body = (fixtures / "coinglass" / "aggregated-history__1d.json").read_bytes()
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    caplog.set_level(logging.DEBUG)
+    with pinned_now(NOW):
+        async with HttpClient(transport=httpx.MockTransport(handler)) as client:
+            await CoinGlass().fetch(client, since=date(2026, 2, 24))
+    assert sent and all(r.headers[KEY_HEADER] == KEY and KEY not in str(r.url) for r in sent)
+    assert "HTTP Request" in caplog.text and KEY not in caplog.text

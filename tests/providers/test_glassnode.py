@@ -5,9 +5,22 @@ import httpx
 import pytest
 
 from signaldesk.clock import pinned_now
-from signaldesk.errors import ImplausibleError, MalformedError, MissingKeyError, RateLimitedError, UnavailableError
-from signaldesk.http import HttpClient, scrub_headers
-from signaldesk.providers.glassnode import BASE_URL, KEY_ENV, KEY_HEADER, PATHS, Glassnode, parse_points
+from signaldesk.errors import (
+    ImplausibleError,
+    MalformedError,
+    MissingKeyError,
+    RateLimitedError,
+    UnavailableError,
+)
+from signaldesk.http import HttpClient
+from signaldesk.providers.glassnode import (
+    BASE_URL,
+    KEY_ENV,
+    KEY_HEADER,
+    PATHS,
+    Glassnode,
+    parse_points,
+)
 from signaldesk.recordings import RecordingTransport
 
 KEY = "gn-test-key-0c9d42"
@@ -88,7 +101,6 @@ async def test_key_goes_in_the_x_api_key_header_never_in_the_url(fixtures, monke
         assert request.headers[KEY_HEADER] == KEY
         assert KEY not in str(request.url) and "api_key" not in request.url.params
         assert dict(request.url.params) == {"a": "BTC", "i": "24h", "s": "1771632000"}  # since − 3 days
-        assert scrub_headers(dict(request.headers))[KEY_HEADER.lower()] == "***"
     assert {o.metric for o in obs} == set(Glassnode.metrics)
 
 
