@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "online" in item.keywords:
             item.add_marker(skip)
+
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+"""CI installs every extra, Chromium, Java and has ../shared beside the checkout."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI a skip is a failure (only `online` tests may skip): nothing a test needs may be silently absent."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail") and "online" not in item.keywords:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be missing: {reason}"
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +78,7 @@ def fixtures() -> Path:
 
 
 def shared_file(*parts: str) -> Path:
-    """A file under ../shared, or skip the test when the reference folder is absent."""
+    """A file under ../shared, or skip the test when the reference folder is absent (a failure in CI)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"reference file not present: {path}")
