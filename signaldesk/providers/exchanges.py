@@ -181,9 +181,11 @@ def okx_data(payload: Any, *, what: str, provider: str = NAME) -> list[Any]:
     `code` is a string on success but a number in some error bodies, hence the `str()`.
     """
     body = as_mapping(payload, field=what, provider=provider)
-    code = str(body.get("code", ""))
+    if body.get("code") is None:
+        raise MalformedError(f"OKX {what}: no code (not a v5 body)", provider=provider)
+    code = str(body["code"])
     if code != "0":
-        text = f"OKX {what}: code {code or '?'} {body.get('msg', '')}".strip()
+        text = f"OKX {what}: code {code} {body.get('msg', '')}".strip()
         if code == "50011":
             raise RateLimitedError(text, provider=provider)
         raise UnavailableError(text, provider=provider)

@@ -154,6 +154,8 @@ def test_okx_error_envelope():
         okx_data({"code": 50001, "msg": "Service temporarily unavailable"}, what="funding-rate")  # numeric code
     with pytest.raises(MalformedError):
         okx_data({"code": "0", "msg": "", "data": []}, what="funding-rate")
+    with pytest.raises(MalformedError, match="not a v5 body"):  # no code at all: not an OKX error, a wrong body
+        okx_data({"unexpected": ["shape"]}, what="funding-rate")
 
 
 def test_renamed_field_is_malformed():
