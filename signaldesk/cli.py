@@ -101,6 +101,7 @@ def _configure_logging() -> None:
     """Library logs (retries, provider warnings) go to a file, never over the progress display."""
     import logging
 
+    from signaldesk.redact import QUIET_LOGGERS, LogFilter
     from signaldesk.settings import data_dir
 
     target = data_dir() / "logs"
@@ -110,9 +111,12 @@ def _configure_logging() -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(LogFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    for chatty in QUIET_LOGGERS:  # they log every request URL at INFO, and some URLs are secrets
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @app.callback()

@@ -7,9 +7,16 @@ the collector can record *why* a source is missing without guessing from a messa
 
 from __future__ import annotations
 
+from signaldesk.redact import scrub
+
 
 class SignaldeskError(Exception):
-    """Base of everything signaldesk raises on purpose."""
+    """Base of everything signaldesk raises on purpose. Its message is scrubbed of known secrets
+    (`redact.scrub`) when it is made, because messages become outcome reasons, log lines and report
+    text, and upstreams echo keys back in their error bodies."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ProviderError(SignaldeskError):

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from signaldesk.redact import remember
+
 APP = "signaldesk"
 
 
@@ -63,6 +65,7 @@ def reload() -> None:
 
 
 def secret(env_var: str) -> str | None:
-    """An API key or token from the environment; None when unset or blank."""
+    """An API key or token from the environment; None when unset or blank. The value is remembered
+    as secret, so it is scrubbed from every message, log line and stored text (`redact`)."""
     value = os.environ.get(env_var, "").strip()
-    return value or None
+    return remember(value) or None

@@ -8,12 +8,12 @@ in `Capabilities`, not scattered through code.
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
+from signaldesk import settings
 from signaldesk.errors import MissingKeyError
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ class Provider(ABC):
 
     def api_key(self) -> str | None:
         """The key from the environment, or None; never logged, never written anywhere."""
-        env = self.capabilities.key_env
-        value = os.environ.get(env, "").strip() if env else ""
-        return value or None
+        return settings.secret(self.capabilities.key_env) if self.capabilities.key_env else None
 
     def require_key(self) -> str:
         """The key, or `MissingKeyError` naming the variable to set."""

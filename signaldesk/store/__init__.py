@@ -18,6 +18,7 @@ import duckdb
 from signaldesk.clock import end_of_day, now_utc
 from signaldesk.errors import StoreError
 from signaldesk.models import MetricKey, NewsItem, Observation, ProviderOutcome
+from signaldesk.redact import scrub
 from signaldesk.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Store:
                 con.executemany(
                     "INSERT INTO provider_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        [run_id, o.provider, o.status, o.reason, o.error_type, o.observations,
+                        [run_id, o.provider, o.status, scrub(o.reason), o.error_type, o.observations,
                          None if o.latest_ts is None else _naive_utc(o.latest_ts), o.duration_s]
                         for o in outcomes
                     ],
@@ -373,7 +374,7 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("DELETE FROM assessments WHERE as_of = ?", [as_of]).fetchall()
-            con.execute("INSERT INTO assessments VALUES (?, ?, ?)", [as_of, run_id, payload]).fetchall()
+            con.execute("INSERT INTO assessments VALUES (?, ?, ?)", [as_of, run_id, scrub(payload)]).fetchall()
             con.execute("COMMIT")
         except Exception as exc:
             con.execute("ROLLBACK")
