@@ -19,6 +19,7 @@ URLs, Telegram bot tokens) are named by environment variable, never written in t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,9 +28,12 @@ from typing import Any
 from signaldesk import settings
 from signaldesk.errors import ProviderError, SignaldeskError
 from signaldesk.http import HttpClient
+from signaldesk.redact import remember
 from signaldesk.store import Store
 
 KINDS = ("webhook", "slack", "telegram")
+DEADLINE_S = 60.0
+"""Default bound on the whole alerts stage (`[alerts] deadline_s` overrides it)."""
 TELEGRAM_API = "https://api.telegram.org"
 
 
@@ -143,21 +147,46 @@ def request_for(channel: Channel, alert: Alert, day: date) -> tuple[str, dict[st
 
 
 async def send_alerts(alerts: Sequence[Alert], channels: Sequence[Channel], client: HttpClient, store: Store,
-                      day: date) -> list[Delivery]:
-    """Send each alert to each channel once per day; a failed channel does not stop the others."""
-    deliveries = []
+                      day: date, *, deadline_s: float = DEADLINE_S) -> list[Delivery]:
+    """Send each alert to each channel once per day; a failed channel does not stop the others.
+
+    The whole stage has one deadline (`deadline_s`): the client's timeouts bound each *read*, so
+    an endpoint that drips a byte at a time would otherwise hold the run for minutes per alert. A
+    channel that failed once is not tried again in this run — its remaining alerts fail with the
+    same reason at once. Every failure is recorded in the store (`alert_failures`) and returned.
+    """
+    deliveries: list[Delivery] = []
+    broken: dict[str, str] = {}
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + deadline_s
     for alert in alerts:
         for channel in channels:
             if store.alert_sent(day, alert.key, channel.name):
                 deliveries.append(Delivery(alert.key, channel.name, "duplicate"))
                 continue
-            url, body = request_for(channel, alert, day)
-            try:
-                await client.request("POST", url, json_body=body, provider=f"alerts:{channel.name}")
-            except ProviderError as exc:
-                reason = str(exc).replace(channel.token, "***") if channel.token else str(exc)
+            reason = broken.get(channel.name) or await _deliver(client, channel, alert, day, ends_at - loop.time())
+            if reason:
+                broken.setdefault(channel.name, reason)
+                store.record_alert_failure(day, alert.key, channel.name, reason)
                 deliveries.append(Delivery(alert.key, channel.name, "failed", reason))
                 continue
             store.mark_alert_sent(day, alert.key, channel.name)
             deliveries.append(Delivery(alert.key, channel.name, "sent"))
     return deliveries
+
+
+async def _deliver(client: HttpClient, channel: Channel, alert: Alert, day: date, budget_s: float) -> str:
+    """POST one alert; the failure reason in words, or "" when it was delivered."""
+    if budget_s <= 0:
+        return "alerts deadline reached before this delivery"
+    url, body = request_for(channel, alert, day)
+    remember(channel.token)  # a Telegram token sits in the URL path; a webhook URL is itself the secret
+    remember(channel.url)
+    try:
+        async with asyncio.timeout(budget_s):
+            await client.request("POST", url, json_body=body, provider=f"alerts:{channel.name}")
+    except TimeoutError:
+        return f"no answer within the alerts deadline ({budget_s:.0f} s left of it)"
+    except ProviderError as exc:
+        return str(exc)
+    return ""

@@ -161,6 +161,9 @@ def _print_outcomes(outcomes: list[Any]) -> None:
 
 def _finish(summary: Any) -> None:
     _print_outcomes(summary.outcomes)
+    for delivery in summary.deliveries:
+        if delivery.status == "failed":
+            typer.echo(f"signaldesk: alert {delivery.key} not delivered to {delivery.channel}: {delivery.reason}", err=True)
     if summary.assessment is not None and summary.assessment.score is not None:
         a = summary.assessment
         typer.echo(f"score {a.score:.0f}/100 ({a.band}) · phase {a.phase} · stance {a.stance} · coverage {a.coverage:.0%}")

@@ -50,9 +50,10 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 all good; 3 when any source failed, is stale or answered only in part (skipped optional
-        keys do not count: the user chose not to set them)."""
-        return EXIT_PARTIAL if any(o.status in {"failed", "stale", "partial"} for o in self.outcomes) else EXIT_OK
+        """0 all good; 3 when any source failed, is stale or answered only in part, or an alert could
+        not be delivered (skipped optional keys do not count: the user chose not to set them)."""
+        partial = any(o.status in {"failed", "stale", "partial"} for o in self.outcomes)
+        return EXIT_PARTIAL if partial or any(d.status == "failed" for d in self.deliveries) else EXIT_OK
 
 
 @contextmanager
@@ -211,7 +212,7 @@ def remember_and_alert(
     """Save the day's signals.json in the store, then alert on what changed since the last day."""
     import json
 
-    from signaldesk.alerts import channels_from_config, detect, send_alerts
+    from signaldesk.alerts import DEADLINE_S, channels_from_config, detect, send_alerts
     from signaldesk.signals.serialize import assessment_to_dict
 
     current = assessment_to_dict(assessment)
@@ -222,12 +223,13 @@ def remember_and_alert(
         return []
     from signaldesk import settings
 
-    threshold = float(settings.section("alerts").get("score_change", 10))
-    alerts = detect(json.loads(previous[1]), current, score_change=threshold)
+    config = settings.section("alerts")
+    alerts = detect(json.loads(previous[1]), current, score_change=float(config.get("score_change", 10)))
 
     async def go() -> list[Delivery]:
         async with (client_factory or HttpClient)() as client:
-            return await send_alerts(alerts, channels, client, store, assessment.as_of)
+            return await send_alerts(alerts, channels, client, store, assessment.as_of,
+                                     deadline_s=float(config.get("deadline_s", DEADLINE_S)))
 
     return asyncio.run(go()) if alerts else []
 

@@ -97,3 +97,35 @@ async def test_a_dead_channel_fails_alone_without_leaking_the_token(httpserver: 
     assert [(d.channel, d.status) for d in result] == [("me", "failed"), ("ops", "sent")]
     assert "SECRET-TOKEN" not in result[0].reason
     assert not store.alert_sent(date(2026, 2, 26), "k", "me")
+
+
+async def test_a_failing_channel_is_recorded_and_the_stage_keeps_its_deadline(httpserver: HTTPServer, store):
+    """All channels answering 501, and one that drips: every delivery fails with a reason, each is
+    recorded in the store, a broken channel is not retried for the next alert, and the dripping one
+    is cut at the stage deadline rather than after many read timeouts."""
+    import time
+
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    def drip(request):
+        def body():
+            for _ in range(40):
+                time.sleep(0.1)
+                yield b" "
+        return WerkzeugResponse(body(), status=200)
+
+    httpserver.expect_request("/down", method="POST").respond_with_data("no", status=501)
+    httpserver.expect_request("/drip", method="POST").respond_with_handler(drip)
+    channels = [Channel("down", "webhook", url=httpserver.url_for("/down")),
+                Channel("slow", "webhook", url=httpserver.url_for("/drip"))]
+    day = date(2026, 2, 26)
+    alerts = [Alert("a1", "t", "x"), Alert("a2", "t", "y")]
+    async with HttpClient(backoff_initial=0.0, attempts=1, timeout=1.0) as client:
+        result = await send_alerts(alerts, channels, client, store, day, deadline_s=1.5)
+    assert [(d.key, d.channel, d.status) for d in result] == [
+        ("a1", "down", "failed"), ("a1", "slow", "failed"), ("a2", "down", "failed"), ("a2", "slow", "failed")]
+    assert "501" in result[0].reason and result[2].reason == result[0].reason  # not tried again
+    assert "deadline" in result[1].reason
+    recorded = store.alert_failures(day)
+    assert [(k, c) for k, c, _ in recorded] == [("a1", "down"), ("a1", "slow"), ("a2", "down"), ("a2", "slow")]
+    assert not store.alert_sent(day, "a1", "down")

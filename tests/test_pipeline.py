@@ -235,6 +235,15 @@ def test_exit_code_from_outcomes(statuses: tuple[str, ...], code: int) -> None:
     assert (EXIT_OK, EXIT_PARTIAL) == (0, 3)
 
 
+def test_an_undelivered_alert_makes_the_run_partial() -> None:
+    from signaldesk.alerts import Delivery
+
+    ok = [ProviderOutcome("p", "ok")]
+    sent = RunSummary("r", DAY, "db", ok, 0, deliveries=[Delivery("k", "ops", "sent")])
+    failed = RunSummary("r", DAY, "db", ok, 0, deliveries=[Delivery("k", "ops", "sent"), Delivery("k", "me", "failed", "501")])
+    assert (sent.exit_code, failed.exit_code) == (EXIT_OK, EXIT_PARTIAL)
+
+
 def test_run_collect_keeps_going_past_a_failing_provider(tmp_path: Path, register: Callable[..., None]) -> None:
     """One provider raising does not stop the others: their rows are stored, the run exits 3."""
     register(fake("a"), fake("broken", error=MalformedError("renamed field")), fake("c", days=(DAY,)))

@@ -393,6 +393,19 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def record_alert_failure(self, day: date, key: str, channel: str, reason: str) -> None:
+        """Keep a failed delivery, so a channel that is down is visible after the run, not only in it."""
+        self._con.execute(
+            "INSERT INTO alert_failures VALUES (?, ?, ?, ?, ?)", [day, key, channel, scrub(reason), _naive_utc(now_utc())]
+        ).fetchall()
+
+    def alert_failures(self, day: date) -> list[tuple[str, str, str]]:
+        """(key, channel, reason) of the deliveries that failed on `day`, oldest first."""
+        rows = self._con.execute(
+            "SELECT key, channel, reason FROM alert_failures WHERE day = ? ORDER BY failed_at", [day]
+        ).fetchall()
+        return [(key, channel, reason) for key, channel, reason in rows]
+
     def mark_alert_sent(self, day: date, key: str, channel: str) -> None:
         self._con.execute(
             "INSERT INTO alerts_sent VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",

@@ -75,4 +75,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0004_alert_failures",
+        """
+        CREATE TABLE alert_failures (
+            day       DATE    NOT NULL,
+            key       VARCHAR NOT NULL,
+            channel   VARCHAR NOT NULL,
+            reason    VARCHAR NOT NULL,     -- scrubbed of secrets, like every stored text
+            failed_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 )
