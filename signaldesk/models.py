@@ -2,7 +2,7 @@
 
 `Observation` is what providers emit and the store keeps; `ProviderOutcome` is one provider's
 result in a run; `Snapshot` is what the signal engine judges; `Assessment` (with `Indicator`,
-`Level`, `WatchItem`) is what the report renders and `signals.json` serialises.
+`Level`, `AssetLevels`, `Action`, `WatchItem`) is what the report renders and `signals.json` serialises.
 """
 
 from __future__ import annotations
@@ -117,20 +117,111 @@ class Indicator:
     stale: bool = False
 
 
+LevelSide = Literal["support", "resistance"]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSource:
+    """One reason a zone exists, in data rather than words, so each language can say it.
+
+    `kind` is one of `signals.levels.KINDS` (e.g. `sth_cost_basis`, `swing_low`, `volume_cluster`);
+    `metric`/`entity` name the series it was read from; a cluster keeps its own `low`–`high`
+    range (a single price has low == high == price); a swing keeps the `day` of its pivot.
+    """
+
+    kind: str
+    metric: str
+    entity: str
+    price: float
+    low: float
+    high: float
+    day: date | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
-    """A support or resistance zone and the reasons that made it."""
+    """A support or resistance zone of one asset and the reasons that made it.
+
+    `why` holds the reasons as `kind:payload` codes (stable, for signals.json and old readers);
+    `sources` holds the same reasons structured. `distance` is `price` / spot − 1 (negative
+    below the price); `kind` is the family of the strongest source (`KIND_FAMILY` in
+    `signals.levels`); `side` is `support` or `resistance`.
+    """
 
     price: float
     low: float
     high: float
     why: tuple[str, ...]
     strength: float = 1.0
+    asset: str = "btc"
+    side: str = ""
+    distance: float | None = None
+    kind: str = ""
+    sources: tuple[LevelSource, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CostBasis:
+    """A major on-chain cost basis and the price's distance to it, listed however far it is.
+
+    `distance` is `price` / spot − 1; `side` is `support` below the spot and `resistance` above.
+    """
+
+    kind: str
+    metric: str
+    entity: str
+    asset: str
+    price: float
+    distance: float
+    side: LevelSide
+
+
+@dataclass(frozen=True, slots=True)
+class AssetLevels:
+    """One asset's map: spot, the merge width used, zones nearest first, every major cost basis.
+
+    `atr` is the mean absolute daily close change over the rulebook's `atr_days`; `zone_width`
+    the widest a merged zone may be (both in USD); `ma200` the 200-day mean of the close.
+    """
+
+    asset: str
+    price: float | None
+    atr: float | None = None
+    zone_width: float | None = None
+    ma200: float | None = None
+    support: tuple[Level, ...] = ()
+    resistance: tuple[Level, ...] = ()
+    cost_bases: tuple[CostBasis, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A conditional action of the strategy, chosen by the stance (`[levels.actions]` in the rulebook).
+
+    `id` is the action (words live in the report's i18n `[levels.action]`); `price` is the level
+    whose break or reclaim conditions it; `support`/`resistance` are the zones it refers to.
+    """
+
+    id: str
+    asset: str
+    price: float | None = None
+    support: Level | None = None
+    resistance: Level | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WatchItem:
-    """A concrete, checkable trigger for the next 24 h."""
+    """A concrete, checkable trigger for the next 24 h, structured so each language can word it.
+
+    The trigger fires when `metric:entity`, read over `window` (`1d` a daily value or close,
+    `7d` a seven-day sum), is at or `direction` (`above`/`below`) the threshold `trigger`.
+    `mode` says what is asked: `hold` (does the value stay on its side, e.g. Fear & Greed stays
+    below 25) or `cross` (does it cross, e.g. the week's ETF net flow turns positive).
+    `current` is today's reading; `level` the zone a price trigger sits on; `rule` the rule
+    whose band edge set the threshold; `reference` a second number the words need (for the
+    ETF item, the current streak in weeks, negative for outflows). `text` is unused by the
+    engine (kept for readers of old signals.json files).
+    """
 
     id: str
     metric: str
@@ -138,6 +229,12 @@ class WatchItem:
     trigger: float
     direction: Literal["above", "below", "streak"]
     text: dict[str, str] = field(default_factory=dict)
+    mode: Literal["hold", "cross"] = "cross"
+    window: str = "1d"
+    current: float | None = None
+    level: Level | None = None
+    rule: str = ""
+    reference: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +271,8 @@ class Assessment:
     support: list[Level] = field(default_factory=list)
     resistance: list[Level] = field(default_factory=list)
     watchlist: list[WatchItem] = field(default_factory=list)
+    asset_levels: dict[str, AssetLevels] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     sources: list[SourceStatus] = field(default_factory=list)
     group_scores: dict[str, float] = field(default_factory=dict)
