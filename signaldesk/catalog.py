@@ -55,6 +55,8 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("funding_rate_8h", "fraction/8h", "perpetual funding, OI-weighted across venues", -0.05, 0.05, 2, "derivatives"),
     MetricSpec("open_interest_usd", "USD", "futures open interest", 0, 1e13, 2, "derivatives"),
     MetricSpec("open_interest_change_7d", "fraction", "7-day change of open interest", -1.0, 100.0, 2, "derivatives"),
+    MetricSpec("venue_funding_rate_8h", "fraction/8h", "one venue's perpetual funding (entity asset.venue)", -0.05, 0.05, 2, "derivatives"),
+    MetricSpec("venue_open_interest_usd", "USD", "one venue's open interest (entity asset.venue)", 0, 1e13, 2, "derivatives"),
     MetricSpec("long_liquidations_usd_24h", "USD", "long liquidations in 24 h", 0, 1e12, 2, "derivatives"),
     MetricSpec("short_liquidations_usd_24h", "USD", "short liquidations in 24 h", 0, 1e12, 2, "derivatives"),
     MetricSpec("coinbase_premium", "fraction", "(Coinbase BTC-USD - USDT venue BTC, USDT/USD adjusted) / venue", -0.2, 0.2, 2, "derivatives"),
