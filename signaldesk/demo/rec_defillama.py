@@ -2,13 +2,15 @@
 
 Seed 000's chain table for 2026-02-25 is hit exactly: Ethereum TVL $55.0B, Solana TVL $12.0B,
 all-chain stablecoin supply $308.8B with +0.26 % in 7 days (≈ +$0.8B), Solana stablecoins $9.0B,
-Ethereum DEX 24 h $2.0B, Solana DEX 24 h $2.72B. The seed's table prints $308.8B on the Ethereum
+Ethereum DEX 24 h $2.0B, Solana DEX 24 h $2.72B (DeFiLlama's `total24h`, which is the volume of the
+last complete UTC day, 2026-02-24). The seed's table prints $308.8B on the Ethereum
 row, but that is the all-chains total (DeFiLlama's `/stablecoincharts/all`); Ethereum itself
 carries about 55 % of it here ($169.8B), as on the real chain.
 
 Shapes follow the real endpoints: TVL `date` is an int, stablecoin `date` a string, stablecoin
 values per peg under `totalCirculatingUSD` (a little EUR next to USD), DEX `totalDataChart` as
-`[[unix_s, usd], …]` ending with today's partial day, plus `total24h`. Histories start on
+`[[unix_s, usd], …]` ending with today's partial day, plus `total24h` = the chart's last complete day
+(as defillama-server computes it). Histories start on
 2024-01-01 to keep each recording small (the real ones go back to each chain's launch).
 Levels wander as seeded Brownian bridges through round-number anchors (the 2024–2025 cycle).
 """
@@ -71,7 +73,7 @@ DEX_ANCHORS: dict[str, dict[str, float]] = {
     "arbitrum": {START: 0.8, "2024-03-13": 1.6, "2025-04-08": 0.7, "2025-10-06": 1.2, END: 0.72},
     "base": {START: 0.06, "2024-03-13": 0.8, "2024-12-17": 1.6, "2025-04-08": 0.9, "2025-10-06": 1.5, END: 1.2},
 }
-#: Seed 000's "DEX 24h" column, as DeFiLlama's `total24h` on 2026-02-25 (USD).
+#: Seed 000's "DEX 24h" column, as DeFiLlama's `total24h` read on 2026-02-25: the volume of 2026-02-24 (USD).
 TOTAL_24H = {"ethereum": 2.0 * B, "solana": 2.72 * B, "bsc": 1.46 * B, "tron": 0.079 * B,
              "arbitrum": 0.71 * B, "base": 1.18 * B}
 PROTOCOLS = {
@@ -115,11 +117,13 @@ def stablecoin_series(chain: str) -> pd.Series:
 
 
 def dex_series(chain: str) -> pd.Series:
-    """Daily DEX volume (USD): a wandering level, day-to-day noise, quieter weekends."""
+    """Daily DEX volume (USD): a wandering level, day-to-day noise, quieter weekends; the seed's day pinned."""
     level = bridge(DEX_ANCHORS[chain], daily_vol=0.03, name=f"dex-{chain}") * B
     noise = exactmath.exp(rng(f"dex-noise-{chain}").normal(0.0, 0.18, len(level)))
     weekend = np.where(level.index.day_of_week >= 5, 0.8, 1.0)
-    return level * noise * weekend
+    daily = level * noise * weekend
+    daily[pd.Timestamp(END) - pd.Timedelta(days=1)] = TOTAL_24H[chain]
+    return daily
 
 
 def _pegs(total: float, eur_share: float) -> tuple[dict[str, float], dict[str, float]]:
@@ -152,8 +156,8 @@ def _dex_payload(chain: str) -> dict:
     elapsed = (DEMO_NOW - datetime(2026, 2, 25, tzinfo=UTC)).total_seconds() / 86400
     chart = [[_ts(d), round(float(v), 2)] for d, v in complete.items()]
     chart.append([_ts(today), round(float(daily[today]) * elapsed, 2)])  # today, still accruing
-    total24h = TOTAL_24H[chain]
-    last = complete.iloc[::-1]
+    last = complete.iloc[::-1]  # newest complete day first: the server's "today" record is yesterday's
+    total24h = float(last.iloc[0])
 
     def pct(a: float, b: float) -> float:
         return round((a / b - 1.0) * 100.0, 2)
@@ -167,7 +171,7 @@ def _dex_payload(chain: str) -> dict:
         {"defillamaId": str(1000 + i), "name": pname, "displayName": pname, "module": slug.split("-")[0],
          "category": "Dexs", "chains": [name], "protocolType": "protocol", "slug": slug,
          "total24h": round(total24h * share, 2), "total7d": round(total7d * share, 2),
-         "total30d": round(total30d * share, 2), "change_1d": pct(total24h, float(last.iloc[0])),
+         "total30d": round(total30d * share, 2), "change_1d": pct(total24h, float(last.iloc[1])),
          "breakdown24h": {chain: {pname: round(total24h * share, 2)}}}
         for i, (pname, slug, share) in enumerate(PROTOCOLS[chain])
     ]
@@ -178,15 +182,15 @@ def _dex_payload(chain: str) -> dict:
         "chain": name,
         "allChains": ["Ethereum", "Solana", "BSC", "Base", "Arbitrum", "Tron", "Polygon", "Avalanche"],
         "total24h": total24h,
-        "total48hto24h": round(float(last.iloc[0]), 2),
+        "total48hto24h": round(float(last.iloc[1]), 2),
         "total7d": round(total7d, 2),
         "total14dto7d": round(prev7d, 2),
         "total30d": round(total30d, 2),
         "total60dto30d": round(prev30d, 2),
         "totalAllTime": round(float(complete.sum()), 2),
-        "change_1d": pct(total24h, float(last.iloc[0])),
-        "change_7d": pct(total24h, float(last.iloc[6])),
-        "change_1m": pct(total24h, float(last.iloc[29])),
+        "change_1d": pct(total24h, float(last.iloc[1])),
+        "change_7d": pct(total24h, float(last.iloc[7])),
+        "change_1m": pct(total24h, float(last.iloc[30])),
         "change_7dover7d": pct(total7d, prev7d),
         "change_30dover30d": pct(total30d, prev30d),
         "protocols": protocols,

@@ -15,14 +15,18 @@ Endpoints, and the quirks that shape the parsing:
   `totalCirculatingUSD` (peggedUSD, peggedEUR, … already converted to USD). `totalCirculating`
   is in each peg's own unit, so it is never used.
 - `GET https://api.llama.fi/overview/dexs/{chain}?excludeTotalDataChart=false&excludeTotalDataChartBreakdown=true`
-  → `dex_volume_usd_24h`. `totalDataChart` = `[[unix_s, usd], …]` daily volumes (history);
-  `total24h` = the latest 24 h volume. The breakdown stays excluded: it is megabytes.
+  → `dex_volume_usd_24h`. `totalDataChart` = `[[unix_s, usd], …]` daily volumes (history).
+  `total24h` is *not* a trailing 24 h: defillama-server fills it from the record of the last
+  complete UTC day (`timeDataKey = 'yesterday'` in `defi/src/api2/cron-task/dimensions.ts`), the
+  same number as the chart's point for that day. The breakdown stays excluded: it is megabytes.
 
 Time: daily points are stamped at 00:00 UTC of the day DeFiLlama labels. TVL and stablecoin
 supply are *levels*: a point dated today is the latest reading (DeFiLlama refreshes it during
 the day); it is kept as today's provisional value and the next run's reading for the same day
-replaces it in the store. DEX volume is a *flow*: a chart point dated today covers a partial day
-and is dropped; today's value is `total24h` instead (a full trailing 24 h), revised the same way.
+replaces it in the store. DEX volume is a *flow*: every value is dated by the chart's own day, and
+a chart point dated today (a partial day, still accruing) is never stored, so the newest stored
+day is the chart's last complete one. `total24h` is read only when the chart is empty, and then
+dated yesterday, the day the server took it from.
 
 Chains: entities are lower-case names; `CHAIN_NAMES` maps each to the spelling every endpoint
 wants (`BSC` for TVL and stablecoins, `bsc` for DEX overview…). Defaults: ethereum, solana, bsc,
@@ -43,7 +47,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from signaldesk import settings
@@ -137,9 +141,11 @@ def parse_stablecoin_chart(payload: Any, entity: str) -> list[Observation]:
 
 
 def parse_dex_overview(payload: Any, entity: str, today: date) -> list[Observation]:
-    """`/overview/dexs/{chain}` → daily `dex_volume_usd_24h` (USD) for `entity`.
+    """`/overview/dexs/{chain}` → daily `dex_volume_usd_24h` (USD) for `entity`, complete days only.
 
-    History from `totalDataChart` without today's partial point; today's value from `total24h`.
+    Each value keeps the chart's own date; today's point is partial and dropped. `total24h` is
+    yesterday's volume (see the module docstring), so it fills in only for an empty chart, dated
+    yesterday: stamped on today it would repeat yesterday's number one day late.
     """
     body = as_mapping(payload, field=f"overview/dexs {entity}", provider=NAME)
     if "totalDataChart" not in body and "total24h" not in body:
@@ -154,10 +160,10 @@ def parse_dex_overview(payload: Any, entity: str, today: date) -> list[Observati
         if day >= today:
             continue  # a partial day: its volume is still accruing
         points.append((day, as_float(row[1], field=f"totalDataChart[{i}][1]", provider=NAME)))
-    if body.get("total24h") is not None:
-        points.append((today, as_float(body["total24h"], field="total24h", provider=NAME)))
+    if not chart and body.get("total24h") is not None:
+        points.append((today - timedelta(days=1), as_float(body["total24h"], field="total24h", provider=NAME)))
     if not points:
-        raise MalformedError(f"overview/dexs {entity}: no volume in the answer", provider=NAME)
+        raise MalformedError(f"overview/dexs {entity}: no complete day of volume in the answer", provider=NAME)
     return _daily(points, "dex_volume_usd_24h", entity)
 
 

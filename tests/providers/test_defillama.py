@@ -48,19 +48,25 @@ def test_stablecoin_chart_sums_every_peg_in_usd_and_reads_string_dates(fixtures)
     assert {o.metric for o in obs} == {"stablecoin_supply_usd"}
 
 
-def test_dex_overview_drops_todays_partial_point_and_uses_total24h(fixtures):
-    obs = parse_dex_overview(_load(fixtures, "overview_dexs_solana__partial_day.json"), "solana", TODAY)
-    values = _values(obs)
-    # the chart's 02-25 point (3.0e9, still accruing) is replaced by total24h
-    assert values[TODAY] == 2.72e9
-    assert values[date(2026, 2, 24)] == 2.0e9 + 9 * 1e8
-    assert len(values) == 11
+def test_dex_overview_is_dated_by_the_charts_complete_days(fixtures):
+    payload = _load(fixtures, "overview_dexs_solana__partial_day.json")
+    values = _values(parse_dex_overview(payload, "solana", TODAY))
+    # the chart's 02-25 point (3.0e9, still accruing) is not stored, and nothing is stamped on today:
+    # total24h (2.9e9) is the server's record of 02-24, already in the chart under its own day
+    assert TODAY not in values
+    assert max(values) == date(2026, 2, 24) and values[date(2026, 2, 24)] == 2.9e9
+    assert values[date(2026, 2, 15)] == 2.0e9 and len(values) == 10
 
 
 def test_dex_overview_on_a_later_day_keeps_every_complete_day(fixtures):
     obs = parse_dex_overview(_load(fixtures, "overview_dexs_solana__partial_day.json"), "solana", date(2026, 2, 26))
     values = _values(obs)
-    assert values[TODAY] == 3.0e9 and values[date(2026, 2, 26)] == 2.72e9
+    assert values[TODAY] == 3.0e9 and date(2026, 2, 26) not in values
+
+
+def test_dex_overview_with_an_empty_chart_dates_total24h_yesterday():
+    values = _values(parse_dex_overview({"totalDataChart": [], "total24h": 1.5e9}, "tron", TODAY))
+    assert values == {date(2026, 2, 24): 1.5e9}
 
 
 # -- parsing the real samples ---------------------------------------------------------------------
@@ -96,7 +102,7 @@ def test_real_reconstructed_samples():
     assert _values(stables) == {date(2024, 2, 15): 88718597, date(2024, 2, 16): 88750000 + 1080000}
     dex = parse_dex_overview(json.loads(shared_file(*base, "overview_dexs_Ethereum.RECONSTRUCTED.json").read_text()),
                              "ethereum", TODAY)
-    assert _values(dex) == {TODAY: 1.5e9}  # empty chart: only today's total24h
+    assert _values(dex) == {date(2026, 2, 24): 1.5e9}  # empty chart: total24h is yesterday's volume
 
 
 # -- nonsense → typed errors ----------------------------------------------------------------------
@@ -235,3 +241,5 @@ async def test_since_filters_old_days(fixtures, config):
     config('[defillama]\nchains = ["solana"]\n')
     _, obs = await _fetch(_handler(fixtures, []), since=date(2026, 2, 24))
     assert {o.ts.date() for o in obs} == {date(2026, 2, 24), TODAY}
+    # levels keep today's latest reading; the DEX flow stops at the last complete day
+    assert {o.ts.date() for o in obs if o.metric == "dex_volume_usd_24h"} == {date(2026, 2, 24)}
