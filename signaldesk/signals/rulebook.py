@@ -35,6 +35,7 @@ from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the ruleboo
     ScoreSettings,
     to_traditional,
 )
+from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rulebook.toml"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rulebook.md"
@@ -176,12 +177,27 @@ class _Problems:
             raise error
 
 
-_TOP_KEYS = {"version", "extends", "score", "groups", "rules"}
+_TOP_KEYS = {"version", "extends", "score", "levels", "watch", "groups", "rules"}
+
+
+def _settings(sources: list[_Source], name: str, model: type[Any], problems: _Problems) -> Any:
+    """A settings table (`[score]`, `[levels]`, `[watch]`) merged over every file, then validated."""
+    merged: dict[str, Any] = {}
+    for source in sources:
+        merged = _merge(merged, source.data.get(name, {}))
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        source = next((s for s in reversed(sources) if name in s.data), sources[-1])
+        loc = _Locator(source.text)
+        for err in exc.errors():
+            where, _ = _pinpoint(err["loc"], err["msg"])
+            problems.add(source, loc.find(loc.table_block(name), where), _problem((name, *err["loc"]), err["msg"]))
+        return model()
 
 
 def _build(sources: list[_Source]) -> Rulebook:
     problems = _Problems()
-    score: dict[str, Any] = {}
     groups: dict[str, tuple[dict[str, Any], dict[str, _Source]]] = {}
     rules: dict[str, tuple[dict[str, Any], dict[str, _Source], int]] = {}
     order: list[str] = []
@@ -192,7 +208,6 @@ def _build(sources: list[_Source]) -> Rulebook:
         for key in sorted(set(data) - _TOP_KEYS):
             problems.add(source, locator.find((0, len(locator.lines)), [key]), f"unknown top-level key {key!r}")
         version = int(data.get("version", version))
-        score = _merge(score, data.get("score", {}))
         for name, table in (data.get("groups") or {}).items():
             merged, owners = groups.get(name, ({}, {}))
             groups[name] = (_merge(merged, table), {**owners, **{k: source for k in table}})
@@ -224,14 +239,9 @@ def _build(sources: list[_Source]) -> Rulebook:
         top = next((p for p in loc if isinstance(p, str)), None)
         return owners.get(top) if top in owners else next(iter(owners.values()), sources[-1])  # type: ignore[return-value]
 
-    try:
-        score_model = ScoreSettings.model_validate(score)
-    except ValidationError as exc:
-        for err in exc.errors():
-            source = next((s for s in reversed(sources) if "score" in s.data), sources[-1])
-            loc = _Locator(source.text)
-            where, _ = _pinpoint(err["loc"], err["msg"])
-            problems.add(source, loc.find(loc.table_block("score"), where), _problem(("score", *err["loc"]), err["msg"]))
+    score_model = _settings(sources, "score", ScoreSettings, problems)
+    level_model = _settings(sources, "levels", LevelSettings, problems)
+    watch_model = _settings(sources, "watch", WatchSettings, problems)
 
     group_models: dict[str, Group] = {}
     for name, (table, owners) in groups.items():
@@ -271,8 +281,8 @@ def _build(sources: list[_Source]) -> Rulebook:
     if not rule_models:
         problems.add(sources[-1], 1, "the rulebook has no enabled rules")
         problems.raise_if_any()
-    return Rulebook(version=version, score=score_model, groups=group_models, rules=tuple(rule_models),
-                    files=tuple(s.path for s in sources))
+    return Rulebook(version=version, score=score_model, levels=level_model, watch=watch_model, groups=group_models,
+                    rules=tuple(rule_models), files=tuple(s.path for s in sources))
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:

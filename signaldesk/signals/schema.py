@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from signaldesk.catalog import CATALOG
 from signaldesk.models import MetricKey, flat_to_key
 from signaldesk.signals import transforms
+from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 
 LANGS: tuple[str, ...] = ("zh-CN", "zh-TW", "en")
 #: Placeholders a reason template may use (see docs/rulebook.md).
@@ -288,6 +289,8 @@ class Rulebook(BaseModel):
 
     version: int = 1
     score: ScoreSettings = ScoreSettings()
+    levels: LevelSettings = LevelSettings()
+    watch: WatchSettings = WatchSettings()
     groups: dict[str, Group]
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = ()
