@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from signaldesk.errors import RulebookError
+from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the rulebook's vocabulary)
     LANGS,
     PLACEHOLDERS,
@@ -35,7 +36,6 @@ from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the ruleboo
     ScoreSettings,
     to_traditional,
 )
-from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rulebook.toml"
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rulebook.md"
