@@ -370,7 +370,8 @@ def site_init(directory: Annotated[Path, typer.Argument(help="Where to create th
 @app.command()
 @guarded
 def schedule(
-    at: Annotated[str, typer.Option("--at", help="Local time of the daily run, HH:MM.")],
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Time of the daily run, HH:MM (default: 06:00 UTC, once every source has closed the day).")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone of --at (default: the machine's).")] = None,
     install: Annotated[bool, typer.Option("--install", help="Write the entry (systemd user timer, else crontab).")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Report directory for the scheduled run.")] = None,

@@ -38,7 +38,6 @@ class LevelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    assets: tuple[str, ...] = ("btc", "eth")
     atr_days: int = Field(14, ge=2)
     zone_atr: float = Field(1.5, gt=0)
     zone_min: float = Field(0.01, ge=0, lt=1)
