@@ -1,6 +1,8 @@
 """The daily run, scheduled: a systemd user timer where systemd runs, else a crontab line.
 
-systemd's `OnCalendar` understands time zones (`08:05 Asia/Shanghai`) and catches up after
+By default the run starts at `DEFAULT_AT` in `DEFAULT_TZ` (06:00 UTC): a daily report is only as
+good as the day it reads, and at 00:05 UTC several sources have not closed the day yet (see
+`DEFAULT_AT`). systemd's `OnCalendar` understands time zones (`06:00 UTC`) and catches up after
 sleep (`Persistent=true`); cron has no portable time-zone support, so for cron the wall time is
 converted to the machine's zone for today and the entry says so (it drifts by an hour across DST
 changes — another reason to prefer the timer). Output goes to a log file next to the store.
@@ -18,8 +20,16 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from signaldesk.errors import UsageError
 from signaldesk.settings import data_dir, default_db
 
+DEFAULT_AT = "06:00"
+DEFAULT_TZ = "UTC"
+"""When the UTC day just ended is final everywhere the run reads: CoinGecko's daily close appears
+at 00:10 UTC, Coin Metrics publishes a day with about a day's lag (in the first hours of the next
+UTC day), and Farside's US day (ETF flows) fills in through the US evening, after 21:00 UTC, with
+late issuers hours later; 06:00 UTC (14:00 in Shanghai, 01:00 in New York) leaves all of them time,
+and the providers still re-read their last days to pick up revisions."""
 MARKER = "# signaldesk-daily"
 UNIT = "signaldesk-daily"
 
@@ -38,7 +48,7 @@ class SchedulePlan:
 def _hhmm(at: str) -> tuple[int, int]:
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at.strip())
     if not match:
-        raise ValueError(f"--at wants HH:MM (24-hour), got {at!r}")
+        raise UsageError(f"--at wants HH:MM (24-hour), got {at!r}")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -48,7 +58,7 @@ def _zone(tz: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {tz!r} (want an IANA name such as Asia/Shanghai)") from None
+        raise UsageError(f"unknown time zone {tz!r} (want an IANA name such as Asia/Shanghai)") from None
 
 
 def daily_command(*, db: Path | None, out: Path | None, site: Path | None, log: Path) -> str:
@@ -67,10 +77,17 @@ def has_systemd_user() -> bool:
 
 
 def plan_schedule(
-    *, at: str, tz: str | None = None, db: Path | None = None, out: Path | None = None,
+    *, at: str | None = None, tz: str | None = None, db: Path | None = None, out: Path | None = None,
     site: Path | None = None, prefer: str | None = None, now: datetime | None = None,
 ) -> SchedulePlan:
-    """Build the entry for a daily run at `at` (HH:MM) in `tz` (default: the machine's zone)."""
+    """Build the entry for a daily run at `at` (HH:MM) in `tz` (default: the machine's zone).
+
+    Without `at`, the run is at `DEFAULT_AT` `DEFAULT_TZ`; a `tz` alone is refused rather than guessed at.
+    """
+    if at is None:
+        if tz is not None:
+            raise ValueError(f"--tz needs --at (without --at the run is at {DEFAULT_AT} {DEFAULT_TZ})")
+        at, tz = DEFAULT_AT, DEFAULT_TZ
     hour, minute = _hhmm(at)
     zone = _zone(tz)
     log = data_dir() / "logs" / "daily.log"
@@ -92,7 +109,7 @@ def plan_schedule(
         text = "".join(f"# {path}\n{content}\n" for path, content in files.items())
         return SchedulePlan("systemd", text, command, files)
     if kind != "cron":
-        raise ValueError(f"unknown scheduler {kind!r}")
+        raise UsageError(f"unknown scheduler {kind!r}")
     local_hour, local_minute, note = hour, minute, ""
     if zone is not None:
         moment = (now or datetime.now(zone)).astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from signaldesk.schedule import MARKER, plan_schedule
+from signaldesk.schedule import DEFAULT_AT, DEFAULT_TZ, MARKER, plan_schedule
 
 
 def test_systemd_timer_keeps_the_time_zone(tmp_path):
@@ -36,3 +36,26 @@ def test_bad_times_are_usage_errors(bad):
 def test_unknown_zone_is_a_usage_error():
     with pytest.raises(ValueError, match="time zone"):
         plan_schedule(at="08:00", tz="Mars/Olympus", prefer="cron")
+
+
+def test_the_default_run_is_after_every_source_closed_the_day(monkeypatch):
+    """00:05 UTC is before CoinGecko's 00:10 close, Coin Metrics' lagged day and Farside's late US issuers."""
+    assert (DEFAULT_AT, DEFAULT_TZ) == ("06:00", "UTC")
+    timer = next(c for p, c in plan_schedule(prefer="systemd").files.items() if p.name.endswith(".timer"))
+    assert "OnCalendar=*-*-* 06:00:00 UTC" in timer
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    import time
+
+    time.tzset()
+    try:
+        plan = plan_schedule(prefer="cron", now=datetime(2026, 2, 25, 12, 0, tzinfo=ZoneInfo("UTC")))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    minute, hour, *_ = plan.cron_line.split()
+    assert (hour, minute) == ("14", "0")  # 06:00 UTC on a machine in Shanghai (UTC+8)
+
+
+def test_a_zone_without_a_time_is_a_usage_error():
+    with pytest.raises(ValueError, match="--tz needs --at"):
+        plan_schedule(tz="Asia/Shanghai", prefer="cron")
