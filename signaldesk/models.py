@@ -278,3 +278,8 @@ class Assessment:
     group_scores: dict[str, float] = field(default_factory=dict)
     phase_reasons: dict[str, str] = field(default_factory=dict)
     stance_guidance: dict[str, str] = field(default_factory=dict)
+    # "What state is the market in" (phase and its measured inputs: a description) is kept apart
+    # from "what has tended to follow" (the score's evidence: weights, calibrated bands, out-of-
+    # sample track record; signals.calibration), so a description is never read as a forecast.
+    market_state: dict[str, object] = field(default_factory=dict)
+    outlook: dict[str, object] = field(default_factory=dict)
