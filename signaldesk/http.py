@@ -23,6 +23,7 @@ import stamina
 
 from signaldesk import __version__
 from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
+from signaldesk.impersonate import BROWSER, BrowserRouting
 from signaldesk.recordings import RecordingTransport, ReplayTransport
 
 USER_AGENT = f"signaldesk/{__version__} (+https://github.com/signaldesk/signaldesk; self-hosted market-signal desk)"
@@ -79,8 +80,9 @@ class HttpClient:
         attempts: tries per request, the first included.
         max_retry_wait: cap on any single wait, even when `Retry-After` asks for longer.
         rate_limits: requests per second allowed per host; providers add theirs with `limit_host`.
-        cache_dir: where hishel keeps cached responses (None: no cache).
-        cache_ttl: seconds a cached response is served without asking again.
+        cache_dir: where hishel keeps cached responses (None: no cache). What is served from it follows
+            each response's own `Cache-Control`/`Expires`/`ETag` (RFC 9111, as a private cache).
+        cache_ttl: seconds a stored response is kept for revalidation, fresh or not.
         polite: apply the per-host rate limits (off for replays and loopback test servers).
     """
 
@@ -94,11 +96,11 @@ class HttpClient:
         max_retry_wait: float = 30.0,
         rate_limits: dict[str, float] | None = None,
         cache_dir: Path | None = None,
-        cache_ttl: float = 3600.0,
+        cache_ttl: float = 2 * 86400.0,
         user_agent: str = USER_AGENT,
         polite: bool = True,
     ) -> None:
-        base = transport or httpx.AsyncHTTPTransport(retries=0)
+        base = transport or BrowserRouting()  # `browser=True` requests go out with a browser's TLS and headers
         if cache_dir is not None:
             base = _cached(base, cache_dir, cache_ttl)
         self._client = httpx.AsyncClient(
@@ -156,12 +158,14 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         json_body: Any = None,
         provider: str = "",
+        browser: bool = False,
     ) -> httpx.Response:
         """Send a request with rate limit and retries; return a 2xx response or raise typed.
 
         429 and 5xx are retried (waiting `Retry-After` when given, capped by `max_retry_wait`);
         timeouts and connection errors are retried; other 4xx fail at once (403/451 are geo or
-        bot blocks that a retry will not cure).
+        bot blocks that a retry will not cure). `browser=True`: sent with a browser's TLS fingerprint and
+        headers (`signaldesk.impersonate`), for sources that refuse other clients.
         """
 
         def backoff_hook(exc: Exception) -> bool | float:
@@ -184,7 +188,8 @@ class HttpClient:
                     gate = self._gates.get(host) if self._polite else None
                     if gate is not None:
                         await gate.wait()
-                    response = await self._client.request(method, url, params=params, headers=headers, json=json_body)
+                    response = await self._client.request(method, url, params=params, headers=headers, json=json_body,
+                                                          extensions={BROWSER: True} if browser else None)
                     if response.status_code in RETRY_STATUSES:
                         raise _Retryable(response, parse_retry_after(response.headers.get("Retry-After")))
         except _Retryable as exc:
@@ -205,9 +210,9 @@ class HttpClient:
         return response
 
     async def get_json(self, url: str, *, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, provider: str = "") -> Any:
+                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False) -> Any:
         """GET and decode JSON; an HTML challenge page or broken JSON raises `MalformedError`."""
-        response = await self.request("GET", url, params=params, headers=headers, provider=provider)
+        response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser)
         return decode_json(response, provider=provider)
 
     async def post_json(self, url: str, body: Any, *, headers: dict[str, str] | None = None, provider: str = "") -> Any:
@@ -216,9 +221,9 @@ class HttpClient:
         return decode_json(response, provider=provider)
 
     async def get_text(self, url: str, *, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, provider: str = "") -> str:
-        """GET a text body (HTML tables, RSS/Atom feeds)."""
-        response = await self.request("GET", url, params=params, headers=headers, provider=provider)
+                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False) -> str:
+        """GET a text body (HTML tables, RSS/Atom feeds, CSV)."""
+        response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser)
         return response.text
 
 
@@ -247,10 +252,15 @@ def _exc_text(exc: Exception) -> str:
 
 
 def _cached(transport: httpx.AsyncBaseTransport, cache_dir: Path, ttl: float) -> httpx.AsyncBaseTransport:
-    """Wrap a transport in hishel's cache so re-running a day does not hammer free APIs."""
-    from hishel import AsyncSqliteStorage
+    """Wrap a transport in hishel's cache so re-running a day does not hammer free APIs.
+
+    RFC 9111 mode, private (one user, so `private` answers and keyed requests may be kept): a response
+    is reused only while its own headers say it is fresh, revalidated with its `ETag`/`Last-Modified`
+    after that, and never stored under `no-store`. hishel's default mode would ignore those headers.
+    """
+    from hishel import AsyncSqliteStorage, CacheOptions
     from hishel.httpx import AsyncCacheTransport
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     storage = AsyncSqliteStorage(database_path=cache_dir / "http-cache.sqlite", default_ttl=ttl)
-    return AsyncCacheTransport(next_transport=transport, storage=storage)
+    return AsyncCacheTransport(next_transport=transport, storage=storage, rfc=CacheOptions(shared=False))
