@@ -53,13 +53,13 @@ def guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from signaldesk.errors import SignaldeskError
+        from signaldesk.errors import SignaldeskError, UsageError
 
         try:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except ValueError as exc:
+        except UsageError as exc:
             if _STATE["debug"]:
                 raise
             _fail(str(exc), EXIT_USAGE)
@@ -82,19 +82,20 @@ def _db(db: Path | None) -> Path:
 
 
 def _langs(langs: list[str] | None) -> tuple[str, ...]:
+    from signaldesk.errors import UsageError
     from signaldesk.pipeline import LANGS
 
     chosen = tuple(langs or LANGS)
     unknown = [lang for lang in chosen if lang not in LANGS]
     if unknown:
-        raise ValueError(f"unknown language(s) {', '.join(unknown)}; choose from {', '.join(LANGS)}")
+        raise UsageError(f"unknown language(s) {', '.join(unknown)}; choose from {', '.join(LANGS)}")
     return chosen
 
 
 def _day(text: str | None) -> date | None:
-    from signaldesk.clock import parse_day
+    from signaldesk.clock import parse_market_day
 
-    return None if text is None else parse_day(text)
+    return None if text is None else parse_market_day(text)
 
 
 def _configure_logging() -> None:
@@ -129,10 +130,14 @@ def _main(
 
 # -- the pipeline -------------------------------------------------------------------------------
 def _run_with_progress(run: Callable[..., Any], provider_count: int, **kwargs: Any) -> Any:
-    """Run a pipeline function with a live progress bar over the providers."""
+    """Run a pipeline function with a live progress bar over the providers, once the settings it
+    will need have been checked (a bad value fails here, in one line, before any network call)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from signaldesk.settings import preflight
+
+    preflight()
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -282,12 +287,15 @@ def signals(
     db: DbOption = None,
 ) -> None:
     """Judge a snapshot file, or the store as of a day, and print the assessment."""
+    from signaldesk.errors import UsageError
+
+    (lang,) = _langs([lang])
+    if (snapshot is None) == (as_of is None):
+        raise UsageError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
     from signaldesk import signals as engine
     from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.signals.serialize import assessment_to_dict, render_text
 
-    if (snapshot is None) == (as_of is None):
-        raise ValueError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
     if snapshot is not None:
         assessment = engine.assess_snapshot_file(snapshot, rulebook_path=rulebook, lang=lang)
     else:
@@ -296,7 +304,7 @@ def signals(
 
         path = _db(db)
         if not path.exists():
-            raise ValueError(f"no store at {path}: run `signaldesk collect` or pass --db")
+            raise UsageError(f"no store at {path}: run `signaldesk collect` or pass --db")
         with Store.open(path, read_only=True) as store:
             reasons = missing_reasons([outcome for outcome, _ in store.last_outcomes().values()])
             assessment = engine.assess_store(store, _day(as_of), reasons, rulebook_path=rulebook, lang=lang)
@@ -338,11 +346,12 @@ def backtest(
 ) -> None:
     """Point-in-time score history and how well it predicted BTC's forward returns."""
     from signaldesk.backtest.run import result_to_json, run_backtest, write_outputs
+    from signaldesk.errors import UsageError
     from signaldesk.store import Store
 
     path = _db(db)
     if not path.exists():
-        raise ValueError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
+        raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
     with Store.open(path, read_only=True) as store:
         result = run_backtest(store, start=_day(start), end=_day(end))
     if out is not None:
@@ -391,7 +400,7 @@ def schedule(
 @guarded
 def serve(
     directory: Annotated[Path, typer.Option("--dir", help="Directory holding dashboard/index.html.")] = Path("signaldesk-demo"),
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Interface to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:
     """Serve the dashboard locally (loopback by default)."""

@@ -13,6 +13,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 
+from signaldesk.errors import UsageError
+
+EARLIEST_MARKET_DAY = date(2009, 1, 3)
+"""Bitcoin's genesis block: no day before it has anything for signaldesk to say."""
 _NANOS = re.compile(r"(\.\d{6})\d+")
 _PINNED: ContextVar[datetime | None] = ContextVar("signaldesk_pinned_now", default=None)
 
@@ -85,4 +89,14 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"not a date (want YYYY-MM-DD): {text!r}") from exc
+        raise UsageError(f"not a date (want YYYY-MM-DD): {text!r}") from exc
+
+
+def parse_market_day(text: str) -> date:
+    """A day a report or assessment can be about: from Bitcoin's genesis (no market data before it)
+    to today in UTC (no data yet after it) — `2099-01-01` or `0001-01-01` are mistakes, said so."""
+    day = parse_day(text)
+    today = now_utc().date()
+    if not EARLIEST_MARKET_DAY <= day <= today:
+        raise UsageError(f"{text} is outside the days signaldesk can report on: {EARLIEST_MARKET_DAY} to {today} (today, UTC)")
+    return day

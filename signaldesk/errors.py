@@ -19,6 +19,11 @@ class SignaldeskError(Exception):
         super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
+class UsageError(SignaldeskError, ValueError):
+    """The user asked for something impossible (a date in 2099, an unknown language, a bad setting):
+    the CLI exits 2. Other `ValueError`s are bugs or bad data, not bad usage, and exit 1."""
+
+
 class ProviderError(SignaldeskError):
     """A source could not give usable data. `provider` names it for the runs table."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from signaldesk.alerts import Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
 from signaldesk.collect import DEFAULT_TIMEOUT_S, CollectResult, OnDone, collect
-from signaldesk.errors import StoreLockedError
+from signaldesk.errors import StoreLockedError, UsageError
 from signaldesk.http import HttpClient
 from signaldesk.models import Assessment, ProviderOutcome, SourceStatus
 from signaldesk.providers import registry
@@ -60,15 +60,15 @@ class RunSummary:
 def locked_store(db: Path | str, *, wait_s: float | None = None) -> Iterator[Store]:
     """Open the store under an exclusive file lock (`<db>.lock`); a second run waits, then gives up.
 
-    The wait defaults to `$SIGNALDESK_LOCK_WAIT_S` or 30 s: long enough for a scheduled run to
-    finish a manual one, short enough that a stuck run is noticed.
+    The wait (`settings.lock_wait_s`) bounds both the lock and DuckDB's own file lock, which a
+    read-only reader (a notebook, `signals --as-of`) holds without taking ours.
     """
-    import os
-
     from filelock import FileLock, Timeout
 
+    from signaldesk.settings import lock_wait_s
+
     if wait_s is None:
-        wait_s = float(os.environ.get("SIGNALDESK_LOCK_WAIT_S", "30"))
+        wait_s = lock_wait_s()
     path = Path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path) + ".lock")
@@ -77,7 +77,7 @@ def locked_store(db: Path | str, *, wait_s: float | None = None) -> Iterator[Sto
     except Timeout:
         raise StoreLockedError(f"another signaldesk run is using {path} (waited {wait_s:g} s); try again later") from None
     try:
-        with Store.open(path) as store:
+        with Store.open(path, wait_s=wait_s) as store:
             yield store
     finally:
         lock.release()
@@ -89,7 +89,7 @@ def select_providers(only: Sequence[str] | None = None) -> list[Provider]:
     if only:
         unknown = sorted(set(only) - set(known))
         if unknown:
-            raise ValueError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}")
+            raise UsageError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}")
         return [known[name]() for name in only]
     return [cls() for cls in known.values()]
 

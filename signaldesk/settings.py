@@ -9,12 +9,14 @@ in a committed config, a log or a report.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from signaldesk.errors import UsageError
 from signaldesk.redact import remember
 
 APP = "signaldesk"
@@ -62,6 +64,31 @@ def section(name: str) -> dict[str, Any]:
 def reload() -> None:
     """Forget the cached config (tests that write a config file call this)."""
     _config.cache_clear()
+
+
+LOCK_WAIT_ENV = "SIGNALDESK_LOCK_WAIT_S"
+DEFAULT_LOCK_WAIT_S = 30.0
+
+
+def lock_wait_s() -> float:
+    """How long a run waits for another process to release the store (`$SIGNALDESK_LOCK_WAIT_S`):
+    long enough for a scheduled run to outlast a manual one, short enough that a stuck run is noticed."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan  # fails the range check below, with the same message
+    if not 0 <= value <= 86_400:
+        raise UsageError(f"{LOCK_WAIT_ENV}={raw!r} is not a number of seconds between 0 and 86400")
+    return value
+
+
+def preflight() -> None:
+    """Check every setting a run reads, before the run starts: a typo must cost one line, not a
+    collect that fails at its end."""
+    lock_wait_s()
 
 
 def secret(env_var: str) -> str | None:

@@ -29,6 +29,7 @@ from signaldesk.providers import registry
 from signaldesk.providers.base import Capabilities, Provider
 from signaldesk.store import Store
 
+TODAY_UTC = datetime.now(UTC).date()
 PREFIX = "signaldesk: error: "
 STATES = {"bullish", "neutral", "bearish"}
 
@@ -97,6 +98,8 @@ def register(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         ["providers", "--bogus"],
         ["store", "import", "x.csv"],  # --metric is required
         ["serve", "--port", "eighty"],
+        ["serve", "--port", "99999"],
+        ["serve", "--port", "0"],
         ["store"],  # a group without a command shows its help
     ],
 )
@@ -122,6 +125,13 @@ def test_parser_errors_exit_2(args: list[str]) -> None:
         (["collect", "--since", "2026-13-01"], "not a date (want YYYY-MM-DD): '2026-13-01'"),
         (["collect", "--only", "nosuch"], "unknown provider(s): nosuch; known: broken, fresh"),
         (["daily", "--lang", "fr"], "unknown language(s) fr; choose from zh-CN, zh-TW, en"),
+        (["signals", "--as-of", "2026-02-25", "--lang", "xx"], "unknown language(s) xx; choose from zh-CN, zh-TW, en"),
+        (["daily", "--date", "2099-01-01"],
+         f"2099-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
+        (["daily", "--date", "0001-01-01"],
+         f"0001-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
+        (["daily", "--date", "2009-01-02"],
+         f"2009-01-02 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
     ],
 )
 def test_bad_values_exit_2_with_one_line(
@@ -133,6 +143,13 @@ def test_bad_values_exit_2_with_one_line(
     assert result.exit_code == 2
     assert one_error_line(result) == message
     assert not (tmp_path / "s.duckdb").exists()  # nothing was collected or created
+
+
+def test_a_bad_lock_wait_setting_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNALDESK_LOCK_WAIT_S", "abc")
+    result = cli("collect", "--db", tmp_path / "s.duckdb")
+    assert result.exit_code == 2
+    assert one_error_line(result) == "SIGNALDESK_LOCK_WAIT_S='abc' is not a number of seconds between 0 and 86400"
 
 
 @pytest.mark.parametrize("command", ["backtest", "signals --as-of 2026-02-25"])
@@ -233,7 +250,7 @@ def test_debug_shows_the_traceback_in_a_real_process(debug: bool) -> None:
         assert proc.stderr.startswith("Traceback (most recent call last):")
         assert (
             proc.stderr.rstrip().splitlines()[-1]
-            == "ValueError: give exactly one of --snapshot FILE or --as-of YYYY-MM-DD"
+            == "signaldesk.errors.UsageError: give exactly one of --snapshot FILE or --as-of YYYY-MM-DD"
         )
     else:
         assert proc.returncode == 2

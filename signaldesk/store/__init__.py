@@ -7,7 +7,10 @@ after `known_at` when that is given (reproducibility of past reports).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,10 +19,16 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from signaldesk.clock import end_of_day, now_utc
-from signaldesk.errors import StoreError
+from signaldesk.errors import StoreError, StoreLockedError
 from signaldesk.models import MetricKey, NewsItem, Observation, ProviderOutcome
 from signaldesk.redact import scrub
+from signaldesk.settings import lock_wait_s
 from signaldesk.store.schema import MIGRATIONS
+
+DUCKDB_MAGIC = b"DUCK"
+"""Bytes 8–11 of every DuckDB database file (after an 8-byte checksum)."""
+CONNECT_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+"""The store never needs an extension, and must never fetch one from the internet on its own."""
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +52,37 @@ def _aware(ts: datetime | None) -> datetime | None:
     return None if ts is None else ts.replace(tzinfo=UTC)
 
 
+def _refuse_foreign_file(path: Path) -> None:
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head[8:12] != DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB database"
+        raise StoreError(f"{path} is {kind}; give --db a DuckDB file (or a new path to create one)")
+
+
+def _connect(target: str, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying while another process holds the file's lock, for at most `wait_s` seconds."""
+    deadline, pause = time.monotonic() + wait_s, 0.05
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only, config=dict(CONNECT_CONFIG))
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise StoreError(f"cannot open store {target}: {exc}") from exc
+            if time.monotonic() + pause > deadline:
+                holder = re.search(r"\(PID (\d+)\)", str(exc))
+                who = f"process {holder.group(1)}" if holder else "another process"
+                raise StoreLockedError(
+                    f"{target} is in use by {who} (waited {wait_s:g} s); close it or try again later"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {target}: {exc}") from exc
+
+
 class Store:
     """A DuckDB file (or `:memory:`) holding every observation signaldesk has seen."""
 
@@ -52,16 +92,20 @@ class Store:
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False) -> Store:
-        """Open (creating and migrating when needed) the store at `path`."""
+    def open(cls, path: str | Path = ":memory:", *, read_only: bool = False, wait_s: float | None = None) -> Store:
+        """Open (creating and migrating when needed) the store at `path`.
+
+        Another process holding the file (a notebook, `signals --as-of`, a second run) is waited
+        for, with backoff, up to `wait_s` seconds (default `settings.lock_wait_s()`); then the error
+        names the holder's PID. A file
+        that is not a DuckDB database is refused before DuckDB sees it: DuckDB would otherwise try
+        to download the SQLite extension from the internet to read it.
+        """
         target = str(path)
         if target != ":memory:":
+            _refuse_foreign_file(Path(target))
             Path(target).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(target, read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {target}: {exc}") from exc
-        store = cls(con, target)
+        store = cls(_connect(target, read_only=read_only, wait_s=lock_wait_s() if wait_s is None else wait_s), target)
         if not read_only:
             store._migrate()
         return store
@@ -87,14 +131,26 @@ class Store:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(f"migration {name}"):
                 con.execute(sql)
                 con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, _naive_utc(now_utc())])
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
+
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All of the block's writes or none. On failure the *original* error is reported: a full
+        disk fails the COMMIT, after which DuckDB's ROLLBACK complains "no transaction is active" —
+        that second error would hide the "No space left on device" a user needs to read."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(duckdb.Error):
                 con.execute("ROLLBACK")
-                raise StoreError(f"migration {name} failed: {exc}") from exc
+            if isinstance(exc, StoreError) or not isinstance(exc, Exception):
+                raise
+            raise StoreError(f"{what} failed, nothing was stored: {exc}") from exc
 
     # -- writes ------------------------------------------------------------------------------
     def write_run(
@@ -116,9 +172,7 @@ class Store:
         whose value is new for their (metric, entity, ts, source).
         """
         fetched = _naive_utc(fetched_at or now_utc())
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction(f"writing run {run_id}") as con:
             stats = self._insert_observations(observations, run_id, fetched)
             self._insert_news(news, run_id, fetched)
             con.execute("DELETE FROM provider_outcomes WHERE run_id = ?", [run_id]).fetchall()
@@ -136,12 +190,6 @@ class Store:
                         for o in outcomes
                     ],
                 )
-            con.execute("COMMIT")
-        except Exception as exc:
-            con.execute("ROLLBACK")
-            if isinstance(exc, StoreError):
-                raise
-            raise StoreError(f"writing run {run_id} failed, nothing was stored: {exc}") from exc
         return stats
 
     def write_observations(
@@ -149,17 +197,8 @@ class Store:
     ) -> WriteStats:
         """Add observations outside a collect run (CSV import, on-chain engine), atomically."""
         fetched = _naive_utc(fetched_at or now_utc())
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            stats = self._insert_observations(list(observations), run_id, fetched)
-            con.execute("COMMIT")
-        except Exception as exc:
-            con.execute("ROLLBACK")
-            if isinstance(exc, StoreError):
-                raise
-            raise StoreError(f"writing observations failed, nothing was stored: {exc}") from exc
-        return stats
+        with self._transaction("writing observations"):
+            return self._insert_observations(list(observations), run_id, fetched)
 
     def _insert_observations(
         self, observations: Sequence[Observation], run_id: str, fetched: datetime
@@ -199,7 +238,8 @@ class Store:
                 [fetched, run_id],
             ).fetchone()[0]
         finally:
-            con.unregister("_incoming")
+            with suppress(duckdb.Error):  # fails only once the insert has aborted the transaction;
+                con.unregister("_incoming")  # raising here would hide the insert's own error
         return WriteStats(len(frame), int(inserted))
 
     def _insert_news(self, items: Sequence[NewsItem], run_id: str, fetched: datetime) -> None:
@@ -370,15 +410,9 @@ class Store:
     # -- assessments and alert bookkeeping ------------------------------------------------------
     def save_assessment(self, as_of: date, run_id: str, payload: str) -> None:
         """Keep the day's signals.json so tomorrow's run can compare (alerts) and charts can plot."""
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction(f"saving the assessment of {as_of}") as con:
             con.execute("DELETE FROM assessments WHERE as_of = ?", [as_of]).fetchall()
             con.execute("INSERT INTO assessments VALUES (?, ?, ?)", [as_of, run_id, scrub(payload)]).fetchall()
-            con.execute("COMMIT")
-        except Exception as exc:
-            con.execute("ROLLBACK")
-            raise StoreError(f"saving the assessment of {as_of} failed: {exc}") from exc
 
     def assessment_before(self, as_of: date) -> tuple[date, str] | None:
         """The latest saved signals.json strictly before `as_of`, with its day."""
