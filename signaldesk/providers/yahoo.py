@@ -17,7 +17,7 @@ window stay on the previous basis, beyond every window the cross-market metrics 
 
 Universe: the baskets' tickers, defined once with the baskets in `signaldesk.metrics.crossmarket`
 (`AI_TICKERS`, `MINER_TICKERS`, `ETF_TICKERS`; `[equities] ai/miners/etfs` lists replace them;
-`[equities] range` sets the backfill range, `user_agent` the User-Agent sent to Yahoo).
+`[equities] range` sets the backfill range).
 
 Quirks handled here:
 - daily bars are stamped at the session *open* (14:30 UTC); the bar's day is the exchange's local
@@ -25,10 +25,14 @@ Quirks handled here:
 - arrays carry `null` for halts and missing bars: those bars are skipped;
 - the last bar during market hours is live, not a close: it is dropped until the session ends;
 - intraday charts (and some indices) have no `adjclose`: `close` is used instead;
-- since 2025 Yahoo throttles non-browser clients hard (HTTP 429, yfinance#2289/#2422): requests
-  are paced (`REQUESTS_PER_SECOND`), 429s are retried with backoff, and one ticker failing never
-  loses the others — `fetch` returns every ticker that answered and raises only when none did
-  (the failures are kept in `Yahoo.failures`).
+- since 2025 Yahoo answers bot-like clients "Too Many Requests" (HTTP 429, yfinance#2289/#2422)
+  whatever their User-Agent string says: requests go out with a browser's TLS fingerprint and
+  headers (`browser=True`, `signaldesk.impersonate`, as yfinance does with curl_cffi), are paced
+  (`REQUESTS_PER_SECOND`), and 429s are retried with backoff;
+- a ticker Yahoo still refuses is asked of Stooq (`signaldesk.providers.stooq`, daily CSV) over the
+  same days; its closes are stored with `source = "stooq"`. One ticker failing on both never loses
+  the others — `fetch` returns every ticker that answered and raises only when none did (the
+  failures, with both sources' reasons, are kept in `Yahoo.failures`).
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from signaldesk import __version__, settings
+from signaldesk import settings
 from signaldesk.clock import day_start, epoch_s_to_utc, now_utc, today_utc
-from signaldesk.errors import ImplausibleError, MalformedError
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.crossmarket import universe
 from signaldesk.models import Observation
+from signaldesk.providers import stooq
 from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path, partial_results
 from signaldesk.providers.base import Capabilities, Provider
 
@@ -67,8 +72,6 @@ BACKFILL_RANGE = "2y"
 _RANGES: tuple[tuple[str, int], ...] = (
     ("5d", 7), ("1mo", 28), ("3mo", 89), ("6mo", 180), ("1y", 365), ("2y", 730), ("5y", 1826), ("10y", 3652),
 )
-#: Yahoo rejects obviously scripted clients; a browser-compatible token plus who we are.
-DEFAULT_USER_AGENT = f"Mozilla/5.0 (compatible; signaldesk/{__version__}; +https://github.com/signaldesk/signaldesk)"
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +181,16 @@ def parse_chart(payload: Any, ticker: str, *, now: datetime | None = None) -> li
             continue  # today's bar while the market is open: a price, not a close
         local_day = epoch_s_to_utc(stamp).astimezone(zone).date()
         by_day[local_day] = float(close)
+    return closes_to_observations(by_day, ticker, NAME, now=now)
+
+
+def closes_to_observations(by_day: Mapping[date, float], ticker: str, source: str,
+                           *, now: datetime | None = None) -> list[Observation]:
+    """Closes per local day → checked `equity_close_usd` observations, oldest first (Yahoo's or Stooq's)."""
     if by_day and max(by_day.values()) > MAX_CLOSE_USD:
-        raise ImplausibleError(f"{ticker} closed at ${max(by_day.values()):,.0f}: no listed share costs that much "
-                               f"(a unit or scaling error upstream)", provider=NAME)
-    observations = [Observation(METRIC, ticker, day_start(d), v, NAME) for d, v in sorted(by_day.items())]
+        raise ImplausibleError(f"{ticker} closed at ${max(by_day.values()):,.0f} ({source}): no listed share costs "
+                               f"that much (a unit or scaling error upstream)", provider=NAME)
+    observations = [Observation(METRIC, ticker, day_start(d), v, source) for d, v in sorted(by_day.items())]
     return check_observations(observations, provider=NAME, now=now)
 
 
@@ -191,8 +200,9 @@ class Yahoo(Provider):
     name = NAME
     metrics = (METRIC,)
     capabilities = Capabilities(
-        hosts={HOST: REQUESTS_PER_SECOND},
+        hosts={HOST: REQUESTS_PER_SECOND, stooq.HOST: stooq.REQUESTS_PER_SECOND},
         history="decades (range=max); 2 years on a fresh store",
+        key_env=stooq.KEY_ENV,  # optional: only the Stooq fallback uses it
         docs="https://github.com/ranaroussi/yfinance",
     )
 
@@ -202,11 +212,23 @@ class Yahoo(Provider):
 
     async def _chart(self, client: HttpClient, ticker: str, range_: str) -> Any:
         params = {"range": range_, "interval": "1d", "events": "div,split"}
-        user_agent = str(settings.section("equities").get("user_agent", DEFAULT_USER_AGENT))
-        return await client.get_json(URL.format(ticker=ticker), params=params,
-                                     headers={"User-Agent": user_agent}, provider=NAME)
+        return await client.get_json(URL.format(ticker=ticker), params=params, provider=NAME, browser=True)
 
     async def _ticker(self, client: HttpClient, ticker: str, since: date | None) -> list[Observation]:
+        """Yahoo's closes, else Stooq's over the days Yahoo's range would have covered."""
+        try:
+            return await self._yahoo(client, ticker, since)
+        except ProviderError as refused:
+            start = (today_utc() - timedelta(days=dict(_RANGES).get(range_for(since), 3652)))
+            try:
+                closes = await stooq.fetch_closes(client, ticker, start, provider=NAME)
+            except ProviderError as also:
+                raise type(refused)(f"yahoo: {refused}; stooq fallback: {also}", provider=NAME) from None
+            log.warning("%s: Yahoo refused (%s); %d closes from Stooq instead", ticker, refused, len(closes))
+            observations = closes_to_observations(closes, ticker, stooq.NAME)
+            return [o for o in observations if since is None or o.ts >= day_start(since)]
+
+    async def _yahoo(self, client: HttpClient, ticker: str, since: date | None) -> list[Observation]:
         range_ = range_for(since)
         payload = await self._chart(client, ticker, range_)
         if since is not None:

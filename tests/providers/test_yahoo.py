@@ -1,16 +1,21 @@
 import copy
 import json
+import re
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from werkzeug import Response
 
 from signaldesk import settings
 from signaldesk.clock import pinned_now
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
+from signaldesk.impersonate import BROWSER
+from signaldesk.providers.stooq import HOST as STOOQ_HOST
 from signaldesk.providers.yahoo import HOST, Yahoo, all_tickers, events_since, parse_chart, range_for
 from tests.conftest import shared_file
+from tests.loopback import browser_gate, loopback_client, too_many_requests
 
 AFTER_CLOSE = datetime(2024, 6, 14, 21, 0, tzinfo=UTC)  # the fixture's last session ended 20:00 UTC
 IN_SESSION = datetime(2024, 6, 14, 15, 0, tzinfo=UTC)
@@ -157,7 +162,7 @@ async def test_one_ticker_failing_does_not_lose_the_others(chart, fixtures, univ
     first = seen[0]
     assert first.url.host == HOST and first.url.path == "/v8/finance/chart/NVDA"
     assert dict(first.url.params) == {"range": "2y", "interval": "1d", "events": "div,split"}
-    assert "signaldesk" in first.headers["User-Agent"]
+    assert first.extensions[BROWSER] is True  # Yahoo filters non-browser clients: sent with a browser's fingerprint
 
 
 @pytest.mark.parametrize(("status", "error"), [(429, RateLimitedError), (403, UnavailableError), (451, UnavailableError)])
@@ -202,3 +207,73 @@ async def test_a_split_or_dividend_since_the_last_collect_refetches_the_whole_hi
     # the 11 June dividend re-based every earlier adjusted close: all of them come back
     assert ranges == ["5d", "2y"]
     assert len(obs) == 6 and obs[0].ts.date() == date(2024, 6, 6)
+
+
+# -- live behaviour on loopback: the 2025 client filter, and Stooq when Yahoo refuses --------------------
+def _serve_chart(httpserver, chart, *, gate: bool) -> None:
+    def answer(request):
+        return Response(json.dumps(chart), content_type="application/json")
+
+    handler = browser_gate(answer, too_many_requests) if gate else answer
+    httpserver.expect_request(re.compile(rf"^/{re.escape(HOST)}/v8/finance/chart/")).respond_with_handler(handler)
+
+
+async def test_yahoo_filters_plain_clients_and_answers_the_browser(chart, universe_config, httpserver):
+    """Yahoo's 2025 filter on loopback: plain httpx gets 429 on every ticker, the browser transport the chart."""
+    universe_config('[equities]\nai = ["NVDA"]\nminers = []\netfs = []\n')
+    _serve_chart(httpserver, chart, gate=True)
+    httpserver.expect_request(f"/{STOOQ_HOST}/q/d/l/").respond_with_handler(browser_gate(
+        lambda r: Response("No data", content_type="text/plain"), too_many_requests))
+    with pinned_now(AFTER_CLOSE):
+        async with loopback_client(httpserver, plain_only=True) as client:
+            with pytest.raises(RateLimitedError, match="nothing answered"):
+                await Yahoo().fetch(client, None)
+        async with loopback_client(httpserver) as client:
+            obs = await Yahoo().fetch(client, None)
+    assert [(o.ts.date(), o.value, o.source) for o in obs][-1] == (date(2024, 6, 14), 131.88, "yahoo")
+
+
+async def test_when_yahoo_refuses_stooq_gives_the_closes(fixtures, universe_config, httpserver):
+    universe_config('[equities]\nai = ["NVDA"]\nminers = []\netfs = []\n')
+    httpserver.expect_request(re.compile(rf"^/{re.escape(HOST)}/")).respond_with_handler(lambda r: too_many_requests())
+    asked = []
+
+    def csv_(request):
+        asked.append(dict(request.args))
+        return Response((fixtures / "yahoo" / "stooq__nvda_us.csv").read_bytes(), content_type="text/csv")
+
+    httpserver.expect_request(f"/{STOOQ_HOST}/q/d/l/").respond_with_handler(browser_gate(csv_, too_many_requests))
+    provider = Yahoo()
+    with pinned_now(AFTER_CLOSE):
+        async with loopback_client(httpserver) as client:
+            obs = await provider.fetch(client, date(2024, 6, 12))
+    # the CSV's Close column from 12 June on, stamped on the session's day, marked as Stooq's
+    assert [(o.ts, o.value, o.source, o.entity) for o in obs] == [
+        (datetime(2024, 6, 12, tzinfo=UTC), 125.2, "stooq", "NVDA"),
+        (datetime(2024, 6, 13, tzinfo=UTC), 129.61, "stooq", "NVDA"),
+        (datetime(2024, 6, 14, tzinfo=UTC), 131.88, "stooq", "NVDA"),
+    ]
+    assert provider.failures == {}
+    # since 12 June → Yahoo's range 5d (7 days) → the same days asked of Stooq, by its US symbol
+    assert asked == [{"s": "nvda.us", "i": "d", "d1": "20240607", "d2": "20240614"}]
+
+
+async def test_stooq_key_is_sent_when_set_and_both_reasons_kept_when_both_refuse(universe_config, httpserver, monkeypatch):
+    universe_config('[equities]\nai = ["NVDA"]\nminers = []\netfs = []\n')
+    monkeypatch.setenv("STOOQ_API_KEY", "stooq-key-42")
+    httpserver.expect_request(re.compile(rf"^/{re.escape(HOST)}/")).respond_with_handler(lambda r: too_many_requests())
+    keys = []
+
+    def limit(request):
+        keys.append(request.args.get("apikey"))
+        return Response("Exceeded the daily hits limit", content_type="text/plain")
+
+    httpserver.expect_request(f"/{STOOQ_HOST}/q/d/l/").respond_with_handler(limit)
+    provider = Yahoo()
+    with pinned_now(AFTER_CLOSE):
+        async with loopback_client(httpserver) as client:
+            with pytest.raises(RateLimitedError):
+                await provider.fetch(client, None)
+    assert keys == ["stooq-key-42"]
+    assert "yahoo: rate limited" in provider.failures["NVDA"] and "stooq fallback" in provider.failures["NVDA"]
+    assert "daily hits limit" in provider.failures["NVDA"]
