@@ -14,11 +14,13 @@ Table shape and quirks, all handled here:
 - the table ends with summary rows `Total`, `Average`, `Maximum`, `Minimum`, and the header
   block carries a `Fee` row: anything whose first cell is not a date is skipped;
 - the latest day is partial and gets revised, so an incremental fetch re-reads the last week;
-- the site sits behind Cloudflare: plain HTTP clients and data-centre IPs often get a 403
-  (raised by the shared client as `UnavailableError`) or a 200 "Just a moment..." challenge page
-  (raised here as `MalformedError`). We send a browser-like User-Agent because the default
-  descriptive one is refused more often; no other evasion is attempted — when the page is
-  refused, the flows are reported missing rather than guessed.
+- the site sits behind Cloudflare, which refuses httpx's TLS fingerprint whatever its
+  User-Agent says: pages are fetched with a browser's TLS and headers (`browser=True`,
+  `signaldesk.impersonate`). Data-centre IPs can still get a 403 (raised by the shared client as
+  `UnavailableError`) or a 200 "Just a moment..." JavaScript challenge (raised here as
+  `MalformedError`); no challenge is solved — refused flows are reported missing, never guessed;
+- the ETH page failing alone keeps the BTC flows but is never silent: it is listed in
+  `Farside.failures`, so the run's outcome is `partial` with the ETH reason.
 """
 
 from __future__ import annotations
@@ -45,14 +47,6 @@ METRIC = "etf_net_flow_usd"
 URLS: dict[str, str] = {
     "btc": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
     "eth": "https://farside.co.uk/ethereum-etf-flow-all-data/",
-}
-#: A common desktop browser's User-Agent. Farside's Cloudflare front refuses many non-browser
-#: agents; this does not defeat a JavaScript challenge (we report that as missing data).
-BROWSER_HEADERS = {
-    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0 Safari/537.36",
-    "Accept": "text/html,application/xhtml+xml",
-    "Accept-Language": "en-GB,en;q=0.8",
 }
 #: Days re-read before `since`: Farside revises the latest days after publishing them.
 REVISION_DAYS = 7
@@ -218,17 +212,23 @@ class Farside(Provider):
         docs="https://farside.co.uk/btc/",
     )
 
+    def __init__(self) -> None:
+        self.failures: dict[str, str] = {}
+        """Page ("eth") → reason, when the secondary page failed in the last `fetch`."""
+
     async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        """BTC first: its failure fails the provider. An ETH failure alone is logged and the BTC
-        flows are kept — the headline number should not be lost to the secondary page; the ETH
-        series then shows as stale in the report once it is older than its maximum age."""
+        """BTC first: its failure fails the provider. An ETH failure alone keeps the BTC flows — the
+        headline number should not be lost to the secondary page — and is kept in `failures`, so the
+        outcome says `partial` with the ETH reason instead of letting ETH flows go stale unnoticed."""
+        self.failures.clear()
         # Parsing ~0.5 MB of HTML is CPU work: off the event loop, so other providers keep going.
-        html = await client.get_text(URLS["btc"], headers=BROWSER_HEADERS, provider=NAME)
+        html = await client.get_text(URLS["btc"], provider=NAME, browser=True)
         observations = await asyncio.to_thread(parse_flows, html, "btc")
         try:
-            html = await client.get_text(URLS["eth"], headers=BROWSER_HEADERS, provider=NAME)
+            html = await client.get_text(URLS["eth"], provider=NAME, browser=True)
             observations.extend(await asyncio.to_thread(parse_flows, html, "eth"))
         except ProviderError as exc:
+            self.failures["eth"] = f"ETH flows not fetched: {exc}"
             log.warning("farside: ETH flows skipped this run: %s", exc)
         if since is None:
             return observations

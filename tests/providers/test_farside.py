@@ -2,10 +2,14 @@ from datetime import UTC, date
 
 import httpx
 import pytest
+from werkzeug import Response
 
+from signaldesk.collect import collect
 from signaldesk.errors import ImplausibleError, MalformedError, UnavailableError
 from signaldesk.http import HttpClient
+from signaldesk.impersonate import BROWSER
 from signaldesk.providers.farside import URLS, Farside, parse_date, parse_flows, parse_millions
+from tests.loopback import browser_gate, loopback_client
 
 
 def _by_key(observations):
@@ -121,7 +125,7 @@ def test_parse_date():
     assert parse_date("Fee") is None
 
 
-async def test_fetch_sends_browser_agent_and_filters_since(fixtures):
+async def test_fetch_asks_for_a_browser_and_filters_since(fixtures):
     seen: list[httpx.Request] = []
     pages = {httpx.URL(URLS["btc"]).path: "btc_all_data__synthetic.html", httpx.URL(URLS["eth"]).path: "eth_all_data__synthetic.html"}
 
@@ -132,7 +136,7 @@ async def test_fetch_sends_browser_agent_and_filters_since(fixtures):
     async with HttpClient(transport=httpx.MockTransport(handler)) as client:
         obs = await Farside().fetch(client, since=date(2024, 7, 31))
     assert [r.url.path for r in seen] == ["/bitcoin-etf-flow-all-data/", "/ethereum-etf-flow-all-data/"]
-    assert all(r.headers["User-Agent"].startswith("Mozilla/5.0") for r in seen)
+    assert all(r.extensions[BROWSER] is True for r in seen)  # Cloudflare refuses httpx's TLS fingerprint
     # since minus a week of revisions: from 2024-07-24 on.
     assert sorted({o.ts.date() for o in obs}) == [date(2024, 7, 24), date(2024, 7, 31), date(2026, 2, 23)]
 
@@ -177,11 +181,13 @@ async def test_eth_page_failure_keeps_btc(fixtures, caplog):
             return httpx.Response(200, text=_page(fixtures, "challenge__cloudflare.html"))
         return httpx.Response(200, text=_page(fixtures, "btc_all_data__synthetic.html"))
 
+    provider = Farside()
     async with HttpClient(transport=httpx.MockTransport(handler)) as client:
-        obs = await Farside().fetch(client, since=None)
+        obs = await provider.fetch(client, since=None)
     assert {o.entity for o in obs} >= {"btc", "IBIT"}
     assert not {o.entity for o in obs} & {"eth", "ETHA", "ETHE"}
     assert "ETH flows skipped" in caplog.text
+    assert list(provider.failures) == ["eth"] and "Cloudflare" in provider.failures["eth"]
 
 
 async def test_btc_page_failure_fails_the_provider(fixtures):
@@ -193,3 +199,47 @@ async def test_btc_page_failure_fails_the_provider(fixtures):
     async with HttpClient(transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(UnavailableError):
             await Farside().fetch(client, since=None)
+
+
+# -- live behaviour on loopback: Cloudflare's client filter, and the ETH page failing alone ---------------
+def _cloudflare_403() -> Response:
+    return Response("<html><title>Attention Required! | Cloudflare</title></html>", status=403,
+                    headers={"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-LHR"}, content_type="text/html")
+
+
+def _serve(httpserver, fixtures, *, eth: Response | None = None) -> None:
+    for asset, page in (("btc", "btc_all_data__synthetic.html"), ("eth", "eth_all_data__synthetic.html")):
+        url = httpx.URL(URLS[asset])
+        ok = Response(_page(fixtures, page), content_type="text/html")
+        answer = eth if asset == "eth" and eth is not None else ok
+        httpserver.expect_request(f"/{url.host}{url.path}").respond_with_handler(
+            browser_gate(lambda request, answer=answer: answer, _cloudflare_403))
+
+
+async def test_cloudflare_refuses_plain_httpx_and_serves_the_browser(fixtures, httpserver):
+    _serve(httpserver, fixtures)
+    async with loopback_client(httpserver, plain_only=True) as client:
+        with pytest.raises(UnavailableError, match="HTTP 403"):
+            await Farside().fetch(client, since=None)
+    async with loopback_client(httpserver) as client:
+        obs = await Farside().fetch(client, since=None)
+    assert {"btc", "eth"} <= {o.entity for o in obs}
+
+
+async def test_an_eth_page_failure_makes_the_outcome_partial_with_the_eth_reason(fixtures, httpserver):
+    """ETH flows used to go stale silently behind an `ok`; now the collector says `partial` and why."""
+    _serve(httpserver, fixtures, eth=Response(_page(fixtures, "challenge__cloudflare.html"), content_type="text/html"))
+    async with loopback_client(httpserver) as client:
+        result = await collect([Farside()], client, as_of=date(2026, 2, 24))
+    [outcome] = result.outcomes
+    assert outcome.status == "partial"
+    assert "eth: ETH flows not fetched" in outcome.reason and "challenge" in outcome.reason
+    assert {o.entity for o in result.observations} >= {"btc", "IBIT"}
+    assert not {o.entity for o in result.observations} & {"eth", "ETHA"}
+
+
+async def test_both_pages_answering_is_ok(fixtures, httpserver):
+    _serve(httpserver, fixtures)
+    async with loopback_client(httpserver) as client:
+        result = await collect([Farside()], client, as_of=date(2026, 2, 24))
+    assert [(o.status, o.reason) for o in result.outcomes] == [("ok", "")]
