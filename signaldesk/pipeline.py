@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from signaldesk.alerts import Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
@@ -30,6 +31,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 LANGS = ("zh-CN", "zh-TW", "en")
+HTTP_CACHE_DIR = "http-cache"
+"""Under the data dir: hishel's response cache for the live runs (`live_client`)."""
 OVERLAP_DAYS = 3
 """Re-fetch this many recent days on incremental runs: free sources revise their last points."""
 
@@ -81,6 +84,14 @@ def locked_store(db: Path | str, *, wait_s: float | None = None) -> Iterator[Sto
             yield store
     finally:
         lock.release()
+
+
+def live_client(**kwargs: Any) -> HttpClient:
+    """The live runs' client: responses cached under the data dir, so a rerun of the day revalidates or
+    reuses what each API's own cache headers allow instead of downloading everything again."""
+    from signaldesk.settings import data_dir
+
+    return HttpClient(cache_dir=data_dir() / HTTP_CACHE_DIR, **kwargs)
 
 
 def select_providers(only: Sequence[str] | None = None) -> list[Provider]:
@@ -151,7 +162,7 @@ def collect_into(
         cursors = incremental_since(store, providers)
 
     async def go() -> CollectResult:
-        async with (client_factory or HttpClient)() as client:
+        async with (client_factory or live_client)() as client:
             return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done,
                                  timeout=provider_timeout)
 

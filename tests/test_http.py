@@ -521,3 +521,58 @@ async def test_recording_a_keyed_request_replays_without_the_key(tmp_path: Path)
     async with HttpClient.replay(tmp_path) as player:
         assert await player.get_json(API, params={"asset": "btc", "api_key": "OTHER"}) == {"v": 1}
         assert await player.get_json(API, params={"asset": "btc"}) == {"v": 1}
+
+
+# -- the response cache (hishel, RFC 9111) -------------------------------------------------------------
+def _cache_server(httpserver, headers: dict[str, str]) -> str:
+    """A loopback endpoint answering JSON with `headers`, and 304 to a matching `If-None-Match`."""
+    from werkzeug.wrappers import Response
+
+    def handle(request):
+        if "ETag" in headers and request.headers.get("If-None-Match") == headers["ETag"]:
+            return Response(status=304, headers=headers)
+        return Response(json.dumps({"n": 1}), content_type="application/json", headers=headers)
+
+    httpserver.expect_request("/cached").respond_with_handler(handle)
+    return httpserver.url_for("/cached")
+
+
+async def _two_runs(url: str, cache_dir: Path) -> list[object]:
+    """Two separate clients on one cache directory: a run and its rerun."""
+    bodies = []
+    for _ in range(2):
+        async with HttpClient(cache_dir=cache_dir, polite=False, transport=httpx.AsyncHTTPTransport()) as client:
+            bodies.append(await client.get_json(url))
+    return bodies
+
+
+async def test_a_rerun_is_served_from_the_cache_while_the_answer_is_fresh(httpserver, tmp_path: Path) -> None:
+    url = _cache_server(httpserver, {"Cache-Control": "max-age=600"})
+    assert await _two_runs(url, tmp_path / "cache") == [{"n": 1}, {"n": 1}]
+    assert len(httpserver.log) == 1
+
+
+async def test_no_store_is_never_served_from_the_cache(httpserver, tmp_path: Path) -> None:
+    url = _cache_server(httpserver, {"Cache-Control": "no-store"})
+    assert await _two_runs(url, tmp_path / "cache") == [{"n": 1}, {"n": 1}]
+    assert len(httpserver.log) == 2
+
+
+async def test_a_stale_answer_is_revalidated_not_downloaded_again(httpserver, tmp_path: Path) -> None:
+    url = _cache_server(httpserver, {"Cache-Control": "no-cache", "ETag": '"v1"'})
+    assert await _two_runs(url, tmp_path / "cache") == [{"n": 1}, {"n": 1}]
+    (first, _), (second, answer) = httpserver.log
+    assert "If-None-Match" not in first.headers and second.headers.get("If-None-Match") == '"v1"'
+    assert answer.status_code == 304
+
+
+async def test_the_daily_job_caches_under_the_data_dir(httpserver) -> None:
+    from signaldesk.pipeline import live_client
+    from signaldesk.settings import data_dir
+
+    url = _cache_server(httpserver, {"Cache-Control": "max-age=600"})
+    for _ in range(2):
+        async with live_client(polite=False, transport=httpx.AsyncHTTPTransport()) as client:
+            await client.get_json(url)
+    assert len(httpserver.log) == 1
+    assert list((data_dir() / "http-cache").glob("*.sqlite"))
