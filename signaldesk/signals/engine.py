@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from signaldesk.models import Assessment, Missing, Snapshot, SourceStatus, key_to_flat
+from signaldesk.signals import history as history_mod
 from signaldesk.signals import levels as levels_mod
 from signaldesk.signals import phase as phase_mod
 from signaldesk.signals import score as score_mod
@@ -97,14 +98,17 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
         dataclasses.replace(ind, contribution=round(float(contribution.get(ind.rule, 0.0)), 4), reason=ind.reasons[lang])
         for ind in judged if ind is not None
     ]
-    value = float(composite.score[0])
-    score = None if not math.isfinite(value) else value
     coverage = float(composite.coverage[0])
-    band = str(score_mod.band(value, settings.bearish_below, settings.bullish_above)[0])
+    # The evidence-weighted score: walk-forward weights and calibrated bands from the history up to the day.
+    day = history_mod.day_score(history, snapshot.as_of, rb, sub[0], float(composite.score[0]),
+                                score_mod.contributions(sub[0], m))
+    indicators = [dataclasses.replace(ind, contribution=round(day.contributions.get(ind.rule, 0.0), 4)) for ind in indicators]
+    score, band = day.score, day.band
 
     feats = phase_mod.features(history, [snapshot.as_of], settings)
     phase = str(phase_mod.classify(feats)[0])
-    stance = str(phase_mod.stance(np.array([value]), np.array([coverage]), np.array([phase], dtype=object), settings)[0])
+    stance = str(phase_mod.stance(history_mod.band_as_score([band]), np.array([coverage]), np.array([phase], dtype=object),
+                                  history_mod.BAND_AS_SCORE_SETTINGS)[0])
     support, resistance = levels_mod.levels(history, snapshot.as_of, settings)
     price_now = snapshot.values.get(phase_mod.PRICE)
     trend = feats["trend"].iloc[0]
@@ -128,6 +132,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
         as_of=snapshot.as_of, score=score, band=band, phase=phase, stance=stance, coverage=coverage,
         indicators=indicators, support=support, resistance=resistance, watchlist=watch, missing=missing,
         sources=_sources(snapshot), group_scores=_group_scores(indicators, rb, composite, m),
+        market_state=history_mod.market_state(feats.iloc[0], phase), outlook=day.outlook,
         phase_reasons=phase_mod.reasons(feats.iloc[0], phase, phase_mod.matching(feats)[0]),
         stance_guidance=phase_mod.guidance(stance, support, resistance),
     )

@@ -8,14 +8,20 @@ with `score.composite` and classifies phase and stance with `phase`. So the row 
 can move it: derived metrics and transforms only look back (the no-look-ahead test deletes
 everything after D and checks every score up to D is unchanged).
 
+The score is the evidence-weighted one (`calibration`): each quarter the rules' sub-scores are
+weighed by their walk-forward skill, and the bands are the score's own expanding terciles, so
+the row of day D still uses data up to D only. `prior` keeps the rulebook's fixed-weight
+composite beside it (the score before any evidence, and the contrast in the backtest).
+
 For sweeps: `subscores` (days × rules) and `values` (the transform outputs the bands compared)
-are exposed; `recombine` recomputes score, band, coverage and stance with other weights or
-bands, `score_grid` does it for K weight sets at once (one matrix product), and `rescore`
-re-applies other thresholds to `values` without recomputing transforms.
+are exposed; `recombine` recomputes the rulebook composite, band, coverage and stance with other
+weights or bands, `score_grid` does it for K weight sets at once (one matrix product), and
+`rescore` re-applies other thresholds to `values` without recomputing transforms.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,8 +32,9 @@ import pandas as pd
 from signaldesk.models import MetricKey
 from signaldesk.signals import phase as phase_mod
 from signaldesk.signals import score as score_mod
+from signaldesk.signals.calibration import Evidence, evidence_history
 from signaldesk.signals.judge import bands, evaluate
-from signaldesk.signals.rulebook import Rulebook, default_rulebook
+from signaldesk.signals.rulebook import Rulebook, ScoreSettings, default_rulebook
 from signaldesk.signals.series import daily
 
 COLUMNS = ("score", "band", "phase", "stance", "coverage")
@@ -43,6 +50,8 @@ class ScoreHistory:
     stale: pd.DataFrame
     features: pd.DataFrame
     rulebook: Rulebook
+    prior: pd.DataFrame
+    evidence: Evidence
 
     def table(self) -> pd.DataFrame:
         """`date, score, band, phase, stance, coverage` — the `scores.csv` of `signaldesk backtest`."""
@@ -84,9 +93,30 @@ def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook 
     features = phase_mod.features(full, days, settings)
     features.index.name = "date"
     phases = pd.Series(phase_mod.classify(features) if len(days) else [], index=days, dtype=object)
-    scores = recombine(subscores, rb, phases=phases)
+    prior = recombine(subscores, rb, phases=phases)
+    m = score_mod.model(rb)
+    evidence = evidence_history(subscores.reindex(columns=list(m.rules)), full.get(phase_mod.PRICE), prior["score"],
+                                (settings.bearish_below, settings.bullish_above))
+    scores = prior.copy()
+    scores["score"] = evidence.score
+    scores["band"] = evidence.band
+    if len(days):
+        scores["stance"] = phase_mod.stance(band_as_score(evidence.band), prior["coverage"].to_numpy(dtype=float),
+                                            phases.to_numpy(dtype=object), BAND_AS_SCORE_SETTINGS)
     return ScoreHistory(scores=scores, subscores=subscores, values=pd.DataFrame(values, index=days),
-                        stale=pd.DataFrame(stale, index=days), features=features, rulebook=rb)
+                        stale=pd.DataFrame(stale, index=days), features=features, rulebook=rb, prior=prior,
+                        evidence=evidence)
+
+
+BAND_AS_SCORE_SETTINGS = ScoreSettings(bearish_below=40.0, bullish_above=60.0)
+"""Stance depends on the score only through its band; with calibrated bands that move day by day,
+the band is mapped to 0 / 50 / 100 and judged against these fixed ones (`band_as_score`)."""
+
+
+def band_as_score(band: pd.Series | np.ndarray) -> np.ndarray:
+    """bearish → 0, neutral → 50, bullish → 100, unknown → NaN: the band as `phase.stance` reads it."""
+    values = pd.Series(np.asarray(band, dtype=object))
+    return values.map({"bearish": 0.0, "neutral": 50.0, "bullish": 100.0}).to_numpy(dtype=float)
 
 
 def _weights(rulebook: Rulebook, m: score_mod.ScoreModel, weights: Mapping[str, float] | None,
@@ -160,3 +190,50 @@ def rescore(values: pd.DataFrame, stale: pd.DataFrame, rulebook: Rulebook) -> pd
                             stale[rule.id].to_numpy(dtype=bool), rulebook.score.stale_strength_cap)
             out[rule.id] = sub
     return pd.DataFrame(out, index=values.index)
+
+
+@dataclass(frozen=True, slots=True)
+class DayScore:
+    """One day's score as the assessment states it: value, band, each rule's part, and the evidence."""
+
+    score: float | None
+    band: str
+    contributions: dict[str, float]
+    outlook: dict[str, object]
+
+
+def day_score(history: Mapping[MetricKey, pd.Series], as_of: date, rulebook: Rulebook, sub_row: np.ndarray,
+              prior_score: float, prior_contributions: np.ndarray) -> DayScore:
+    """The evidence-weighted score of `as_of` from the day's sub-scores (scoring rules, model order).
+
+    The weights, bands and track record come from the score history of `history` up to `as_of`
+    (the same walk-forward `score_history` runs), so the day's assessment equals that history's
+    row. Before any evidence the rulebook's composite (`prior_*`) and fixed bands stand.
+    """
+    from signaldesk.signals.calibration import contributions, day_summary, weighted_score
+
+    m = score_mod.model(rulebook)
+    evidence = score_history(history, rulebook=rulebook, end=as_of).evidence
+    day = pd.Timestamp(as_of)
+    status = str(evidence.status.get(day, "prior"))
+    if status == "prior":
+        value, parts = prior_score, np.asarray(prior_contributions, dtype=float)
+    else:
+        weights = evidence.weights_on(day)
+        value = float(weighted_score(sub_row[None, :], weights)[0]) if status == "evidence" else 50.0
+        parts = contributions(sub_row, weights)
+    score = value if math.isfinite(value) else None
+    lo = float(evidence.bearish_below.get(day, rulebook.score.bearish_below))
+    hi = float(evidence.bullish_above.get(day, rulebook.score.bullish_above))
+    band = "unknown" if score is None else "bearish" if score < lo else "bullish" if score > hi else "neutral"
+    return DayScore(score, band, dict(zip(m.rules, (float(c) for c in parts), strict=True)),
+                    day_summary(evidence, as_of))
+
+
+def market_state(features_row: pd.Series, phase: str) -> dict[str, object]:
+    """What state the market is in — a description, not a forecast: phase and the measured inputs."""
+    out: dict[str, object] = {"phase": phase}
+    for name in phase_mod.FEATURES:
+        value = float(features_row[name])
+        out[name] = value if math.isfinite(value) else None
+    return out

@@ -36,6 +36,26 @@ def _level(level: Level) -> dict[str, Any]:
     }
 
 
+def _bands(assessment: Assessment, rulebook: Rulebook) -> dict[str, float]:
+    """The day's band edges: calibrated from the score's history when the outlook has them, else the rulebook's."""
+    bands = dict(assessment.outlook.get("bands") or {})  # type: ignore[call-overload]
+    lo, hi = bands.get("bearish_below"), bands.get("bullish_above")
+    if lo is None or hi is None:
+        return {"bearish_below": rulebook.score.bearish_below, "bullish_above": rulebook.score.bullish_above}
+    return {"bearish_below": round(float(lo), 2), "bullish_above": round(float(hi), 2)}
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe, rounded to 4 decimals (identical input, identical bytes); NaN becomes null."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    return value
+
+
 def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = None) -> dict[str, Any]:
     """The `signals.json` structure for one assessment (JSON-ready, deterministic key order).
 
@@ -81,12 +101,14 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
             for s in assessment.sources
         ],
         "coverage": _num(assessment.coverage, 4),
-        "bands": {"bearish_below": rb.score.bearish_below, "bullish_above": rb.score.bullish_above},
+        "bands": _bands(assessment, rb),
         "score_text": fmt.score(score),
         "band_name": dict(BAND_NAMES.get(assessment.band, BAND_NAMES["unknown"])),
         "phase_name": dict(PHASE_NAMES.get(assessment.phase, {lang: assessment.phase for lang in LANGS})),
         "stance_name": dict(STANCE_NAMES.get(assessment.stance, {lang: assessment.stance for lang in LANGS})),
         "phase_reasons": dict(assessment.phase_reasons),
+        "market_state": dict(assessment.market_state),
+        "outlook": _clean(assessment.outlook),
         "stance_guidance": dict(assessment.stance_guidance),
         "groups": [
             {"id": name, "score": _num(assessment.group_scores.get(name), 2), "in_score": spec.in_score,

@@ -96,20 +96,21 @@ bearish = { zh-CN = "明天 {x}", en = "tomorrow {x}" }
 
 def test_recombine_reproduces_the_scores_and_reweights(scored):
     again = recombine(scored.subscores, RB, phases=scored.scores["phase"])
-    pd.testing.assert_frame_equal(again, scored.scores)
+    pd.testing.assert_frame_equal(again, scored.prior)
     only_sentiment = recombine(scored.subscores, RB, group_weights={g: 0.0 for g in ("trend", "flows", "derivatives", "onchain", "liquidity")})
     sentiment = scored.subscores[["fear_greed", "eth_gas_low"]]
     expected = (sentiment["fear_greed"] + 0.5 * sentiment["eth_gas_low"]) / 1.5
     np.testing.assert_allclose(only_sentiment["score"], expected)
     shifted = recombine(scored.subscores, RB, bearish_below=45, bullish_above=55)
-    assert (shifted["band"] == np.where(scored.scores["score"] < 45, "bearish", np.where(scored.scores["score"] > 55, "bullish", "neutral"))).all()
+    prior = scored.prior["score"]
+    assert (shifted["band"] == np.where(prior < 45, "bearish", np.where(prior > 55, "bullish", "neutral"))).all()
 
 
 def test_score_grid_equals_recombine_per_weight_set(scored):
     sets = pd.DataFrame({"fear_greed": [1.0, 3.0, 0.0], "btc_trend": [1.0, 0.5, 2.0]}, index=["base", "more_fear", "trend"])
     grid = score_grid(scored.subscores, RB, sets)
     assert list(grid.columns) == ["base", "more_fear", "trend"]
-    np.testing.assert_allclose(grid["base"], scored.scores["score"])
+    np.testing.assert_allclose(grid["base"], scored.prior["score"])
     single = recombine(scored.subscores, RB, weights={"fear_greed": 3.0, "btc_trend": 0.5})
     np.testing.assert_allclose(grid["more_fear"], single["score"])
 
