@@ -496,8 +496,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         # lastFundingRate 0.00038246 per 8 h (the fundingRate sample's settlements are 8 h apart);
         # OI = 10659.509 BTC × markPrice 11793.63104562
         (
-            Check("funding_rate_8h", "btc", date(2020, 8, 14), 0.00038246),
-            Check("open_interest_usd", "btc", date(2020, 8, 14), 10659.509 * 11793.63104562),
+            Check("venue_funding_rate_8h", "btc.binance", date(2020, 8, 14), 0.00038246),
+            Check("venue_open_interest_usd", "btc.binance", date(2020, 8, 14), 10659.509 * 11793.63104562),
         ),
         make=lambda: Exchanges(venues=("binance",)),
         label="exchanges[binance]",
@@ -533,7 +533,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         # fundingRate "0.0001" with fundingIntervalHour "8". The inverse sample's openInterestValue is in BTC,
         # not USD as for the linear contracts asked for, so the OI is not checked against a number.
-        (Check("funding_rate_8h", "btc", date(2025, 10, 13), 0.0001),),
+        (Check("venue_funding_rate_8h", "btc.bybit", date(2025, 10, 13), 0.0001),),
         make=lambda: Exchanges(venues=("bybit",)),
         label="exchanges[bybit]",
     ),
@@ -587,12 +587,12 @@ SCENARIOS: tuple[Scenario, ...] = (
                 {"period": "1Dutc"},
             ),
         ),
-        # the two real settlements (2023-12-31 16:00, realizedRate -0.00002; 2024-01-01 00:00, 0.00015) both close
-        # 2023-12-31, 8 h apart: that day's funding is their mean, 0.000065 per 8 h
+        # the two real settlements (2023-12-31 16:00, fundingRate -0.0000236017; 2024-01-01 00:00, 0.0001515032 —
+        # realizedRate is the same rounded) both close 2023-12-31, 8 h apart: that day's funding is their mean
         (
-            Check("funding_rate_8h", "btc", date(2023, 12, 31), (-0.00002 + 0.00015) / 2),
-            Check("open_interest_usd", "eth", date(2023, 12, 31), 2.5e9),
-            Check("funding_rate_8h", "btc", date(2024, 1, 1), 0.0001),
+            Check("venue_funding_rate_8h", "btc.okx", date(2023, 12, 31), (-0.0000236017 + 0.0001515032) / 2),
+            Check("venue_open_interest_usd", "eth.okx", date(2023, 12, 31), 2.5e9),
+            Check("venue_funding_rate_8h", "btc.okx", date(2024, 1, 1), 0.0001),
         ),
         make=lambda: Exchanges(venues=("okx",)),
         label="exchanges[okx]",
