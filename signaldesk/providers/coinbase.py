@@ -34,7 +34,7 @@ from signaldesk.http import HttpClient
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
 from signaldesk.providers.base import Capabilities, Provider
-from signaldesk.providers.exchanges import bybit_result, okx_data
+from signaldesk.providers.venues import binance_list, binance_object, bybit_result, okx_data
 
 NAME = "coinbase"
 COINBASE = "https://api.exchange.coinbase.com"
@@ -126,10 +126,8 @@ def parse_bybit_ticker(payload: Any) -> tuple[datetime, float]:
 
 def parse_binance_klines(payload: Any) -> dict[date, float]:
     """Binance `api/v3/klines` rows `[openTime_ms, o, h, l, c, …]` → {UTC day: close}."""
-    if isinstance(payload, dict) and "msg" in payload:
-        raise UnavailableError(f"Binance klines: {payload.get('code')} {payload.get('msg')}", provider=NAME)
     out = {}
-    for i, row in enumerate(as_list(payload, field="klines", provider=NAME)):
+    for i, row in enumerate(binance_list(payload, what="klines", provider=NAME)):
         if not isinstance(row, list) or len(row) < 5:
             raise MalformedError(f"Binance kline {i} is not [openTime, o, h, l, c, …]", provider=NAME)
         day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"klines[{i}][0]", provider=NAME)))
@@ -138,9 +136,7 @@ def parse_binance_klines(payload: Any) -> dict[date, float]:
 
 
 def parse_binance_ticker(payload: Any) -> float:
-    body = as_mapping(payload, field="ticker/price", provider=NAME)
-    if "msg" in body:
-        raise UnavailableError(f"Binance ticker: {body.get('code')} {body.get('msg')}", provider=NAME)
+    body = binance_object(payload, what="ticker/price", provider=NAME)
     return _positive(as_float(get_path(body, ["price"], provider=NAME), field="price", provider=NAME), "Binance price")
 
 

@@ -15,19 +15,32 @@ is never called):
 Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api ,
 https://bybit-exchange.github.io/docs/v5/market/tickers , https://www.okx.com/docs-v5/en/#public-data-rest-api .
 
-Definitions (METRICS.md): `funding_rate_8h` is a fraction per 8 h — a venue that settles every
-4 h or 1 h is scaled by 8 / interval — weighted by each venue's open interest in USD
-(Σ fᵢ·OIᵢ / Σ OIᵢ, CoinGlass's "OI-weighted funding"); `open_interest_usd` is the sum over the
-venues. Today's value uses each venue's *current* (accruing) rate and OI; a past day D uses the mean
-of the rates settled for periods inside D and the OI snapshot that closes D (a snapshot or
-settlement stamped exactly 00:00 UTC belongs to the day that just ended). A past day is emitted
-only when every venue that answered today has data for it, so the aggregate never jumps because a
-venue's history is shorter (Binance serves 30 days of OI).
+What is stored (METRICS.md): one series per venue and asset, `venue_funding_rate_8h` (a fraction
+per 8 h — a venue that settles every 4 h or 1 h is scaled by 8 / interval) and
+`venue_open_interest_usd`, entity `asset.venue` (`btc.binance`). The cross-venue
+`funding_rate_8h` (OI-weighted) and `open_interest_usd` (sum) are derived from them in
+`signaldesk.metrics.derivatives`, over one venue set, so a venue that fails today cannot make
+the aggregate jump. Today's value uses each venue's *current* (accruing) rate and OI; a past day D
+uses the mean of the rates settled for periods inside D and the OI snapshot that closes D (a
+snapshot or settlement stamped 00:00 UTC belongs to the day that just ended; settlement times are
+rounded to the minute first, because Binance stamps some `fundingTime`s 1 ms late —
+1700006400001 — which would move a 00:00 settlement into the next day).
 
 Why several venues: Binance answers HTTP 451 to US and many cloud IPs, Bybit answers 403 to US
-IPs and reports errors in HTTP 200 bodies (`retCode` ≠ 0; 10006 = rate limit), OKX wraps errors
-in `{code ≠ "0", msg}`. A venue that fails is dropped for this run (see `venue_errors`); the
-provider fails only when no venue answers.
+IPs and reports errors in HTTP 200 bodies, OKX wraps errors in `{code ≠ "0", msg}` (envelopes in
+`venues.py`). A venue that fails is dropped for this run (see `venue_errors`); the provider fails
+only when no venue answers.
+
+Why ccxt's implicit methods and not its unified ones (`fetch_funding_rate_history`,
+`fetch_open_interest_history`, `fetch_ohlcv`): with the same requests they give different numbers.
+OKX's unified funding history reads `realizedRate`, which OKX rounds (0.0001515032 → 0.00015, up to
+15 % off on small rates; we read the unrounded `fundingRate`), and its unified OI history accepts
+only the `1D` period, whose buckets close at 00:00 Hong Kong time (we ask for `1Dutc`). Bybit's
+unified OI history returns coins only (we value them at the day's close). The unified methods
+also need market lists (`load_markets`, megabytes, or hand-built market dicts that must track
+ccxt's internals), and ccxt's error mapping and rate limiter live in its own `fetch`, which is
+replaced here so every request goes through the shared `HttpClient` — the per-host limits, retries,
+typed errors, record/replay and loopback tests that every other provider has.
 
 Bybit changed its schema on 2026-06-11: `openInterest` became "both sides" and
 `singleOpenInterest(Value)` was added. We pin one side: `single*` when present, else the old field.
@@ -41,7 +54,7 @@ import itertools
 import logging
 import statistics
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -49,9 +62,11 @@ from typing import TYPE_CHECKING, Any
 from signaldesk.catalog import metric
 from signaldesk.clock import day_start, epoch_ms_to_utc, today_utc, utc_day
 from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
+from signaldesk.metrics.derivatives import VENUE_FUNDING, VENUE_OI, venue_entity
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
 from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.venues import binance_list, binance_object, bybit_result, okx_data
 
 if TYPE_CHECKING:
     from signaldesk.http import HttpClient
@@ -68,6 +83,8 @@ _SYMBOLS = {
     "okx": {"btc": "BTC-USDT-SWAP", "eth": "ETH-USDT-SWAP"},
 }
 _ONE_MS = timedelta(milliseconds=1)
+SETTLEMENT_GRID_MS = 60_000
+"""Settlement timestamps are rounded to this grid (one minute) before they are given a day."""
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +109,12 @@ class VenueData:
     oi_usd: float
     funding_history: dict[date, float] = field(default_factory=dict)
     oi_history: dict[date, float] = field(default_factory=dict)
+
+
+def settlement_time(epoch_ms: float) -> datetime:
+    """A funding settlement's time, rounded to the minute: settlements fall on whole hours, but Binance
+    stamps some a millisecond late (`fundingTime` 1700006400001), which would move 00:00 into the next day."""
+    return epoch_ms_to_utc(round(epoch_ms / SETTLEMENT_GRID_MS) * SETTLEMENT_GRID_MS)
 
 
 def closing_day(ts: datetime) -> date:
@@ -122,32 +145,19 @@ def daily_funding(settlements: Iterable[Settlement], default_interval_hours: flo
     return {day: statistics.fmean(rates) for day, rates in sorted(per_day.items())}
 
 
-def oi_weighted(pairs: Iterable[tuple[float, float]]) -> float:
-    """Σ fᵢ·OIᵢ / Σ OIᵢ over (funding, open interest) pairs; OI in any one unit (USD here)."""
-    items = list(pairs)
-    total = sum(oi for _, oi in items)
-    if not total > 0:
-        raise ValueError("open-interest weights sum to zero")
-    return sum(f * oi for f, oi in items) / total
+def venue_observations(data: VenueData, today: date) -> list[Observation]:
+    """One venue's answer → its own `venue_funding_rate_8h` / `venue_open_interest_usd` series.
 
-
-def combine(asset: str, venues: Sequence[VenueData], today: date) -> list[Observation]:
-    """Venues that answered → `funding_rate_8h` and `open_interest_usd` for `asset`, daily.
-
-    Today: every venue's current values. A past day: only when *all* these venues have both a
-    funding rate and an OI for it (the aggregate must compare like with like over time).
+    Past days come from the history endpoints; today from the current rate and OI. Each venue is
+    stored on its own: the cross-venue aggregate is derived over a fixed venue set
+    (`signaldesk.metrics.derivatives`).
     """
-    if not venues:
-        return []
-    out: list[Observation] = []
-    days = set.intersection(*(set(v.funding_history) & set(v.oi_history) for v in venues))
-    for day in sorted(d for d in days if d < today):
-        pairs = [(v.funding_history[day], v.oi_history[day]) for v in venues]
-        out.append(Observation("funding_rate_8h", asset, day_start(day), oi_weighted(pairs), NAME))
-        out.append(Observation("open_interest_usd", asset, day_start(day), sum(oi for _, oi in pairs), NAME))
-    pairs = [(v.funding_8h, v.oi_usd) for v in venues]
-    out.append(Observation("funding_rate_8h", asset, day_start(today), oi_weighted(pairs), NAME))
-    out.append(Observation("open_interest_usd", asset, day_start(today), sum(oi for _, oi in pairs), NAME))
+    entity = venue_entity(data.asset, data.venue)
+    out = [Observation(VENUE_FUNDING, entity, day_start(day), rate, NAME)
+           for day, rate in sorted(data.funding_history.items()) if day < today]
+    out += [Observation(VENUE_OI, entity, day_start(day), usd, NAME) for day, usd in sorted(data.oi_history.items()) if day < today]
+    out.append(Observation(VENUE_FUNDING, entity, day_start(today), data.funding_8h, NAME))
+    out.append(Observation(VENUE_OI, entity, day_start(today), data.oi_usd, NAME))
     return out
 
 
@@ -157,60 +167,11 @@ def _positive(value: float, what: str) -> float:
     return value
 
 
-# -- envelopes --------------------------------------------------------------------------------------
-def bybit_result(payload: Any, *, what: str, provider: str = NAME) -> Mapping[str, Any]:
-    """The `result` of a Bybit v5 body; errors arrive as HTTP 200 with `retCode` ≠ 0.
-
-    10006 "Too many visits!" is a rate limit; 10009/10024 are regional restrictions.
-    """
-    body = as_mapping(payload, field=what, provider=provider)
-    code = body.get("retCode")
-    if code is None:
-        raise MalformedError(f"Bybit {what}: no retCode (not a v5 body)", provider=provider)
-    if int(code) != 0:
-        text = f"Bybit {what}: retCode {code} {body.get('retMsg', '')}".strip()
-        if int(code) == 10006:
-            raise RateLimitedError(text, provider=provider)
-        raise UnavailableError(text, provider=provider)
-    return as_mapping(get_path(body, ["result"], provider=provider), field=f"{what}.result", provider=provider)
-
-
-def okx_data(payload: Any, *, what: str, provider: str = NAME) -> list[Any]:
-    """The `data` list of an OKX v5 body; errors come as `{code ≠ "0", msg}` (code 50011 = rate limit).
-
-    `code` is a string on success but a number in some error bodies, hence the `str()`.
-    """
-    body = as_mapping(payload, field=what, provider=provider)
-    if body.get("code") is None:
-        raise MalformedError(f"OKX {what}: no code (not a v5 body)", provider=provider)
-    code = str(body["code"])
-    if code != "0":
-        text = f"OKX {what}: code {code} {body.get('msg', '')}".strip()
-        if code == "50011":
-            raise RateLimitedError(text, provider=provider)
-        raise UnavailableError(text, provider=provider)
-    return as_list(get_path(body, ["data"], provider=provider), field=f"{what}.data", provider=provider)
-
-
-def binance_list(payload: Any, *, what: str) -> list[Any]:
-    """A Binance array body; an error object (`{"code": -1121, "msg": …}`) raises."""
-    if isinstance(payload, dict) and "msg" in payload:
-        raise UnavailableError(f"Binance {what}: {payload.get('code')} {payload.get('msg')}", provider=NAME)
-    return as_list(payload, field=what, provider=NAME)
-
-
-def binance_object(payload: Any, *, what: str) -> Mapping[str, Any]:
-    body = as_mapping(payload, field=what, provider=NAME)
-    if "msg" in body and "code" in body:
-        raise UnavailableError(f"Binance {what}: {body.get('code')} {body.get('msg')}", provider=NAME)
-    return body
-
-
 # -- Binance ----------------------------------------------------------------------------------------
 def parse_binance_current(premium: Any, open_interest: Any) -> tuple[datetime, float, float, float]:
     """premiumIndex + openInterest → (time, current rate per interval, mark price, OI in USD)."""
-    p = binance_object(premium, what="premiumIndex")
-    o = binance_object(open_interest, what="openInterest")
+    p = binance_object(premium, what="premiumIndex", provider=NAME)
+    o = binance_object(open_interest, what="openInterest", provider=NAME)
     rate = as_float(get_path(p, ["lastFundingRate"], provider=NAME), field="lastFundingRate", provider=NAME)
     mark = _positive(as_float(get_path(p, ["markPrice"], provider=NAME), field="markPrice", provider=NAME), "markPrice")
     coins = as_float(get_path(o, ["openInterest"], provider=NAME), field="openInterest", provider=NAME)
@@ -220,10 +181,10 @@ def parse_binance_current(premium: Any, open_interest: Any) -> tuple[datetime, f
 
 def parse_binance_funding_history(payload: Any) -> list[Settlement]:
     """`fapi/v1/fundingRate` → settlements (rate per interval, period ending at fundingTime)."""
-    rows = binance_list(payload, what="fundingRate")
+    rows = binance_list(payload, what="fundingRate", provider=NAME)
     return [
         Settlement(
-            epoch_ms_to_utc(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"[{i}].fundingTime", provider=NAME)),
+            settlement_time(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"[{i}].fundingTime", provider=NAME)),
             as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"[{i}].fundingRate", provider=NAME),
         )
         for i, r in enumerate(rows)
@@ -232,7 +193,7 @@ def parse_binance_funding_history(payload: Any) -> list[Settlement]:
 
 def parse_binance_oi_history(payload: Any) -> dict[date, float]:
     """`futures/data/openInterestHist?period=1d` → {day closed: OI in USD (sumOpenInterestValue, USDT≈USD)}."""
-    rows = binance_list(payload, what="openInterestHist")
+    rows = binance_list(payload, what="openInterestHist", provider=NAME)
     out = {}
     for i, r in enumerate(rows):
         ts = epoch_ms_to_utc(as_float(get_path(r, ["timestamp"], provider=NAME), field=f"[{i}].timestamp", provider=NAME))
@@ -244,7 +205,7 @@ def parse_binance_oi_history(payload: Any) -> dict[date, float]:
 def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
     """`v5/market/tickers` → (time, current rate per interval, interval hours, OI in USD)."""
     body = as_mapping(payload, field="tickers", provider=NAME)
-    result = bybit_result(body, what="tickers")
+    result = bybit_result(body, what="tickers", provider=NAME)
     row = as_mapping(as_list(get_path(result, ["list"], provider=NAME), field="result.list", provider=NAME)[0],
                      field="result.list[0]", provider=NAME)
     rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
@@ -257,11 +218,11 @@ def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
 
 def parse_bybit_funding_history(payload: Any) -> list[Settlement]:
     """`v5/market/funding/history` → settlements."""
-    rows = as_list(get_path(bybit_result(payload, what="funding/history"), ["list"], provider=NAME),
+    rows = as_list(get_path(bybit_result(payload, what="funding/history", provider=NAME), ["list"], provider=NAME),
                    field="result.list", provider=NAME)
     return [
         Settlement(
-            epoch_ms_to_utc(as_float(get_path(r, ["fundingRateTimestamp"], provider=NAME), field=f"list[{i}].fundingRateTimestamp", provider=NAME)),
+            settlement_time(as_float(get_path(r, ["fundingRateTimestamp"], provider=NAME), field=f"list[{i}].fundingRateTimestamp", provider=NAME)),
             as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"list[{i}].fundingRate", provider=NAME),
         )
         for i, r in enumerate(rows)
@@ -274,9 +235,9 @@ def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
     A snapshot stamped 00:00 of D+1 closes day D and is valued at D's close. One side only:
     `singleOpenInterest` when Bybit sends it (after its 2026-06-11 change), else `openInterest`.
     """
-    rows = as_list(get_path(bybit_result(open_interest, what="open-interest"), ["list"], provider=NAME),
+    rows = as_list(get_path(bybit_result(open_interest, what="open-interest", provider=NAME), ["list"], provider=NAME),
                    field="result.list", provider=NAME)
-    candles = as_list(get_path(bybit_result(kline, what="kline"), ["list"], provider=NAME), field="result.list", provider=NAME)
+    candles = as_list(get_path(bybit_result(kline, what="kline", provider=NAME), ["list"], provider=NAME), field="result.list", provider=NAME)
     closes: dict[date, float] = {}
     for i, c in enumerate(candles):
         if not isinstance(c, list) or len(c) < 5:
@@ -296,7 +257,7 @@ def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
 # -- OKX --------------------------------------------------------------------------------------------
 def parse_okx_funding_rate(payload: Any) -> tuple[datetime, float, float]:
     """`public/funding-rate` → (time, current rate per interval, interval hours = nextFundingTime − fundingTime)."""
-    row = as_mapping(okx_data(payload, what="funding-rate")[0], field="data[0]", provider=NAME)
+    row = as_mapping(okx_data(payload, what="funding-rate", provider=NAME)[0], field="data[0]", provider=NAME)
     rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
     settle = as_float(get_path(row, ["fundingTime"], provider=NAME), field="fundingTime", provider=NAME)
     following = as_float(get_path(row, ["nextFundingTime"], provider=NAME), field="nextFundingTime", provider=NAME)
@@ -307,17 +268,23 @@ def parse_okx_funding_rate(payload: Any) -> tuple[datetime, float, float]:
 
 def parse_okx_open_interest(payload: Any) -> float:
     """`public/open-interest` → OI in USD (`oiUsd`)."""
-    row = as_mapping(okx_data(payload, what="open-interest")[0], field="data[0]", provider=NAME)
+    row = as_mapping(okx_data(payload, what="open-interest", provider=NAME)[0], field="data[0]", provider=NAME)
     return as_float(get_path(row, ["oiUsd"], provider=NAME), field="oiUsd", provider=NAME)
 
 
 def parse_okx_funding_history(payload: Any) -> list[Settlement]:
-    """`public/funding-rate-history` → settlements (`realizedRate` is what was paid; `fundingRate` if absent)."""
+    """`public/funding-rate-history` → settlements, from `fundingRate`.
+
+    OKX documents `fundingRate` as the period's funding rate and `realizedRate` as the "actual"
+    one, but `realizedRate` is rounded to five decimals (the recorded sample: fundingRate
+    0.0001515032, realizedRate 0.00015 — 1 % off here, up to 15 % on small rates), so the
+    unrounded field is the better number.
+    """
     out = []
-    for i, r in enumerate(okx_data(payload, what="funding-rate-history")):
-        rate = r.get("realizedRate") if r.get("realizedRate") not in (None, "") else get_path(r, ["fundingRate"], provider=NAME)
-        ts = epoch_ms_to_utc(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"data[{i}].fundingTime", provider=NAME))
-        out.append(Settlement(ts, as_float(rate, field=f"data[{i}].realizedRate", provider=NAME)))
+    for i, r in enumerate(okx_data(payload, what="funding-rate-history", provider=NAME)):
+        ts = settlement_time(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"data[{i}].fundingTime", provider=NAME))
+        rate = as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"data[{i}].fundingRate", provider=NAME)
+        out.append(Settlement(ts, rate))
     return out
 
 
@@ -327,7 +294,7 @@ def parse_okx_oi_history(payload: Any) -> dict[date, float]:
     The `1Dutc` period matters: OKX's plain `1D` buckets are aligned to Hong Kong time (UTC+8).
     """
     out = {}
-    for i, r in enumerate(okx_data(payload, what="open-interest-history")):
+    for i, r in enumerate(okx_data(payload, what="open-interest-history", provider=NAME)):
         if not isinstance(r, list) or len(r) < 4:
             raise MalformedError(f"open-interest-history data[{i}] is not [ts, oi, oiCcy, oiUsd]", provider=NAME)
         ts = epoch_ms_to_utc(as_float(r[0], field=f"data[{i}][0]", provider=NAME))
@@ -417,10 +384,10 @@ def history_days(since: date | None, today: date) -> int:
 
 
 class Exchanges(Provider):
-    """OI-weighted perpetual funding and summed open interest for BTC and ETH, three venues."""
+    """Perpetual funding and open interest for BTC and ETH, one series per venue (three venues)."""
 
     name = NAME
-    metrics = ("funding_rate_8h", "open_interest_usd")
+    metrics = (VENUE_FUNDING, VENUE_OI)
     capabilities = Capabilities(
         hosts={"fapi.binance.com": 5.0, "api.bybit.com": 5.0, "www.okx.com": 4.0},
         history="30 days (Binance OI history); stored daily from then on",
@@ -444,18 +411,10 @@ class Exchanges(Provider):
         finally:
             for exchange in exchanges.values():
                 await exchange.close()
-        answered: dict[str, list[VenueData]] = defaultdict(list)
-        errors: list[ProviderError] = []
-        for data in results:
-            if isinstance(data, VenueData):
-                answered[data.asset].append(data)
-            else:
-                errors.append(data)
+        answered = [data for data in results if isinstance(data, VenueData)]
         if not answered:
-            raise _all_failed(errors)
-        observations = []
-        for asset in ASSETS:
-            observations += combine(asset, answered.get(asset, []), today)
+            raise _all_failed([e for e in results if isinstance(e, ProviderError)])
+        observations = [o for data in answered for o in venue_observations(data, today)]
         observations = [o for o in observations if since is None or utc_day(o.ts) >= since]
         return check_observations(observations, provider=NAME)
 

@@ -1,24 +1,30 @@
+"""The exchanges provider: parsers on our fixtures and the real samples, and `fetch` over loopback.
+
+Every `fetch` here crosses a real socket: `RedirectTransport` sends each request to a pytest-httpserver on
+127.0.0.1 (the original host as the first path segment), which answers with bodies shaped like the venues'
+recorded responses (tests/fixtures/exchanges, or built below in the same shape).
+"""
+
 import json
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import pandas as pd
 import pytest
+from werkzeug import Request, Response
 
-from signaldesk.clock import pinned_now
+from signaldesk.clock import day_start, pinned_now
 from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
+from signaldesk.metrics.derive import derive_all
 from signaldesk.providers.exchanges import (
     Exchanges,
     Settlement,
     VenueData,
-    bybit_result,
     closing_day,
-    combine,
     daily_funding,
     history_days,
-    oi_weighted,
-    okx_data,
     parse_binance_current,
     parse_binance_funding_history,
     parse_binance_oi_history,
@@ -28,9 +34,12 @@ from signaldesk.providers.exchanges import (
     parse_okx_funding_history,
     parse_okx_funding_rate,
     parse_okx_oi_history,
-    to_8h,
+    settlement_time,
+    venue_observations,
 )
+from signaldesk.store import Store
 from tests.conftest import FIXTURES, shared_file
+from tests.reliability.faults import RedirectTransport
 
 FIX = FIXTURES / "exchanges"
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
@@ -45,15 +54,6 @@ def sample(*parts: str):
 
 
 # -- arithmetic ---------------------------------------------------------------------------------
-def test_oi_weighted_funding_across_venues_with_different_intervals():
-    # Binance 0.0100 %/8 h on $10B; Bybit 0.0050 % per 4 h = 0.0100 %/8 h on $5B;
-    # OKX −0.0010 % per 1 h = −0.0080 %/8 h on $5B → (0.0001·10 + 0.0001·5 − 0.00008·5) / 20 = 0.000055
-    pairs = [(to_8h(0.0001, 8), 10e9), (to_8h(0.00005, 4), 5e9), (to_8h(-0.00001, 1), 5e9)]
-    assert oi_weighted(pairs) == pytest.approx(0.000055, rel=1e-12)
-    with pytest.raises(ValueError):
-        oi_weighted([(0.0001, 0.0)])
-
-
 def test_daily_funding_normalises_each_settlement_by_its_own_interval():
     # 8 h settlements until 08:00, then 4 h: periods closing on 2026-02-24 are
     # 08:00 (8 h, 0.0001), 12:00 (4 h, 0.00005 → 0.0001), 16:00 (4 h, 0.0001 → 0.0002) → mean 0.000133…
@@ -68,27 +68,35 @@ def test_closing_day_puts_midnight_on_the_day_that_ended():
     assert closing_day(datetime(2026, 2, 25, 0, 0, 1, tzinfo=UTC)) == date(2026, 2, 25)
 
 
+def test_a_settlement_stamped_one_millisecond_late_still_closes_its_day():
+    # Binance: fundingTime 1700006400001 = 2023-11-15 00:00:00.001 UTC, the 00:00 settlement of 2023-11-14
+    assert settlement_time(1700006400001) == datetime(2023, 11, 15, tzinfo=UTC)
+    assert closing_day(settlement_time(1700006400001)) == date(2023, 11, 14)
+    assert settlement_time(1700006399999) == datetime(2023, 11, 15, tzinfo=UTC)  # and a millisecond early
+    assert settlement_time(1700035200000) == datetime(2023, 11, 15, 8, tzinfo=UTC)
+
+
 def test_history_days():
     assert history_days(None, date(2026, 2, 25)) == 30
     assert history_days(date(2026, 2, 24), date(2026, 2, 25)) == 3
     assert history_days(date(2020, 1, 1), date(2026, 2, 25)) == 30
 
 
-def test_combine_keeps_only_days_every_venue_covers():
-    a = VenueData("binance", "btc", NOW, 0.0001, 6e9, {date(2026, 2, 23): 0.0002, date(2026, 2, 24): 0.0003},
-                  {date(2026, 2, 23): 5e9, date(2026, 2, 24): 5e9})
-    b = VenueData("okx", "btc", NOW, -0.0001, 4e9, {date(2026, 2, 24): 0.0001}, {date(2026, 2, 24): 5e9})
-    obs = combine("btc", [a, b], date(2026, 2, 25))
-    got = {(o.metric, o.ts.date()): o.value for o in obs}
-    assert (("funding_rate_8h", date(2026, 2, 23))) not in got
-    assert got[("funding_rate_8h", date(2026, 2, 24))] == pytest.approx(0.0002)
-    assert got[("open_interest_usd", date(2026, 2, 24))] == 10e9
-    assert got[("funding_rate_8h", date(2026, 2, 25))] == pytest.approx((0.0001 * 6 - 0.0001 * 4) / 10)
-    assert all(o.ts.hour == 0 and o.entity == "btc" for o in obs)
+def test_venue_observations_are_per_venue_and_today_is_the_current_quote():
+    data = VenueData("okx", "btc", NOW, -0.0001, 4e9, {date(2026, 2, 24): 0.0001, date(2026, 2, 25): 0.0009},
+                     {date(2026, 2, 24): 5e9})
+    got = {(o.metric, o.entity, o.ts.date()): o.value for o in venue_observations(data, date(2026, 2, 25))}
+    assert got == {("venue_funding_rate_8h", "btc.okx", date(2026, 2, 24)): 0.0001,
+                   ("venue_open_interest_usd", "btc.okx", date(2026, 2, 24)): 5e9,
+                   ("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25)): -0.0001,  # current, not the partial day
+                   ("venue_open_interest_usd", "btc.okx", date(2026, 2, 25)): 4e9}
 
 
 # -- parsers on our fixtures and on the real samples ------------------------------------------------
 def test_parse_binance_fixtures():
+    # the third settlement is stamped 1771977600001, 1 ms after 2026-02-25 00:00: it still closes 2026-02-24
+    funding = daily_funding(parse_binance_funding_history(load("fapi_v1_fundingRate__btc.json")), 8.0)
+    assert funding == {date(2026, 2, 24): pytest.approx((0.0001 + 0.0002 + 0.0003) / 3), date(2026, 2, 25): 0.0001}
     ts, rate, mark, oi = parse_binance_current(load("fapi_v1_premiumIndex__btc.json"), load("fapi_v1_openInterest__btc.json"))
     assert (rate, mark, oi) == (0.0001, 60000.0, 6e9)
     assert ts == datetime(2026, 2, 25, 11, 59, 59, tzinfo=UTC)
@@ -131,31 +139,11 @@ def test_parse_okx_fixtures_and_sample():
     assert (rate, interval) == (-0.00001, 1.0)
     assert parse_okx_oi_history(load("rubik_open-interest-history__btc.json")) == {date(2026, 2, 24): 2e9, date(2026, 2, 23): 1.5e9}
     history = parse_okx_funding_history(sample("okx", "api_v5_public_funding-rate-history_BTC-USDT-SWAP.json"))
-    assert [s.rate for s in history] == [0.00015, -0.00002]  # realizedRate, what was actually paid
+    assert [s.rate for s in history] == [0.0001515032, -0.0000236017]  # fundingRate; realizedRate is rounded (0.00015)
     assert history[0].ts == datetime(2024, 1, 1, tzinfo=UTC)
-
-
-# -- envelopes ----------------------------------------------------------------------------------------
-def test_bybit_retcode_in_a_200_body():
-    with pytest.raises(RateLimitedError, match="10006"):
-        bybit_result(load("v5_market_tickers__retcode_10006.json"), what="tickers")
-    with pytest.raises(UnavailableError, match="restricted region"):
-        bybit_result(load("v5_market_tickers__retcode_10009_region.json"), what="tickers")
-    with pytest.raises(MalformedError):
-        bybit_result({"code": 0, "data": []}, what="tickers")
-
-
-def test_okx_error_envelope():
-    with pytest.raises(RateLimitedError):
-        okx_data(load("public_funding-rate__error_50011.json"), what="funding-rate")
-    with pytest.raises(UnavailableError, match="51001"):
-        okx_data(load("public_funding-rate__error_51001.json"), what="funding-rate")
-    with pytest.raises(UnavailableError):
-        okx_data({"code": 50001, "msg": "Service temporarily unavailable"}, what="funding-rate")  # numeric code
-    with pytest.raises(MalformedError):
-        okx_data({"code": "0", "msg": "", "data": []}, what="funding-rate")
-    with pytest.raises(MalformedError, match="not a v5 body"):  # no code at all: not an OKX error, a wrong body
-        okx_data({"unexpected": ["shape"]}, what="funding-rate")
+    # 1 h settlements at 22:00, 23:00 and 00:00 close 2026-02-24: fundingRate 0.0000104 each (realizedRate 0.00001)
+    ours = daily_funding(parse_okx_funding_history(load("public_funding-rate-history__btc_1h.json")), 1.0)
+    assert ours == {date(2026, 2, 24): pytest.approx(0.0000104 * 8)}
 
 
 def test_renamed_field_is_malformed():
@@ -165,7 +153,7 @@ def test_renamed_field_is_malformed():
         parse_binance_current(body, load("fapi_v1_openInterest__btc.json"))
 
 
-# -- fetch through ccxt and the shared client ------------------------------------------------------
+# -- fetch through ccxt and the shared client, over loopback ----------------------------------------
 ROUTES = {
     ("fapi.binance.com", "/fapi/v1/premiumIndex"): "fapi_v1_premiumIndex__btc.json",
     ("fapi.binance.com", "/fapi/v1/openInterest"): "fapi_v1_openInterest__btc.json",
@@ -180,101 +168,232 @@ ROUTES = {
     ("www.okx.com", "/api/v5/public/funding-rate-history"): "public_funding-rate-history__btc_1h.json",
     ("www.okx.com", "/api/v5/rubik/stat/contracts/open-interest-history"): "rubik_open-interest-history__btc.json",
 }
+VENUE_HOSTS = ("fapi.binance.com", "api.bybit.com", "www.okx.com")
 
 
-def serve(overrides=None, seen=None):
-    overrides = overrides or {}
+class Venues:
+    """A loopback server for the three venues: the fixture bodies, unless `bodies` or `faults` say otherwise."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if seen is not None:
-            seen.append(request)
-        key = (request.url.host, request.url.path)
-        if key in overrides:
-            return overrides[key](request)
-        if request.url.host in overrides:
-            return overrides[request.url.host](request)
-        return httpx.Response(200, content=(FIX / ROUTES[key]).read_bytes())
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bodies: dict[tuple[str, str], bytes] = {(host, path): (FIX / name).read_bytes() for (host, path), name in ROUTES.items()}
+        self.faults: dict[tuple[str, str] | str, tuple[int, bytes]] = {}
+        self.seen: list[tuple[str, str, dict[str, str], str]] = []
 
-    return httpx.MockTransport(handler)
+    def answer(self, request: Request) -> Response:
+        host, _, rest = request.path.lstrip("/").partition("/")
+        path = "/" + rest
+        self.seen.append((host, path, dict(request.args), request.headers.get("User-Agent", "")))
+        status, body = self.faults.get((host, path)) or self.faults.get(host) or (200, self.bodies[(host, path)])
+        return Response(body, status, content_type="application/json")
+
+    async def fetch(self, since=date(2026, 2, 24), provider=None, now=NOW):
+        provider = provider or Exchanges()
+        with pinned_now(now):
+            async with HttpClient(transport=RedirectTransport(self.port)) as client:
+                return provider, await provider.fetch(client, since)
 
 
-async def _fetch(transport, since=date(2026, 2, 24), provider=None):
-    provider = provider or Exchanges()
-    with pinned_now(NOW):
-        async with HttpClient(transport=transport) as client:
-            return provider, await provider.fetch(client, since)
+@pytest.fixture
+def venues(httpserver) -> Venues:
+    server = Venues(httpserver.port)
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(server.answer)
+    return server
 
 
 def _values(observations):
     return {(o.metric, o.entity, o.ts.date()): o.value for o in observations}
 
 
-async def test_fetch_all_venues_by_hand():
-    seen = []
-    _, obs = await _fetch(serve(seen=seen))
-    got = _values(obs)
+def aggregated(observations) -> dict[tuple[str, str, date], float]:
+    """What the report reads: the derived cross-venue series, from the provider's per-venue observations."""
+    history: dict[tuple[str, str], dict[pd.Timestamp, float]] = {}
+    for o in observations:
+        history.setdefault((o.metric, o.entity), {})[pd.Timestamp(o.ts.date())] = o.value
+    derived = derive_all({key: pd.Series(points).sort_index() for key, points in history.items()})
+    return {(m, e, ts.date()): float(v) for (m, e), series in derived.items()
+            if m in {"funding_rate_8h", "open_interest_usd", "open_interest_change_7d"} for ts, v in series.items()}
+
+
+async def test_fetch_all_venues_by_hand(venues):
+    _, obs = await venues.fetch()
+    assert {o.metric for o in obs} == {"venue_funding_rate_8h", "venue_open_interest_usd"}
+    assert {o.entity for o in obs} == {f"{a}.{v}" for a in ("btc", "eth") for v in ("binance", "bybit", "okx")}
+    per_venue = _values(obs)
+    assert per_venue[("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25))] == pytest.approx(-0.00008)  # −0.00001 per 1 h
+    assert per_venue[("venue_open_interest_usd", "btc.bybit", date(2026, 2, 24))] == 50000 * 62000.0
+    got = aggregated(obs)
     # today: (0.0001·6e9 + 0.0001·3e9 − 0.00008·1e9) / 10e9
     assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.000082, rel=1e-12)
     assert got[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(10e9)
-    # 2026-02-24: Binance 0.0002 on $5.5B, Bybit 0.00008 on $3.1B, OKX 0.00008 on $2B
-    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx(1.508e6 / 10.6e9, rel=1e-12)
+    # 2026-02-24: Binance 0.0002 on $5.5B, Bybit 0.00008 on $3.1B, OKX 0.0000104·8 on $2B
+    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx(1.5144e6 / 10.6e9, rel=1e-12)
     assert got[("open_interest_usd", "btc", date(2026, 2, 24))] == pytest.approx(10.6e9)
     assert ("funding_rate_8h", "btc", date(2026, 2, 23)) not in got  # before `since`
-    assert {o.entity for o in obs} == {"btc", "eth"}
     # every request went through our client (its User-Agent), none loaded ccxt's market lists
-    assert all(r.headers["user-agent"].startswith("signaldesk/") for r in seen)
-    assert not any("exchangeInfo" in r.url.path or "instruments" in r.url.path for r in seen)
-    okx_hist = next(r for r in seen if r.url.path.endswith("open-interest-history"))
-    assert okx_hist.url.params["period"] == "1Dutc"
+    assert all(agent.startswith("signaldesk/") for *_, agent in venues.seen)
+    assert not any("exchangeInfo" in path or "instruments" in path for _, path, _, _ in venues.seen)
+    okx_hist = next(args for _, path, args, _ in venues.seen if path.endswith("open-interest-history"))
+    assert okx_hist["period"] == "1Dutc"
 
 
-async def test_binance_451_with_the_others_answering():
-    body = shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes()
-    provider, obs = await _fetch(serve({"fapi.binance.com": lambda r: httpx.Response(451, content=body)}))
-    got = _values(obs)
+async def test_binance_451_with_the_others_answering(venues):
+    venues.faults["fapi.binance.com"] = (451, shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes())
+    provider, obs = await venues.fetch()
+    got = aggregated(obs)
     assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.000055, rel=1e-12)
     assert got[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(4e9)
-    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx(0.00008, rel=1e-12)
+    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx((0.00008 * 3.1 + 0.0000832 * 2) / 5.1, rel=1e-12)
     assert "451" in provider.venue_errors["binance:btc"] and "binance:eth" in provider.venue_errors
 
 
-async def test_bybit_rate_limit_in_200_body_drops_only_bybit():
-    body = (FIX / "v5_market_tickers__retcode_10006.json").read_bytes()
-    provider, obs = await _fetch(serve({"api.bybit.com": lambda r: httpx.Response(200, content=body)}))
-    got = _values(obs)
-    assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx((0.0001 * 6e9 - 0.00008 * 1e9) / 7e9)
+async def test_bybit_rate_limit_in_200_body_drops_only_bybit(venues):
+    venues.faults["api.bybit.com"] = (200, (FIX / "v5_market_tickers__retcode_10006.json").read_bytes())
+    provider, obs = await venues.fetch()
+    assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx((0.0001 * 6e9 - 0.00008 * 1e9) / 7e9)
     assert "RateLimitedError" in provider.venue_errors["bybit:btc"]
 
 
-async def test_html_challenge_from_okx_drops_okx():
+async def test_html_challenge_from_okx_drops_okx(venues):
     page = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge-platform</body></html>"
-    provider, obs = await _fetch(serve({"www.okx.com": lambda r: httpx.Response(200, content=page)}))
-    assert _values(obs)[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(9e9)
+    venues.faults["www.okx.com"] = (200, page)
+    provider, obs = await venues.fetch()
+    assert aggregated(obs)[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(9e9)
     assert "MalformedError" in provider.venue_errors["okx:btc"]
 
 
-async def test_absurd_funding_from_one_venue_is_left_out():
+async def test_absurd_funding_from_one_venue_is_left_out(venues):
     absurd = load("public_funding-rate__btc_1h.json")
     absurd["data"][0]["fundingRate"] = "0.5"  # 400 % per 8 h once normalised from 1 h
-    provider, obs = await _fetch(serve({("www.okx.com", "/api/v5/public/funding-rate"): lambda r: httpx.Response(200, json=absurd)}))
-    assert _values(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.0001)
+    venues.faults[("www.okx.com", "/api/v5/public/funding-rate")] = (200, json.dumps(absurd).encode())
+    provider, obs = await venues.fetch()
+    assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.0001)
     assert "ImplausibleError" in provider.venue_errors["okx:btc"]
 
 
-async def test_no_venue_answering_raises_typed_errors():
-    blocked = {h: (lambda r: httpx.Response(403, text="forbidden")) for h in ("fapi.binance.com", "api.bybit.com", "www.okx.com")}
+async def test_no_venue_answering_raises_typed_errors(venues):
+    venues.faults.update({host: (403, b"forbidden") for host in VENUE_HOSTS})
     with pytest.raises(UnavailableError, match="no venue answered"):
-        await _fetch(serve(blocked))
-    limited = {h: (lambda r: httpx.Response(200, json={"code": "50011", "msg": "slow down", "retCode": 10006}))
-               for h in ("api.bybit.com", "www.okx.com")}
+        await venues.fetch()
+    limited = json.dumps({"code": "50011", "msg": "slow down", "retCode": 10006}).encode()
+    venues.faults.update({host: (200, limited) for host in ("api.bybit.com", "www.okx.com")})
     with pytest.raises(RateLimitedError):
-        await _fetch(serve(limited), provider=Exchanges(venues=("bybit", "okx")))
+        await venues.fetch(provider=Exchanges(venues=("bybit", "okx")))
 
 
-async def test_empty_list_is_malformed_and_drops_the_venue():
-    empty = {("fapi.binance.com", "/fapi/v1/fundingRate"): lambda r: httpx.Response(200, json=[])}
-    provider, _ = await _fetch(serve(empty))
+async def test_empty_list_is_malformed_and_drops_the_venue(venues):
+    venues.faults[("fapi.binance.com", "/fapi/v1/fundingRate")] = (200, b"[]")
+    provider, _ = await venues.fetch()
     assert "empty list" in provider.venue_errors["binance:btc"]
+
+
+# -- a venue dropping out: the aggregate keeps one venue set ----------------------------------------
+PRICE = 50_000.0
+FUNDING = {"binance": 0.0003, "bybit": 0.0001, "okx": 0.0001}
+"""Per 8 h, every settlement; Binance's differs so that leaving it out would move the OI-weighted mean."""
+
+
+def market_bodies(now: datetime, oi_usd) -> dict[tuple[str, str], bytes]:
+    """Bodies in the venues' recorded shapes for a market with 8 h settlements, a flat price and
+    `oi_usd(venue, day)`; ten past days of history, today's current values."""
+    today = now.date()
+    past = [today - timedelta(days=k) for k in range(10, 0, -1)]
+
+    def ms(moment: datetime) -> int:
+        return int(moment.timestamp() * 1000)
+
+    def snapshot(day: date) -> int:
+        """The OI snapshot that closes `day`: 00:00 UTC of the next day."""
+        return ms(day_start(day + timedelta(days=1)))
+
+    now_ms = ms(now)
+    settlements = [day_start(d) + timedelta(hours=h) for d in [*past, today] for h in (0, 8, 16)]
+    settlements = [t for t in settlements if t <= now]
+    next_settle = settlements[-1] + timedelta(hours=8)
+    body = {
+        ("fapi.binance.com", "/fapi/v1/premiumIndex"): {
+            "symbol": "BTCUSDT", "markPrice": f"{PRICE:.8f}", "indexPrice": f"{PRICE:.8f}", "estimatedSettlePrice": f"{PRICE:.8f}",
+            "lastFundingRate": f"{FUNDING['binance']:.8f}", "interestRate": "0.00010000", "nextFundingTime": ms(next_settle),
+            "time": now_ms},
+        ("fapi.binance.com", "/fapi/v1/openInterest"): {
+            "openInterest": f"{oi_usd('binance', today) / PRICE:.3f}", "symbol": "BTCUSDT", "time": now_ms},
+        ("fapi.binance.com", "/fapi/v1/fundingRate"): [
+            {"symbol": "BTCUSDT", "fundingTime": ms(t), "fundingRate": f"{FUNDING['binance']:.8f}", "markPrice": f"{PRICE:.8f}"}
+            for t in settlements],
+        ("fapi.binance.com", "/futures/data/openInterestHist"): [
+            {"symbol": "BTCUSDT", "sumOpenInterest": f"{oi_usd('binance', d) / PRICE:.8f}",
+             "sumOpenInterestValue": f"{oi_usd('binance', d):.8f}", "timestamp": snapshot(d)} for d in past],
+        ("api.bybit.com", "/v5/market/tickers"): {
+            "retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": [{
+                "symbol": "BTCUSDT", "markPrice": f"{PRICE:.2f}", "openInterest": f"{oi_usd('bybit', today) / PRICE:.3f}",
+                "openInterestValue": f"{oi_usd('bybit', today):.2f}", "fundingRate": f"{FUNDING['bybit']}",
+                "fundingIntervalHour": "8", "nextFundingTime": str(ms(next_settle))}]}, "retExtInfo": {}, "time": now_ms},
+        ("api.bybit.com", "/v5/market/funding/history"): {
+            "retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": [
+                {"symbol": "BTCUSDT", "fundingRate": f"{FUNDING['bybit']}", "fundingRateTimestamp": str(ms(t))}
+                for t in reversed(settlements)]}, "retExtInfo": {}, "time": now_ms},
+        ("api.bybit.com", "/v5/market/open-interest"): {
+            "retCode": 0, "retMsg": "OK", "result": {"symbol": "BTCUSDT", "category": "linear", "list": [
+                {"openInterest": f"{oi_usd('bybit', d) / PRICE:.8f}", "timestamp": str(snapshot(d))} for d in reversed(past)],
+                "nextPageCursor": ""}, "retExtInfo": {}, "time": now_ms},
+        ("api.bybit.com", "/v5/market/kline"): {
+            "retCode": 0, "retMsg": "OK", "result": {"symbol": "BTCUSDT", "category": "linear", "list": [
+                [str(ms(day_start(d))), *[f"{PRICE:.2f}"] * 4, "1000", "5e7"] for d in reversed([*past, today])]},
+            "retExtInfo": {}, "time": now_ms},
+        ("www.okx.com", "/api/v5/public/funding-rate"): {"code": "0", "msg": "", "data": [{
+            "instId": "BTC-USDT-SWAP", "instType": "SWAP", "fundingRate": f"{FUNDING['okx']:.10f}",
+            "fundingTime": str(ms(next_settle)), "nextFundingTime": str(ms(next_settle + timedelta(hours=8))), "ts": str(now_ms)}]},
+        ("www.okx.com", "/api/v5/public/open-interest"): {"code": "0", "msg": "", "data": [{
+            "instId": "BTC-USDT-SWAP", "instType": "SWAP", "oi": "1", "oiCcy": f"{oi_usd('okx', today) / PRICE:.4f}",
+            "oiUsd": f"{oi_usd('okx', today):.4f}", "ts": str(now_ms)}]},
+        ("www.okx.com", "/api/v5/public/funding-rate-history"): {"code": "0", "msg": "", "data": [
+            {"fundingRate": f"{FUNDING['okx']:.10f}", "fundingTime": str(ms(t)), "instId": "BTC-USDT-SWAP", "instType": "SWAP",
+             "method": "current_period", "realizedRate": f"{FUNDING['okx']:.5f}"} for t in reversed(settlements)]},
+        ("www.okx.com", "/api/v5/rubik/stat/contracts/open-interest-history"): {"code": "0", "msg": "", "data": [
+            [str(snapshot(d)), "1", f"{oi_usd('okx', d) / PRICE:.4f}", f"{oi_usd('okx', d):.4f}"] for d in reversed(past)]},
+    }
+    return {key: json.dumps(value).encode() for key, value in body.items()}
+
+
+async def test_a_venue_failing_today_does_not_fake_a_fall_in_open_interest(venues, store: Store):
+    """Binance $9B + Bybit $6B + OKX $4B = $19B a week ago; today Binance answers 451 and Bybit and OKX have grown
+    10 % ($6.6B + $4.4B). Summed over whoever answered, that reads $11B / $19B − 1 = −42 %; like for like it is +10 %."""
+    base = {"binance": 9e9, "bybit": 6e9, "okx": 4e9}
+    week_ago, now = datetime(2026, 2, 25, 12, tzinfo=UTC), datetime(2026, 3, 4, 12, tzinfo=UTC)
+
+    def oi_usd(venue: str, day: date) -> float:
+        return base[venue] * (1.1 if day >= now.date() else 1.0)
+
+    venues.bodies = market_bodies(week_ago, oi_usd)
+    provider, first = await venues.fetch(since=None, now=week_ago)
+    assert provider.venue_errors == {}
+    store.write_observations(first, run_id="week-ago", fetched_at=week_ago)
+
+    venues.bodies = market_bodies(now, oi_usd)
+    venues.faults["fapi.binance.com"] = (451, shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes())
+    provider, second = await venues.fetch(since=date(2026, 2, 22), now=now)
+    assert set(provider.venue_errors) == {"binance:btc", "binance:eth"}
+    store.write_observations(second, run_id="today", fetched_at=now)
+
+    derived = derive_all(store.history(as_of=now.date()))
+    change = derived[("open_interest_change_7d", "btc")]
+    assert change.loc[pd.Timestamp(now.date())] == pytest.approx(11e9 / 10e9 - 1, rel=1e-12)  # +10 %, not −42 %
+    oi = derived[("open_interest_usd", "btc")]
+    assert oi.loc[pd.Timestamp(week_ago.date())] == pytest.approx(10e9)  # the week-ago level over the same two venues
+    funding = derived[("funding_rate_8h", "btc")]
+    assert funding.loc[pd.Timestamp(week_ago.date())] == pytest.approx(0.0001)  # not (0.0003·9 + 0.0001·10) / 19
+    assert funding.loc[pd.Timestamp(now.date())] == pytest.approx(0.0001)
+
+    # the day Binance answers again, the three-venue series is back, like for like as well
+    venues.faults.clear()
+    later = now + timedelta(days=1)
+    venues.bodies = market_bodies(later, oi_usd)
+    _, third = await venues.fetch(since=date(2026, 3, 1), now=later)
+    store.write_observations(third, run_id="tomorrow", fetched_at=later)
+    derived = derive_all(store.history(as_of=later.date()))
+    assert derived[("open_interest_usd", "btc")].loc[pd.Timestamp(later.date())] == pytest.approx(9.9e9 + 6.6e9 + 4.4e9)
+    assert derived[("funding_rate_8h", "btc")].loc[pd.Timestamp(later.date())] == pytest.approx(
+        (0.0003 * 9.9 + 0.0001 * 11) / 20.9)
 
 
 def test_demo_matches_seed_000():
@@ -288,7 +407,7 @@ def test_demo_matches_seed_000():
             return await Exchanges().fetch(client, None)
 
     with pinned_now(DEMO_NOW):
-        got = _values(asyncio.run(run()))
+        got = aggregated(asyncio.run(run()))
     assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(-0.00002, abs=1e-12)
     assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] > 0
     assert got[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(35.6e9, abs=1.0)
