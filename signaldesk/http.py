@@ -109,6 +109,8 @@ class HttpClient:
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
         )
+        self.live = not isinstance(transport, ReplayTransport)
+        """False when every answer comes from recordings: nothing leaves the machine (the demo)."""
         self.timeout = timeout
         self.attempts = attempts
         self.backoff_initial = backoff_initial
