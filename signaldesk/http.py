@@ -161,13 +161,15 @@ class HttpClient:
         json_body: Any = None,
         provider: str = "",
         browser: bool = False,
+        error_statuses: frozenset[int] = frozenset(),
     ) -> httpx.Response:
         """Send a request with rate limit and retries; return a 2xx response or raise typed.
 
         429 and 5xx are retried (waiting `Retry-After` when given, capped by `max_retry_wait`);
         timeouts and connection errors are retried; other 4xx fail at once (403/451 are geo or
         bot blocks that a retry will not cure). `browser=True`: sent with a browser's TLS fingerprint and
-        headers (`signaldesk.impersonate`), for sources that refuse other clients.
+        headers (`signaldesk.impersonate`), for sources that refuse other clients. A 4xx in `error_statuses` is
+        returned, not raised: its body is an API error document the provider reads (Deribit's JSON-RPC errors).
         """
 
         def backoff_hook(exc: Exception) -> bool | float:
@@ -204,7 +206,7 @@ class HttpClient:
             raise UnavailableError(f"{host} timed out after {self.timeout:g} s ({self.attempts} tries)", provider=provider) from None
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach {host}: {_exc_text(exc)}", provider=provider) from None
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code not in error_statuses:
             why = {403: "forbidden (bot or geo block?)", 451: "unavailable for legal reasons (restricted location)"}.get(
                 response.status_code, "client error"
             )
@@ -212,9 +214,11 @@ class HttpClient:
         return response
 
     async def get_json(self, url: str, *, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False) -> Any:
+                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False,
+                       error_statuses: frozenset[int] = frozenset()) -> Any:
         """GET and decode JSON; an HTML challenge page or broken JSON raises `MalformedError`."""
-        response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser)
+        response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser,
+                                      error_statuses=error_statuses)
         return decode_json(response, provider=provider)
 
     async def post_json(self, url: str, body: Any, *, headers: dict[str, str] | None = None, provider: str = "") -> Any:
