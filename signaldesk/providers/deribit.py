@@ -15,8 +15,9 @@ Why snapshots: Deribit keeps no free history of the option surface, so each dail
 that day's `atm_iv` and `skew_25d` (stamped 00:00 UTC of the snapshot's day) and history builds up
 from there. DVOL does have history, back to its 2021 launch.
 
-Quirks: errors come as `{"jsonrpc": "2.0", "error": {"code", "message"}}` (code 10028 = too many
-requests); option prices are in BTC, not USD; expired or illiquid strikes can carry a `mark_iv` of
+Quirks: errors come as `{"jsonrpc": "2.0", "error": {"code", "message"}}` with HTTP **400** (code
+10028 = too many requests): the client hands such a body back instead of a bare "HTTP 400", so the
+code survives and a rate limit is reported as one; option prices are in BTC, not USD; expired or illiquid strikes can carry a `mark_iv` of
 0 (dropped); options expire at 08:00 UTC; expiries under one day are dropped, since their IV is
 dominated by the last hours' noise.
 """
@@ -52,6 +53,15 @@ _INSTRUMENT = re.compile(r"^(?P<ccy>[A-Z_]+)-(?P<day>\d{1,2})(?P<mon>[A-Z]{3})(?
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
 
 log = logging.getLogger(__name__)
+
+
+JSON_RPC_ERROR_STATUS = frozenset({400})
+"""HTTP statuses whose body is a JSON-RPC error document (read by `unwrap`), not a bare client error."""
+
+
+async def rpc_get(client: HttpClient, url: str, params: dict[str, Any]) -> Any:
+    """GET one public method; the JSON-RPC envelope comes back even with HTTP 400, for `unwrap` to type its error."""
+    return await client.get_json(url, params=params, provider=NAME, error_statuses=JSON_RPC_ERROR_STATUS)
 
 
 def unwrap(payload: Any, *, what: str) -> Any:
@@ -194,8 +204,8 @@ class Deribit(Provider):
     )
 
     async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        index = parse_index_price(await client.get_json(INDEX_URL, params={"index_name": "btc_usd"}, provider=NAME))
-        book = await client.get_json(BOOK_URL, params={"currency": "BTC", "kind": "option"}, provider=NAME)
+        index = parse_index_price(await rpc_get(client, INDEX_URL, {"index_name": "btc_usd"}))
+        book = await rpc_get(client, BOOK_URL, {"currency": "BTC", "kind": "option"})
         observations = parse_option_book(book, index_price=index)
         observations += await self._dvol(client, since)
         return observations
@@ -207,7 +217,7 @@ class Deribit(Provider):
         found: dict[date, Observation] = {}
         for _ in range(MAX_DVOL_PAGES):
             params = {"currency": "BTC", "resolution": "1D", "start_timestamp": start, "end_timestamp": end}
-            page, continuation = parse_dvol(await client.get_json(DVOL_URL, params=params, provider=NAME))
+            page, continuation = parse_dvol(await rpc_get(client, DVOL_URL, params))
             for obs in page:
                 found.setdefault(utc_day(obs.ts), obs)
             if continuation is None or continuation <= start or continuation >= end or not page:

@@ -1,11 +1,13 @@
 import json
 import math
+import re
 import warnings
 from datetime import UTC, date, datetime
 
 import httpx
 import numpy as np
 import pytest
+from werkzeug import Request, Response
 
 from signaldesk.clock import pinned_now
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
@@ -23,6 +25,7 @@ from signaldesk.providers.deribit import (
     unwrap,
 )
 from tests.conftest import FIXTURES, shared_file
+from tests.reliability.faults import RedirectTransport
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -178,6 +181,44 @@ async def test_fetch_html_challenge_is_malformed():
         async with HttpClient(transport=transport) as client:
             with pytest.raises(MalformedError, match="HTML"):
                 await Deribit().fetch(client, since=None)
+
+
+# -- JSON-RPC errors with HTTP 400, over loopback -----------------------------------------------------
+def _deribit_answers(status: int, body: bytes):
+    """A loopback Deribit whose every method answers `status` with `body` (Deribit's errors come with HTTP 400)."""
+
+    def answer(request: Request) -> Response:
+        return Response(body, status, content_type="application/json")
+
+    return answer
+
+
+async def _fetch_over_loopback(httpserver, status: int, body: bytes):
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(_deribit_answers(status, body))
+    with pinned_now(SNAP):
+        async with HttpClient(transport=RedirectTransport(httpserver.port)) as client:
+            return await Deribit().fetch(client, since=None)
+
+
+async def test_too_many_requests_with_http_400_is_a_rate_limit(httpserver):
+    with pytest.raises(RateLimitedError, match="10028"):
+        await _fetch_over_loopback(httpserver, 400, (FIX / "error__too_many_requests.json").read_bytes())
+
+
+async def test_other_json_rpc_errors_with_http_400_keep_their_code(httpserver):
+    with pytest.raises(UnavailableError, match="-32602") as caught:
+        await _fetch_over_loopback(httpserver, 400, (FIX / "error__invalid_params.json").read_bytes())
+    assert not isinstance(caught.value, RateLimitedError)
+
+
+async def test_a_400_without_a_json_rpc_body_is_malformed_not_silent(httpserver):
+    with pytest.raises(MalformedError, match="HTML"):
+        await _fetch_over_loopback(httpserver, 400, b"<html><body>Bad Request</body></html>")
+
+
+async def test_other_client_errors_stay_client_errors(httpserver):
+    with pytest.raises(UnavailableError, match="HTTP 403"):
+        await _fetch_over_loopback(httpserver, 403, (FIX / "error__too_many_requests.json").read_bytes())
 
 
 def test_demo_option_structure():
