@@ -106,11 +106,12 @@ def select_providers(only: Sequence[str] | None = None) -> list[Provider]:
 
 
 def incremental_since(store: Store, providers: Sequence[Provider]) -> dict[str, date | None]:
-    """Per provider, the day to fetch from: None (backfill) unless every metric it yields is stored."""
+    """Per provider, the day to fetch from: None (backfill) unless every metric it must yield is stored
+    (its `optional_metrics` do not count)."""
     since: dict[str, date | None] = {}
     for provider in providers:
         days = []
-        for metric_id in provider.metrics:
+        for metric_id in (m for m in provider.metrics if m not in provider.optional_metrics):
             latest = store.latest_ts(metric_id, entity=None, source=provider.name)
             if latest is None:
                 days = []

@@ -161,6 +161,15 @@ def test_incremental_since(store: Store, stored: list[Observation], expected: da
     assert incremental_since(store, [provider]) == {"p": expected}
 
 
+def test_an_optional_metric_never_stored_does_not_force_a_backfill(store: Store) -> None:
+    """CoinGecko's altseason index needs more calls than the keyless tier allows: its absence must not
+    make every run re-download a year of prices."""
+    _seed(store, [obs("fear_greed", date(2026, 2, 24), source="p")])
+    provider = fake("p", FG_PRICE)()
+    provider.optional_metrics = ("price_usd",)
+    assert incremental_since(store, [provider]) == {"p": date(2026, 2, 21)}
+
+
 def test_incremental_since_is_per_provider(store: Store) -> None:
     """Each provider gets its own window from its own rows."""
     _seed(store, [obs("fear_greed", date(2026, 2, 24), source="a"), obs("fear_greed", date(2026, 1, 31), source="b")])

@@ -51,6 +51,9 @@ class Provider(ABC):
     name: ClassVar[str]
     metrics: ClassVar[tuple[str, ...]]
     capabilities: ClassVar[Capabilities]
+    optional_metrics: ClassVar[tuple[str, ...]] = ()
+    """Declared metrics a run may rightly not yield (an index needing more calls than a keyless tier
+    allows): they never hold the collect cursor back, so their absence cannot force a full backfill."""
 
     def api_key(self) -> str | None:
         """The key from the environment, or None; never logged, never written anywhere."""
