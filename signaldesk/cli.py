@@ -400,13 +400,13 @@ def schedule(
 @guarded
 def serve(
     directory: Annotated[Path, typer.Option("--dir", help="Directory holding dashboard/index.html.")] = Path("signaldesk-demo"),
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Interface to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:
     """Serve the dashboard locally (loopback by default)."""
-    from signaldesk.web.dashboard import serve as serve_dashboard
+    from signaldesk.web.server import serve as serve_directory
 
-    serve_dashboard(directory, port=port, host=host)
+    serve_directory(directory, port=port, host=host)
 
 
 def main() -> None:

@@ -99,7 +99,7 @@ def register(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         ["store", "import", "x.csv"],  # --metric is required
         ["serve", "--port", "eighty"],
         ["serve", "--port", "99999"],
-        ["serve", "--port", "0"],
+        ["serve", "--port", "-1"],
         ["store"],  # a group without a command shows its help
     ],
 )

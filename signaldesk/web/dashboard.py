@@ -120,21 +120,3 @@ def write_dashboard_from_store(out_dir: Path | str, store: Any, assessment: Any,
     history = store.history(as_of=snapshot.as_of)
     scores = recent_scores(history, snapshot.as_of, days=days)
     return write_dashboard(out_dir, assessment_dict(assessment), snapshot.history, scores, days=days, demo=demo)
-
-
-def make_server(directory: Path | str, port: int = 8765, *, host: str = "127.0.0.1") -> Any:
-    """An HTTP server for `directory` bound to `host` (loopback by default); port 0 picks a free one."""
-    import functools
-    import http.server
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    return http.server.ThreadingHTTPServer((host, port), handler)
-
-
-def serve(directory: Path | str, port: int = 8765, *, host: str = "127.0.0.1") -> None:
-    """Serve `directory` over HTTP on the loopback interface until interrupted (Ctrl-C)."""
-    with make_server(directory, port, host=host) as httpd:
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -60,25 +59,6 @@ def test_history_window_and_rounding() -> None:
 def test_script_end_tags_in_data_are_inert(tmp_path: Path) -> None:
     write_dashboard(tmp_path, {"indicators": [], "reason": "</script><script>alert(1)</script>"}, {})
     assert "</script>" not in (tmp_path / "dashboard" / "data.js").read_text(encoding="utf-8")
-
-
-def test_serve_on_loopback(page_dir: Path) -> None:
-    import urllib.request
-
-    from signaldesk.web.dashboard import make_server
-
-    server = make_server(page_dir.parent, 0)
-    assert server.server_address[0] == "127.0.0.1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/dashboard/index.html"
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            assert b"signaldesk dashboard" in answer.read()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.mark.slow
