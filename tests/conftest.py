@@ -53,6 +53,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY",
                 "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
+    # a user who has given SEC a contact, so SEC EDGAR runs in every test; its skip is tested on its own
+    monkeypatch.setenv("SIGNALDESK_SEC_CONTACT", "Test Desk tests@signaldesk-ci.dev")
     from signaldesk import settings
 
     settings.reload()
