@@ -5,9 +5,12 @@ Endpoint: `GET https://data.sec.gov/api/xbrl/companyconcept/CIK##########/us-gaa
 document per company and tag, rather than `companyfacts`, which is several MB for these filers.
 
 Access rules (https://www.sec.gov/os/accessing-edgar-data): no key, but a `User-Agent` naming the
-requester and a contact is *required* — without one SEC answers 403 "Undeclared Automated Tool".
-Set `SIGNALDESK_SEC_USER_AGENT` to `"Your Name you@example.org"`; the default carries a placeholder
-contact. At most 10 requests per second.
+requester and a *real* contact is required — without one SEC answers 403 "Undeclared Automated
+Tool", and a placeholder address breaks the policy even when it gets through. So the contact is
+the user's: `SIGNALDESK_SEC_CONTACT="Your Name you@yourdomain"` or `[sec_edgar] contact = "…"` in
+the config file. Until it is set (or while it is a placeholder such as `admin@example.org`) the
+provider is skipped with that reason, like a keyed provider without its key; a replaying client
+(the demo) sends nothing to SEC and needs none. At most 10 requests per second.
 
 Shape: `{cik, taxonomy, tag, label, entityName, units: {"USD": [{start, end, val, accn, fy, fp,
 form, filed, frame?}]}}` (the same rows as `companyfacts` → `facts.us-gaap.{Tag}.units`, which
@@ -28,27 +31,31 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from signaldesk import __version__
+from signaldesk import __version__, settings
 from signaldesk.clock import day_start
-from signaldesk.errors import MalformedError, ProviderError, UnavailableError
+from signaldesk.errors import MalformedError, MissingKeyError, ProviderError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.capex import Fact, facts_from_rows, fiscal_quarters, merge_tags
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_list, as_mapping, check_observations
+from signaldesk.providers._checks import as_list, as_mapping, check_observations, partial_results
 from signaldesk.providers.base import Capabilities, Provider
-from signaldesk.providers._checks import partial_results
 
 NAME = "sec_edgar"
 HOST = "data.sec.gov"
 URL = f"https://{HOST}/api/xbrl/companyconcept/CIK{{cik:010d}}/us-gaap/{{tag}}.json"
 METRIC = "capex_usd"
-USER_AGENT_ENV = "SIGNALDESK_SEC_USER_AGENT"
-DEFAULT_USER_AGENT = f"signaldesk/{__version__} admin@example.org"
-"""SEC wants "Company Name contact@domain"; replace the placeholder via SIGNALDESK_SEC_USER_AGENT."""
+CONTACT_ENV = "SIGNALDESK_SEC_CONTACT"
+CONTACT_HOW = (f"SEC requires a real contact in the User-Agent of automated tools: set {CONTACT_ENV}="
+               f"'Your Name you@yourdomain' (or contact = \"…\" under [sec_edgar] in the config file)")
+OFFLINE_USER_AGENT = f"signaldesk/{__version__} (replay: nothing is sent to SEC)"
+_EMAIL = re.compile(r"[\w.+-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)")
+_PLACEHOLDER = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|invalid|test|localhost)$", re.IGNORECASE)
+"""RFC 2606 names that documentation uses and no mailbox answers (`admin@example.org`)."""
 
 PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
 PRODUCTIVE = "PaymentsToAcquireProductiveAssets"
@@ -74,9 +81,23 @@ COMPANIES: dict[str, Company] = {
 }
 
 
+def contact() -> str:
+    """The user's contact for SEC (`SIGNALDESK_SEC_CONTACT`, else `[sec_edgar] contact`), or
+    `MissingKeyError` saying how to set it — the provider is then skipped, not failed."""
+    value = os.environ.get(CONTACT_ENV, "").strip() or str(settings.section(NAME).get("contact", "")).strip()
+    if not value:
+        raise MissingKeyError(f"{NAME} is skipped until you give SEC a contact: {CONTACT_HOW}", provider=NAME)
+    email = _EMAIL.search(value)
+    if email is None:
+        raise MissingKeyError(f"{NAME}: the SEC contact {value!r} holds no e-mail address; {CONTACT_HOW}", provider=NAME)
+    if _PLACEHOLDER.search(email.group("domain")):
+        raise MissingKeyError(f"{NAME}: {email.group(0)} is a placeholder, not a contact; {CONTACT_HOW}", provider=NAME)
+    return value
+
+
 def user_agent() -> str:
-    """The declared User-Agent: `SIGNALDESK_SEC_USER_AGENT`, else the default with its placeholder."""
-    return os.environ.get(USER_AGENT_ENV, "").strip() or DEFAULT_USER_AGENT
+    """The declared User-Agent SEC asks for: who we are and the user's contact."""
+    return f"signaldesk/{__version__} {contact()}"
 
 
 def concept_url(cik: int, tag: str) -> str:
@@ -108,8 +129,8 @@ def quarterly_observations(ticker: str, tag_facts: list[list[Fact]], fiscal_year
 
 def _with_hint(exc: ProviderError) -> ProviderError:
     if isinstance(exc, UnavailableError) and "HTTP 403" in str(exc):
-        return UnavailableError(f"{exc} — SEC requires a declared User-Agent: set {USER_AGENT_ENV}="
-                                f"'Your Name you@example.org'", provider=NAME)
+        return UnavailableError(f"{exc} — SEC refused the declared User-Agent; check the contact in {CONTACT_ENV}",
+                                provider=NAME)
     return exc
 
 
@@ -128,8 +149,8 @@ class SecEdgar(Provider):
         self.failures: dict[str, str] = {}
         """Ticker → reason, for companies none of whose tags answered in the last `fetch`."""
 
-    async def _company(self, client: HttpClient, ticker: str, company: Company) -> list[Observation]:
-        headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+    async def _company(self, client: HttpClient, ticker: str, company: Company, agent: str) -> list[Observation]:
+        headers = {"User-Agent": agent, "Accept": "application/json"}
         tag_facts: list[list[Fact]] = []
         errors: list[ProviderError] = []
         for tag in company.tags:
@@ -143,8 +164,11 @@ class SecEdgar(Provider):
         return quarterly_observations(ticker, tag_facts, company.fiscal_year_end_month)
 
     async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        """Every company's whole quarterly history (cheap; picks up restatements); `since` is unused."""
+        """Every company's whole quarterly history (cheap; picks up restatements); `since` is unused.
+        Skipped (`MissingKeyError`) before any request while the user has not given a contact."""
+        agent = user_agent() if client.live else OFFLINE_USER_AGENT
         tickers = list(COMPANIES)
-        results = await asyncio.gather(*(self._company(client, t, COMPANIES[t]) for t in tickers), return_exceptions=True)
+        results = await asyncio.gather(*(self._company(client, t, COMPANIES[t], agent) for t in tickers),
+                                       return_exceptions=True)
         answered = partial_results(NAME, dict(zip(tickers, results, strict=True)), self.failures)
         return [o for observations in answered.values() for o in observations]

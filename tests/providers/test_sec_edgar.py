@@ -1,15 +1,19 @@
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
+from signaldesk import __version__
+from signaldesk.clock import pinned_now
+from signaldesk.collect import collect
+from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
 from signaldesk.errors import ImplausibleError, MalformedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.capex import latest_filed
 from signaldesk.providers.sec_edgar import (
     COMPANIES,
-    DEFAULT_USER_AGENT,
+    CONTACT_ENV,
     PPE,
     PRODUCTIVE,
     SecEdgar,
@@ -20,6 +24,13 @@ from signaldesk.providers.sec_edgar import (
 from tests.conftest import shared_file
 
 B = 1_000_000
+CONTACT = "Ops Desk ops@desk-analytics.dev"
+
+
+@pytest.fixture(autouse=True)
+def _contact(monkeypatch):
+    """Every live fetch below runs as a user who has given SEC a contact (the skip is tested apart)."""
+    monkeypatch.setenv(CONTACT_ENV, CONTACT)
 
 
 @pytest.fixture
@@ -107,8 +118,7 @@ def _serve(june_concept, *, failing: dict[int, int] | None = None, seen: list | 
     return httpx.MockTransport(handler)
 
 
-async def test_fetch_declares_the_user_agent_and_tolerates_an_unused_fallback_tag(june_concept, monkeypatch):
-    monkeypatch.delenv("SIGNALDESK_SEC_USER_AGENT", raising=False)
+async def test_fetch_declares_the_user_agent_and_tolerates_an_unused_fallback_tag(june_concept):
     seen: list[httpx.Request] = []
     provider = SecEdgar()
     async with HttpClient(transport=_serve(june_concept, seen=seen)) as client:
@@ -119,17 +129,46 @@ async def test_fetch_declares_the_user_agent_and_tolerates_an_unused_fallback_ta
     # others keep just the one-quarter facts (a ladder that does not start their fiscal year is ignored)
     per_company = {t: len([o for o in obs if o.entity == t]) for t in COMPANIES}
     assert per_company == {"MSFT": 6, "GOOGL": 2, "AMZN": 2, "META": 2, "ORCL": 2}
-    assert {r.headers["User-Agent"] for r in seen} == {DEFAULT_USER_AGENT}
-    assert "@" in DEFAULT_USER_AGENT  # SEC wants a contact
+    assert {r.headers["User-Agent"] for r in seen} == {f"signaldesk/{__version__} {CONTACT}"}
     assert len(seen) == 6  # five companies, Amazon with two tags
 
 
-async def test_user_agent_comes_from_the_environment(june_concept, monkeypatch):
-    monkeypatch.setenv("SIGNALDESK_SEC_USER_AGENT", "Example Desk ops@desk.example")
+async def test_the_contact_can_come_from_the_config_file(june_concept, monkeypatch, write_config):
+    monkeypatch.delenv(CONTACT_ENV)
+    write_config('[sec_edgar]\ncontact = "Research Desk research@quant-desk.dev"\n')
     seen: list[httpx.Request] = []
     async with HttpClient(transport=_serve(june_concept, seen=seen)) as client:
         await SecEdgar().fetch(client, None)
-    assert {r.headers["User-Agent"] for r in seen} == {"Example Desk ops@desk.example"}
+    assert {r.headers["User-Agent"] for r in seen} == {f"signaldesk/{__version__} Research Desk research@quant-desk.dev"}
+
+
+@pytest.mark.parametrize(
+    ("contact", "words"),
+    [
+        ("", "skipped until you give SEC a contact"),
+        ("admin@example.org", "admin@example.org is a placeholder"),
+        ("Me me@desk.example", "placeholder"),
+        ("Just A Name", "holds no e-mail address"),
+    ],
+)
+async def test_without_a_real_contact_the_provider_is_skipped_before_any_request(june_concept, monkeypatch,
+                                                                                  contact, words):
+    monkeypatch.setenv(CONTACT_ENV, contact)
+    seen: list[httpx.Request] = []
+    async with HttpClient(transport=_serve(june_concept, seen=seen)) as client:
+        result = await collect([SecEdgar()], client, as_of=date(2025, 1, 31))
+    [outcome] = result.outcomes
+    assert outcome.status == "skipped" and words in outcome.reason and CONTACT_ENV in outcome.reason
+    assert seen == [] and result.observations == []
+
+
+async def test_a_replaying_client_needs_no_contact(june_concept, monkeypatch, tmp_path):
+    """The demo replays recordings: nothing reaches SEC, so no contact is asked for."""
+    monkeypatch.delenv(CONTACT_ENV)
+    async with HttpClient.replay(DEMO_DIR) as client:
+        with pinned_now(DEMO_NOW):
+            observations = await SecEdgar().fetch(client, None)
+    assert {o.entity for o in observations} == set(COMPANIES)
 
 
 async def test_one_company_failing_does_not_lose_the_others(june_concept):
@@ -138,7 +177,7 @@ async def test_one_company_failing_does_not_lose_the_others(june_concept):
         obs = await provider.fetch(client, None)
     assert {o.entity for o in obs} == {"MSFT", "GOOGL", "AMZN", "META"}
     assert set(provider.failures) == {"ORCL"}
-    assert "SIGNALDESK_SEC_USER_AGENT" in provider.failures["ORCL"]
+    assert CONTACT_ENV in provider.failures["ORCL"]
 
 
 async def test_raises_when_no_company_answered(june_concept):
