@@ -38,9 +38,10 @@ NAME = "ethgas"
 DEFAULT_ENDPOINTS: tuple[str, ...] = (
     "https://ethereum-rpc.publicnode.com",
     "https://eth.llamarpc.com",
-    "https://cloudflare-eth.com",
     "https://1rpc.io/eth",
 )
+"""Keyless public endpoints. Cloudflare's `cloudflare-eth.com` is gone: since 2025 it answers every call
+with `{"error": {"code": -32046, "message": "Cannot fulfill request"}}` (cloudflare/cloudflare-docs#31886)."""
 BLOCKS = 20
 PERCENTILE = 50
 BODY: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_feeHistory", "params": [hex(BLOCKS), "latest", [PERCENTILE]]}
@@ -99,7 +100,7 @@ class EthGas(Provider):
     name = NAME
     metrics = ("gas_price_gwei",)
     capabilities = Capabilities(
-        hosts={"ethereum-rpc.publicnode.com": 1.0, "eth.llamarpc.com": 1.0, "cloudflare-eth.com": 1.0, "1rpc.io": 1.0},
+        hosts={"ethereum-rpc.publicnode.com": 1.0, "eth.llamarpc.com": 1.0, "1rpc.io": 1.0},
         history="today only (stored daily, so history builds up)",
         docs="https://ethereum.org/en/developers/docs/apis/json-rpc/#eth_feehistory",
     )

@@ -1,8 +1,10 @@
 import json
+import re
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from werkzeug import Request, Response
 
 from signaldesk import settings
 from signaldesk.clock import pinned_now
@@ -10,6 +12,7 @@ from signaldesk.errors import ImplausibleError, MalformedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.providers.ethgas import BODY, DEFAULT_ENDPOINTS, EthGas, endpoints, parse_fee_history
 from tests.conftest import shared_file
+from tests.reliability.faults import RedirectTransport
 
 DAY = date(2026, 2, 25)
 
@@ -124,3 +127,36 @@ def test_demo_gas_is_seed_value():
     with pinned_now(DEMO_NOW):
         obs = asyncio.run(run())
     assert obs[0].value == pytest.approx(1.41)
+
+
+def test_default_endpoints_are_live_public_ones_each_with_a_rate_limit():
+    hosts = {httpx.URL(url).host for url in DEFAULT_ENDPOINTS}
+    assert "cloudflare-eth.com" not in hosts  # retired: every call answers -32046 "Cannot fulfill request"
+    assert hosts == set(EthGas.capabilities.hosts)
+
+
+async def test_a_retired_gateway_answer_moves_on_over_loopback(httpserver, fixtures, tmp_path, monkeypatch):
+    """The default list on loopback: the first endpoint answers like the retired Cloudflare gateway, the next one works."""
+    retired = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32046, "message": "Cannot fulfill request"}}
+    answers = {"ethereum-rpc.publicnode.com": json.dumps(retired).encode(),
+               "eth.llamarpc.com": (fixtures / "ethgas" / "fee_history__four_blocks.json").read_bytes()}
+    seen = []
+
+    def answer(request: Request) -> Response:
+        host = request.path.lstrip("/").partition("/")[0]
+        seen.append((host, request.get_json()))
+        return Response(answers[host], 200, content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*"), method="POST").respond_with_handler(answer)
+    monkeypatch.setenv("SIGNALDESK_CONFIG", str(tmp_path / "absent.toml"))
+    settings.reload()
+    try:
+        with pinned_now(datetime(2026, 2, 25, 12, tzinfo=UTC)):
+            async with HttpClient(transport=RedirectTransport(httpserver.port)) as client:
+                obs = await EthGas().fetch(client, None)
+    finally:
+        monkeypatch.delenv("SIGNALDESK_CONFIG")
+        settings.reload()
+    assert [host for host, _ in seen] == ["ethereum-rpc.publicnode.com", "eth.llamarpc.com"]
+    assert all(body == BODY for _, body in seen)
+    assert obs[0].value == pytest.approx(1.38125)  # the llamarpc answer: 1.3 gwei next base fee + 0.08125 median tip
