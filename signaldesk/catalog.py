@@ -1,4 +1,4 @@
-"""The metric vocabulary (mirrors docs/metrics and the spec's METRICS.md).
+"""The metric vocabulary (docs/metrics.md is generated from it; the spec is METRICS.md).
 
 Every observation, rule and report number uses one of these ids. Each entry carries its unit,
 the range a sane value must fall in (providers reject values outside it as implausible), and the

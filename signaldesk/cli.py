@@ -321,7 +321,7 @@ def signals(
 @guarded
 def store_import(
     file: Annotated[Path, typer.Argument(help="A CSV with columns date,value.")],
-    metric: Annotated[str, typer.Option("--metric", help="Metric id (see docs/metrics).")],
+    metric: Annotated[str, typer.Option("--metric", help="Metric id (see docs/metrics.md).")],
     entity: Annotated[str, typer.Option("--entity", help="Entity (asset, chain, ticker); empty for none.")] = "",
     source: Annotated[str, typer.Option("--source", help="Source name recorded with each row.")] = "import",
     db: DbOption = None,
@@ -342,6 +342,7 @@ def backtest(
     end: Annotated[str | None, typer.Option("--end", help="Last day (YYYY-MM-DD).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write scores.csv and a report page here.")] = None,
+    factors: Annotated[bool, typer.Option("--factors", help="Also measure every rule's input and the score against momentum.")] = False,
     db: DbOption = None,
 ) -> None:
     """Point-in-time score history and how well it predicted BTC's forward returns."""
@@ -353,7 +354,7 @@ def backtest(
     if not path.exists():
         raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
     with Store.open(path, read_only=True) as store:
-        result = run_backtest(store, start=_day(start), end=_day(end))
+        result = run_backtest(store, start=_day(start), end=_day(end), factors=factors)
     if out is not None:
         written = write_outputs(result, out)
         typer.echo(f"wrote {written}", err=True)

@@ -44,3 +44,16 @@ def test_every_linked_doc_exists():
     readme = (ROOT / "README.md").read_text()
     for link in re.findall(r"\]\((docs/[^)]+)\)", readme):
         assert (ROOT / link).exists(), link
+
+
+def test_generated_reference_pages_are_up_to_date():
+    from tools.docs import stale_pages
+
+    assert stale_pages() == [], "run `python -m tools.docs` and commit the result"
+
+
+def test_the_metrics_page_lists_every_catalog_id():
+    from signaldesk.catalog import CATALOG
+
+    text = (ROOT / "docs" / "metrics.md").read_text()
+    assert all(f"| `{metric_id}` |" in text for metric_id in CATALOG)

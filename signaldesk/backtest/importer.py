@@ -37,7 +37,7 @@ def _check_metric(metric: str) -> None:
     if metric in CATALOG:
         return
     near = difflib.get_close_matches(metric, list(CATALOG), n=3)
-    hint = f" (did you mean {', '.join(near)}?)" if near else " (ids are listed in docs/metrics and signaldesk/catalog.py)"
+    hint = f" (did you mean {', '.join(near)}?)" if near else " (ids are listed in docs/metrics.md and signaldesk/catalog.py)"
     raise CsvImportError(f"unknown metric id {metric!r}{hint}")
 
 
