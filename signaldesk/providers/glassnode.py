@@ -13,10 +13,13 @@ skipped with a note. Default limit 600 requests/minute; two requests a run.
 
 Shape: `[{"t": 1771977600, "v": 94512.3}, ...]`, oldest first; `t` is the start of the 24 h
 interval in unix **seconds** (so `t` is 00:00 UTC of the day the value belongs to). Quirks:
-- these are Glassnode's **entity-adjusted** definitions: the STH/LTH split weights entities with a
-  logistic curve centred on 155 days and realised loss drops transfers between one entity's own
-  addresses — the numbers seed 001 quotes (STH cost basis ~$94.5K, 7d realised loss $1.26B/day),
-  and lower than UTXO-level sources such as bitview;
+- `indicators/realized_loss` is **not entity-adjusted**: it is the UTXO-level realised loss (every
+  spent output whose creation price was above its spend price, transfers between one owner's own
+  addresses included). Glassnode's entity-adjusted variants are separate paths ending
+  `_account_based`. It is the same definition as bitview's and the on-chain engine's
+  `realized_loss_usd`, and the rulebook only compares it with its own history (a z-score), never
+  with an entity-adjusted figure. `indicators/realized_price_less_155` is the realised price of
+  coins younger than 155 days;
 - the latest interval may be provisional ("data finalization"), and the day in progress is
   dropped; we re-read the last 3 days every run;
 - errors: HTTP 400 (bad parameter/asset), 401 (missing or bad key), 403 (metric not in the plan),
