@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from signaldesk.errors import EXIT_FAILED, EXIT_USAGE
 from signaldesk.onchain.cli import app as onchain_app
 
 app = typer.Typer(
@@ -33,7 +34,6 @@ app.add_typer(store_app, name="store")
 app.add_typer(site_app, name="site")
 app.add_typer(onchain_app, name="onchain", help="UTXO-level on-chain metrics (DuckDB or Spark).")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 _STATE = {"debug": False}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -294,7 +294,8 @@ def signals(
         raise UsageError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
     from signaldesk import signals as engine
     from signaldesk.signals.engine import resolve_rulebook
-    from signaldesk.signals.serialize import assessment_to_dict, render_text
+    from signaldesk.report.terminal import render_text
+    from signaldesk.signals.serialize import assessment_to_dict
 
     if snapshot is not None:
         assessment = engine.assess_snapshot_file(snapshot, rulebook_path=rulebook, lang=lang)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from signaldesk.redact import scrub
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+"""The exit codes CLI.md promises: all good; failed (any error below); bad usage (`UsageError`);
+finished with partial data (a source failed or is stale, an alert was not delivered)."""
+
 
 class SignaldeskError(Exception):
     """Base of everything signaldesk raises on purpose. Its message is scrubbed of known secrets

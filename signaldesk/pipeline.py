@@ -19,17 +19,13 @@ from typing import Any
 from signaldesk.alerts import Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
 from signaldesk.collect import DEFAULT_TIMEOUT_S, CollectResult, OnDone, collect
-from signaldesk.errors import StoreLockedError, UsageError
+from signaldesk.errors import EXIT_OK, EXIT_PARTIAL, StoreLockedError, UsageError
 from signaldesk.http import HttpClient
 from signaldesk.models import Assessment, ProviderOutcome, SourceStatus
 from signaldesk.providers import registry
 from signaldesk.providers.base import Provider
 from signaldesk.store import Store
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
 LANGS = ("zh-CN", "zh-TW", "en")
 HTTP_CACHE_DIR = "http-cache"
 """Under the data dir: hishel's response cache for the live runs (`live_client`)."""

@@ -17,12 +17,10 @@ import pytest
 
 from signaldesk import pipeline
 from signaldesk.clock import pinned_now
-from signaldesk.errors import MalformedError, StoreLockedError
+from signaldesk.errors import EXIT_OK, EXIT_PARTIAL, MalformedError, StoreLockedError
 from signaldesk.http import HttpClient
 from signaldesk.models import Observation, ProviderOutcome
 from signaldesk.pipeline import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     OVERLAP_DAYS,
     RunSummary,
     collect_into,

@@ -23,7 +23,8 @@ from signaldesk.clock import pinned_now
 from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
 from signaldesk.http import HttpClient
 from signaldesk.metrics.derive import derivations
-from signaldesk.pipeline import EXIT_PARTIAL, run_daily
+from signaldesk.errors import EXIT_PARTIAL
+from signaldesk.pipeline import run_daily
 from signaldesk.providers import registry
 from signaldesk.signals.serialize import assessment_to_dict
 from signaldesk.store import Store
