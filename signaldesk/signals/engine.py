@@ -109,11 +109,10 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     phase = str(phase_mod.classify(feats)[0])
     stance = str(phase_mod.stance(history_mod.band_as_score([band]), np.array([coverage]), np.array([phase], dtype=object),
                                   history_mod.BAND_AS_SCORE_SETTINGS)[0])
-    support, resistance = levels_mod.levels(history, snapshot.as_of, settings)
-    price_now = snapshot.values.get(phase_mod.PRICE)
-    trend = feats["trend"].iloc[0]
-    ma200 = price_now / (1 + trend) if price_now is not None and math.isfinite(trend) else None
-    watch = watchlist.build(indicators, price_now, support, resistance, ma200)
+    markets = levels_mod.assess_levels(history, snapshot.as_of, rb)
+    btc = markets[levels_mod.ASSET]
+    support, resistance = list(btc.support), list(btc.resistance)
+    watch = watchlist.build(indicators, btc, rb)
 
     # A rule judged on a fallback input says so beside its missing primary input.
     instead = {rule.key: f"rule {rule.id} used {key_to_flat((ind.id, ind.entity))} instead"
@@ -131,6 +130,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     return Assessment(
         as_of=snapshot.as_of, score=score, band=band, phase=phase, stance=stance, coverage=coverage,
         indicators=indicators, support=support, resistance=resistance, watchlist=watch, missing=missing,
+        asset_levels=markets, actions=levels_mod.actions(stance, btc, rb.levels),
         sources=_sources(snapshot), group_scores=_group_scores(indicators, rb, composite, m),
         market_state=history_mod.market_state(feats.iloc[0], phase), outlook=day.outlook,
         phase_reasons=phase_mod.reasons(feats.iloc[0], phase, phase_mod.matching(feats)[0]),

@@ -1,14 +1,21 @@
-"""Support and resistance zones for BTC, each with the reasons that made it.
+"""Support and resistance zones per asset, the major cost bases, and the actions a stance states.
 
-Candidates come from five places (no standard definition exists; research.md §1.2):
-on-chain cost bases (realised price, STH/LTH cost basis, True Market Mean), the 200-day mean,
-supply clusters (URPD buckets when the UTXO engine provides them) and volume-by-price clusters
-of the last year, recent swing highs and lows (pivots confirmed by `SWING_RADIUS` days on both
-sides, so a pivot is only known once it is over), and round numbers. Candidates within
-`MERGE_GAP` of each other merge into one zone whose strength is the sum of their weights.
+No standard definition of a zone exists (research.md §1.2); analysts use structural levels, and
+so does this module. Candidates, each a `LevelSource`:
+- on-chain cost bases (STH/LTH cost basis, realised price, True Market Mean; Bitcoin only, as the
+  catalog's on-chain metrics are), which are also always listed with their distance, however far;
+- supply clusters: URPD buckets when the UTXO engine provides them, else volume-by-price (or
+  days-at-price without volume) of the last `profile_days`;
+- swing highs and lows of the close, confirmed by `swing_radius` days on both sides (a pivot is
+  only known once it is over, so nothing looks ahead);
+- the `ma_days` mean of the close;
+- round numbers, only on a side that has no structural candidate within `range`.
 
-Each reason is a language-neutral code (`kind:payload`, e.g. `sth_cost_basis_usd:94500`,
-`round:60000`, `swing_low:2026-02-06:60123`); `why_text(code, lang)` words it.
+Candidates below the price make support, the others resistance; on each side they merge, nearest
+first, while the zone's span stays within the width rule `zone_atr` × ATR, clamped to
+[`zone_min`, `zone_max`] of the price ([levels] in the rulebook). A zone narrower than
+`line_below` of the price is one price. Every threshold lives in the rulebook; every word lives
+in the report's i18n files, except `why_text`, kept for `signals.json`'s `why` strings.
 """
 
 from __future__ import annotations
@@ -22,93 +29,111 @@ import numpy as np
 import pandas as pd
 
 from signaldesk import fmt
-from signaldesk.models import Level, MetricKey
-from signaldesk.signals.rulebook import LANGS, ScoreSettings
+from signaldesk.models import Action, AssetLevels, CostBasis, Level, LevelSource, MetricKey
+from signaldesk.signals.levels_schema import KIND_FAMILY, KINDS, LevelSettings
+from signaldesk.signals.rulebook import LANGS, Rulebook, to_traditional
 from signaldesk.signals.series import asof, day_index, max_age
 
 ASSET = "btc"
-COST_BASES: dict[str, float] = {  # metric → weight
-    "realized_price_usd": 2.0, "sth_cost_basis_usd": 2.0, "true_market_mean_usd": 2.0, "lth_cost_basis_usd": 1.5,
+#: Assets that get their own zones, each from its own price history.
+ASSETS = ("btc", "eth")
+#: The catalog's on-chain cost bases (entity "", i.e. Bitcoin) → their level kind, in listing order.
+COST_BASES: dict[str, str] = {
+    "sth_cost_basis_usd": "sth_cost_basis", "true_market_mean_usd": "true_market_mean",
+    "realized_price_usd": "realized_price", "lth_cost_basis_usd": "lth_cost_basis",
 }
-LEVEL_KEYS: tuple[MetricKey, ...] = (("price_usd", ASSET), *((m, "") for m in COST_BASES))
+ONCHAIN_ASSET = "btc"
+PRICE = "price_usd"
 VOLUME = "spot_volume_usd"  # optional: without it, the price profile weighs days, not dollars
-SWING_RADIUS = 5
-SWING_LOOKBACK_DAYS = 120
-PROFILE_DAYS = 365
-PROFILE_BIN = 0.02  # log-width of a volume-by-price bin (~2 %)
-MERGE_GAP = 0.015  # candidates closer than 1.5 % merge into one zone
-RANGE = 0.30  # zones further than ±30 % from the price are not listed
-MAX_ZONES = 3
+URPD = "urpd_supply_btc"
+LEVEL_KEYS: tuple[MetricKey, ...] = (
+    *((PRICE, a) for a in ASSETS), *((VOLUME, a) for a in ASSETS), *((m, "") for m in COST_BASES),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    price: float
-    low: float
-    high: float
+    """A level source and the weight its kind adds to a zone's strength."""
+
+    source: LevelSource
     weight: float
-    code: str
+
+    @property
+    def price(self) -> float:
+        return self.source.price
 
 
-def _known(history: Mapping[MetricKey, pd.Series], key: MetricKey, day: pd.DatetimeIndex,
-           settings: ScoreSettings) -> float:
-    value = asof(history.get(key), day, limit_days=settings.expire_factor * max_age(key[0])).value[0]
-    return float(value)
+def _known(history: Mapping[MetricKey, pd.Series], key: MetricKey, day: pd.DatetimeIndex, expire_factor: float) -> float:
+    return float(asof(history.get(key), day, limit_days=expire_factor * max_age(key[0])).value[0])
 
 
-def swings(close: pd.Series, as_of: pd.Timestamp, radius: int = SWING_RADIUS,
-           lookback: int = SWING_LOOKBACK_DAYS) -> list[Candidate]:
-    """Closes that are the highest (lowest) within ±`radius` days, in the last `lookback` days."""
+def atr(close: pd.Series, days: int) -> float:
+    """Mean absolute change of the daily close over the last `days` changes (an ATR from closes:
+    the catalog has no daily high/low); NaN with fewer than `days` + 1 closes."""
+    if len(close) < days + 1:
+        return math.nan
+    return float(np.abs(np.diff(close.to_numpy(dtype=float)[-(days + 1):])).mean())
+
+
+def zone_width(price: float, true_range: float, s: LevelSettings) -> float:
+    """The widest a zone may be: `zone_atr` × ATR, clamped to [`zone_min`, `zone_max`] × price."""
+    by_atr = s.zone_atr * true_range if math.isfinite(true_range) else 0.0
+    return min(max(by_atr, s.zone_min * price), s.zone_max * price)
+
+
+def swings(close: pd.Series, as_of: pd.Timestamp, radius: int, lookback: int, asset: str = ASSET) -> list[LevelSource]:
+    """Closes that are the highest (lowest) within ±`radius` days, among the last `lookback` days."""
     recent = close[(close.index > as_of - pd.Timedelta(days=lookback)) & (close.index <= as_of)]
     values = recent.to_numpy(dtype=float)
     out = []
     for i in range(radius, len(values) - radius):
         window = values[i - radius:i + radius + 1]
-        day = recent.index[i].date().isoformat()
-        if values[i] == window.max():
-            out.append(Candidate(values[i], values[i], values[i], 1.0, f"swing_high:{day}:{values[i]:.0f}"))
-        elif values[i] == window.min():
-            out.append(Candidate(values[i], values[i], values[i], 1.0, f"swing_low:{day}:{values[i]:.0f}"))
+        kind = "swing_high" if values[i] == window.max() else "swing_low" if values[i] == window.min() else ""
+        if kind:
+            day = recent.index[i].date()
+            value = float(values[i])
+            out.append(LevelSource(kind, PRICE, asset, value, value, value, day))
     return out
 
 
-def profile(close: pd.Series, volume: pd.Series | None, as_of: pd.Timestamp, price: float,
-            days: int = PROFILE_DAYS) -> list[Candidate]:
-    """Volume-by-price clusters of the last `days`: bins holding well above their share of volume.
+def profile(close: pd.Series, volume: pd.Series | None, as_of: pd.Timestamp, s: LevelSettings,
+            asset: str = ASSET) -> list[LevelSource]:
+    """Volume-by-price clusters of the last `profile_days`: local peaks holding ≥ `cluster_peak` × the mean bin.
 
-    Without a daily volume series every day weighs the same (time at price), and the reason says so.
+    Without a daily volume series (≥ 80 % of the days) every day weighs the same (time at price),
+    and the kind says so (`dwell_cluster`).
     """
-    recent = close[(close.index > as_of - pd.Timedelta(days=days)) & (close.index <= as_of)]
+    recent = close[(close.index > as_of - pd.Timedelta(days=s.profile_days)) & (close.index <= as_of)]
     if len(recent) < 30:
         return []
     weights = np.ones(len(recent))
-    kind = "dwell"
+    kind, metric = "dwell_cluster", PRICE
     if volume is not None and not volume.empty:
         aligned = volume.reindex(recent.index).to_numpy(dtype=float)
         if np.isfinite(aligned).mean() > 0.8:
-            weights, kind = np.nan_to_num(aligned, nan=0.0), "volume"
+            weights, kind, metric = np.nan_to_num(aligned, nan=0.0), "volume_cluster", VOLUME
     logs = np.log(recent.to_numpy(dtype=float))
-    edges = np.arange(logs.min(), logs.max() + PROFILE_BIN, PROFILE_BIN)
+    edges = np.arange(logs.min(), logs.max() + s.profile_bin, s.profile_bin)
     if len(edges) < 3:
         return []
     mass, edges = np.histogram(logs, bins=edges, weights=weights)
-    threshold = 1.5 * mass[mass > 0].mean()
+    threshold = s.cluster_peak * mass[mass > 0].mean()
     out = []
     for i in range(len(mass)):
         left = mass[i - 1] if i > 0 else -1
         right = mass[i + 1] if i + 1 < len(mass) else -1
         if mass[i] >= threshold and mass[i] >= left and mass[i] >= right:
             low, high = math.exp(edges[i]), math.exp(edges[i + 1])
-            if abs((low + high) / 2 / price - 1) <= RANGE:
-                out.append(Candidate((low + high) / 2, low, high, 1.5, f"{kind}:{low:.0f}-{high:.0f}"))
+            out.append(LevelSource(kind, metric, asset, math.sqrt(low * high), low, high))
     return out
 
 
-def urpd(history: Mapping[MetricKey, pd.Series], as_of: pd.Timestamp, price: float) -> list[Candidate]:
-    """Supply clusters from URPD buckets (`urpd_supply_btc`, entity = bucket low price) on the day."""
+def urpd(history: Mapping[MetricKey, pd.Series], as_of: pd.Timestamp, s: LevelSettings) -> list[LevelSource]:
+    """Supply clusters from the day's URPD buckets (entity = bucket low price): runs of buckets
+    holding ≥ `cluster_peak` × the mean bucket, each at its supply-weighted centre."""
     buckets = []
     for (metric, entity), series in history.items():
-        if metric != "urpd_supply_btc" or series.empty or series.index[-1] != as_of:
+        if metric != URPD or series.empty or series.index[-1] != as_of:
             continue
         try:
             buckets.append((float(entity), float(series.iloc[-1])))
@@ -119,8 +144,8 @@ def urpd(history: Mapping[MetricKey, pd.Series], as_of: pd.Timestamp, price: flo
     buckets.sort()
     lows = np.array([b[0] for b in buckets])
     supply = np.array([b[1] for b in buckets])
-    width = np.median(np.diff(lows))
-    threshold = 1.5 * supply.mean()
+    width = float(np.median(np.diff(lows)))
+    threshold = s.cluster_peak * supply.mean()
     out = []
     i = 0
     while i < len(buckets):
@@ -130,111 +155,176 @@ def urpd(history: Mapping[MetricKey, pd.Series], as_of: pd.Timestamp, price: flo
         j = i
         while j + 1 < len(buckets) and supply[j + 1] >= threshold:
             j += 1
-        low, high = lows[i], lows[j] + width
-        if abs((low + high) / 2 / price - 1) <= RANGE:
-            out.append(Candidate((low + high) / 2, low, high, 2.0, f"urpd:{low:.0f}-{high:.0f}"))
+        run = slice(i, j + 1)
+        centre = float(np.average(lows[run] + width / 2, weights=supply[run]))
+        out.append(LevelSource("urpd_cluster", URPD, "", centre, float(lows[i]), float(lows[j] + width)))
         i = j + 1
     return out
 
 
-def round_numbers(price: float) -> list[Candidate]:
+def trend_mean(close: pd.Series, as_of: pd.Timestamp, days: int) -> float:
+    """The mean close of the last `days` days (NaN when under 90 % of them are known)."""
+    window = close[(close.index > as_of - pd.Timedelta(days=days)) & (close.index <= as_of)]
+    return float(window.mean()) if len(window) >= 0.9 * days else math.nan
+
+
+def round_numbers(price: float, asset: str = ASSET) -> list[LevelSource]:
     """Round levels within ±15 %: multiples of the largest 1-2-5 step that gives at least three.
 
-    For $62,900 that is every $5,000; for $1,840 every $100. Multiples of ten times the step's
-    decade ($10,000; $1,000) weigh double.
+    For $62,900 that is every $5,000; for $1,840 every $100.
     """
     width = price * 0.30 / 3
     decade = 10 ** math.floor(math.log10(width))
     unit = max(m * decade for m in (1, 2, 5) if m * decade <= width)
-    major = 10 * 10 ** math.floor(math.log10(unit))
     out = []
     k = math.ceil(price * 0.85 / unit)
     while k * unit <= price * 1.15:
         level = round(k * unit, 10)
-        whole = abs(level / major - round(level / major)) < 1e-9
-        out.append(Candidate(level, level, level, 1.0 if whole else 0.5, f"round:{level:g}"))
+        out.append(LevelSource("round_number", PRICE, asset, level, level, level))
         k += 1
     return out
 
 
-def candidates(history: Mapping[MetricKey, pd.Series], as_of: date, settings: ScoreSettings,
-               asset: str = ASSET) -> tuple[float, list[Candidate]]:
-    """The day's price and every level candidate (empty when the price is unknown)."""
+def cost_bases(history: Mapping[MetricKey, pd.Series], as_of: date, price: float, expire_factor: float,
+               asset: str = ASSET) -> list[CostBasis]:
+    """Every known major cost basis of `asset` with its distance from `price`, nearest first."""
+    if asset != ONCHAIN_ASSET or not math.isfinite(price):
+        return []
     day = day_index([as_of])
-    today = day[0]
-    price = _known(history, ("price_usd", asset), day, settings)
-    if not math.isfinite(price):
-        return math.nan, []
-    out: list[Candidate] = []
-    for metric, weight in COST_BASES.items():
-        level = _known(history, (metric, ""), day, settings)
-        if math.isfinite(level) and level > 0:
-            out.append(Candidate(level, level, level, weight, f"{metric}:{level:.0f}"))
-    close = history.get(("price_usd", asset))
-    if close is not None and len(close) >= 200:
-        window = close[(close.index > today - pd.Timedelta(days=200)) & (close.index <= today)]
-        if len(window) >= 180:
-            mean = float(window.mean())
-            out.append(Candidate(mean, mean, mean, 1.5, f"ma200:{mean:.0f}"))
-    if close is not None:
-        close = close[close.index <= today]
-        out.extend(swings(close, today))
-        out.extend(profile(close, history.get((VOLUME, asset)), today, price))
-    out.extend(urpd(history, today, price))
-    out.extend(round_numbers(price))
-    return price, [c for c in out if abs(c.price / price - 1) <= RANGE]
+    out = []
+    for metric, kind in COST_BASES.items():
+        value = _known(history, (metric, ""), day, expire_factor)
+        if math.isfinite(value) and value > 0:
+            out.append(CostBasis(kind, metric, "", asset, value, value / price - 1,
+                                 "support" if value < price else "resistance"))
+    return sorted(out, key=lambda c: (abs(c.distance), c.kind))
 
 
-def merge(items: list[Candidate]) -> list[Level]:
-    """Candidates within `MERGE_GAP` of each other become one zone (reasons sorted by weight)."""
+def _code(source: LevelSource) -> str:
+    """The `why` code of a source: `kind:price`, `kind:low-high` for a cluster, `kind:day:price` for a swing."""
+    if source.day is not None:
+        return f"{source.kind}:{source.day.isoformat()}:{source.price:.6g}"
+    if source.high > source.low:
+        return f"{source.kind}:{source.low:.6g}-{source.high:.6g}"
+    return f"{source.kind}:{source.price:.6g}"
+
+
+def merge(items: list[Candidate], spot: float, width: float, side: str, s: LevelSettings,
+          asset: str = ASSET) -> list[Level]:
+    """One side's candidates → zones, nearest to `spot` first; a zone's members span at most `width`."""
+    ordered = sorted(items, key=lambda c: (abs(c.price - spot), c.source.kind, c.price))
     zones: list[list[Candidate]] = []
-    for item in sorted(items, key=lambda c: (c.low, c.high, c.code)):
-        if zones and item.low <= max(c.high for c in zones[-1]) * (1 + MERGE_GAP):
+    for item in ordered:
+        if zones and abs(item.price - zones[-1][0].price) <= width:
             zones[-1].append(item)
         else:
             zones.append([item])
     out = []
     for members in zones:
         total = sum(c.weight for c in members)
-        center = sum(c.price * c.weight for c in members) / total
-        why = tuple(c.code for c in sorted(members, key=lambda c: (-c.weight, c.code)))
-        out.append(Level(price=round(center, 2), low=round(min(c.low for c in members), 2),
-                         high=round(max(c.high for c in members), 2), why=why, strength=round(total, 2)))
+        centre = float(sum(c.price * c.weight for c in members) / total if total > 0 else members[0].price)
+        low, high = float(min(c.price for c in members)), float(max(c.price for c in members))
+        centre = min(max(centre, low), high)  # a weighted mean of equal prices can round outside them
+        if high - low < s.line_below * spot:
+            low = high = centre
+        ranked = sorted(members, key=lambda c: (-c.weight, KINDS.index(c.source.kind), c.price))
+        out.append(Level(
+            price=centre, low=low, high=high, why=tuple(_code(c.source) for c in ranked),
+            strength=round(total, 2), asset=asset, side=side, distance=centre / spot - 1, kind=KIND_FAMILY[ranked[0].source.kind],
+            sources=tuple(c.source for c in ranked),
+        ))
     return out
 
 
-def levels(history: Mapping[MetricKey, pd.Series], as_of: date, settings: ScoreSettings,
-           asset: str = ASSET) -> tuple[list[Level], list[Level]]:
-    """(support, resistance): up to `MAX_ZONES` zones each, nearest first."""
-    price, items = candidates(history, as_of, settings, asset)
-    if not items:
-        return [], []
-    zones = merge(items)
-    support = sorted((z for z in zones if z.price < price), key=lambda z: -z.price)[:MAX_ZONES]
-    resistance = sorted((z for z in zones if z.price >= price), key=lambda z: z.price)[:MAX_ZONES]
-    return support, resistance
+def asset_levels(history: Mapping[MetricKey, pd.Series], as_of: date, s: LevelSettings, expire: float,
+                 asset: str = ASSET) -> AssetLevels:
+    """One asset's zones (up to `max_zones` a side, nearest first), cost bases, ATR and trend mean.
+
+    `expire` is the rulebook's `expire_factor`: a cost basis older than that × its catalog age is unknown.
+    """
+    day = day_index([as_of])
+    today = day[0]
+    price = _known(history, (PRICE, asset), day, expire)
+    if not math.isfinite(price) or price <= 0:
+        return AssetLevels(asset=asset, price=None)
+    close = history.get((PRICE, asset))
+    close = close[close.index <= today] if close is not None else pd.Series(dtype=float)
+    true_range = atr(close, s.atr_days)
+    width = zone_width(price, true_range, s)
+    mean = trend_mean(close, today, s.ma_days)
+    bases = cost_bases(history, as_of, price, expire, asset)
+
+    sources = [LevelSource(c.kind, c.metric, c.entity, c.price, c.price, c.price) for c in bases]
+    if math.isfinite(mean):
+        sources.append(LevelSource("ma200", PRICE, asset, mean, mean, mean))
+    sources += swings(close, today, s.swing_radius, s.swing_lookback_days, asset)
+    clusters = urpd(history, today, s) if asset == ONCHAIN_ASSET else []
+    sources += clusters or profile(close, history.get((VOLUME, asset)), today, s, asset)
+    near = [x for x in sources if abs(x.price / price - 1) <= s.range and s.weights[x.kind] > 0]
+
+    sides: dict[str, list[Level]] = {}
+    for side, on_side in (("support", lambda p: p < price), ("resistance", lambda p: p >= price)):
+        picked = [Candidate(x, s.weights[x.kind]) for x in near if on_side(x.price)]
+        if not picked:  # no structural level on this side: round numbers stand in
+            picked = [Candidate(x, s.weights["round_number"]) for x in round_numbers(price, asset) if on_side(x.price)]
+        sides[side] = merge(picked, price, width, side, s, asset)[:s.max_zones]
+    return AssetLevels(
+        asset=asset, price=price, atr=true_range if math.isfinite(true_range) else None, zone_width=width,
+        ma200=mean if math.isfinite(mean) else None,
+        support=tuple(sides["support"]), resistance=tuple(sides["resistance"]), cost_bases=tuple(bases),
+    )
+
+
+def assess_levels(history: Mapping[MetricKey, pd.Series], as_of: date, rulebook: Rulebook) -> dict[str, AssetLevels]:
+    """Every asset of `ASSETS`, keyed by asset."""
+    return {asset: asset_levels(history, as_of, rulebook.levels, rulebook.score.expire_factor, asset) for asset in ASSETS}
+
+
+def actions(stance: str, levels: AssetLevels, s: LevelSettings) -> list[Action]:
+    """The stance's conditional actions (`[levels.actions]`), each tied to the nearest zone it needs.
+
+    An action whose zone does not exist is left out, so the text never promises a level it lacks.
+    """
+    support = levels.support[0] if levels.support else None
+    resistance = levels.resistance[0] if levels.resistance else None
+    needs = {  # action → (needs support, needs resistance, the price that conditions it)
+        "add_on_pullback": (True, False, support.high if support else None),
+        "add_on_breakout": (False, True, resistance.high if resistance else None),
+        "cut_below_support": (True, False, support.low if support else None),
+        "trade_range": (True, True, None),
+        "reduce_on_breakdown": (True, False, support.low if support else None),
+        "wait_for_support": (True, False, support.price if support else None),
+        "no_chase": (False, True, resistance.low if resistance else None),
+        "reassess_above_resistance": (False, True, resistance.high if resistance else None),
+    }
+    out = []
+    for action_id in s.actions.get(stance, ()):
+        wants_support, wants_resistance, price = needs[action_id]
+        if (wants_support and support is None) or (wants_resistance and resistance is None):
+            continue
+        out.append(Action(action_id, levels.asset, price, support if wants_support else None,
+                          resistance if wants_resistance else None))
+    return out
 
 
 _WORDS: dict[str, dict[str, str]] = {
-    "realized_price_usd": {"zh-CN": "实现价格 {p}", "en": "realised price {p}"},
-    "sth_cost_basis_usd": {"zh-CN": "短期持有者成本 {p}", "en": "short-term holder cost basis {p}"},
-    "lth_cost_basis_usd": {"zh-CN": "长期持有者成本 {p}", "en": "long-term holder cost basis {p}"},
-    "true_market_mean_usd": {"zh-CN": "真实市场均值 {p}", "en": "True Market Mean {p}"},
+    "realized_price": {"zh-CN": "已实现价格 {p}", "en": "realised price {p}"},
+    "sth_cost_basis": {"zh-CN": "短期持有者成本 {p}", "en": "short-term holder cost basis {p}"},
+    "lth_cost_basis": {"zh-CN": "长期持有者成本 {p}", "en": "long-term holder cost basis {p}"},
+    "true_market_mean": {"zh-CN": "真实市场均价 {p}", "en": "True Market Mean {p}"},
     "ma200": {"zh-CN": "200日均线 {p}", "en": "200-day mean {p}"},
     "swing_high": {"zh-CN": "{d} 波段高点 {p}", "en": "swing high {p} on {d}"},
     "swing_low": {"zh-CN": "{d} 波段低点 {p}", "en": "swing low {p} on {d}"},
-    "volume": {"zh-CN": "近一年成交密集区 {r}", "en": "high-volume range {r} of the last year"},
-    "dwell": {"zh-CN": "近一年价格停留密集区 {r}", "en": "range {r} where price spent the most days last year"},
-    "urpd": {"zh-CN": "筹码密集区 {r}（URPD）", "en": "supply cluster {r} (URPD)"},
-    "round": {"zh-CN": "整数关口 {p}", "en": "round number {p}"},
+    "volume_cluster": {"zh-CN": "近一年成交密集区 {r}", "en": "high-volume range {r} of the last year"},
+    "dwell_cluster": {"zh-CN": "近一年价格停留密集区 {r}", "en": "range {r} where price spent the most days last year"},
+    "urpd_cluster": {"zh-CN": "筹码密集区 {r}（URPD）", "en": "supply cluster {r} (URPD)"},
+    "round_number": {"zh-CN": "整数关口 {p}", "en": "round number {p}"},
 }
 
 
 def why_text(code: str, lang: str) -> str:
-    """Words for a level reason code in `lang` (zh-TW converted from zh-CN)."""
+    """Words for a level reason code in `lang` (for `signals.json`; the report words `sources`)."""
     if lang == "zh-TW":
-        from signaldesk.signals.rulebook import to_traditional
-
         return to_traditional(why_text(code, "zh-CN"))
     kind, _, payload = code.partition(":")
     template = _WORDS.get(kind, {}).get("en" if lang == "en" else "zh-CN", kind + " {p}")

@@ -1,102 +1,116 @@
 """The watch list for the next 24 h: concrete, checkable triggers generated from the day's state.
 
-Each item names a metric, a threshold and a direction, so tomorrow's run can say whether it fired.
-Items come from: a streak that may extend (ETF weeks), a level within reach (the nearest support
-and resistance zones), an extreme that may persist (Fear & Greed), a sign that may flip or hold
-(funding, Coinbase premium), and a trend line within reach (the 200-day mean). Order is fixed
-(the list above), so the same state always gives the same list.
+Each item is data, not words: a metric, a comparator (`direction` and `mode`), a threshold, the
+window the reading covers and today's reading, so each language can say it ("一周净流入转正")
+and tomorrow's run can check whether it fired. Items, in this fixed order (the same state always
+gives the same list), each only when it applies:
+1. the ETF streak (≥ `etf_min_streak` weeks): does the week's net flow turn the other way?
+2. the nearest support and resistance zones within reach: a daily close through them;
+3. the nearest on-chain cost basis within reach that no watched zone holds: a close through it;
+4. each rule of `[watch] rules` outside its neutral band: a contrarian reading asks whether the
+   extreme holds, a trend reading whether it crosses back (the edge is the rule's own band edge,
+   so "extreme fear" means here what it means in the score);
+5. the 200-day mean within reach, when no watched zone holds it.
 """
 
 from __future__ import annotations
 
 import math
 
-from signaldesk import fmt
-from signaldesk.models import Level, WatchItem
+from signaldesk.models import AssetLevels, Level, LevelSource, WatchItem
 from signaldesk.signals.judge import RuleIndicator
-from signaldesk.signals.rulebook import to_traditional
-
-SUPPORT_REACH = 0.08  # a support zone within 8 % below the price is "within reach"
-RESISTANCE_REACH = 0.12
-MA_REACH = 0.05
-MAX_ITEMS = 6
+from signaldesk.signals.levels import PRICE
+from signaldesk.signals.rulebook import Rule, Rulebook
 
 
-def _item(item_id: str, metric: str, entity: str, trigger: float, direction: str, zh: str, en: str) -> WatchItem:
-    return WatchItem(id=item_id, metric=metric, entity=entity, trigger=float(trigger), direction=direction,  # type: ignore[arg-type]
-                     text={"zh-CN": zh, "zh-TW": to_traditional(zh), "en": en})
-
-
-def _zone(level: Level) -> str:
-    if level.high - level.low < 0.002 * level.price:
-        return fmt.price(level.price)
-    return f"{fmt.price(level.low)}–{fmt.price(level.high)}"
-
-
-def build(indicators: list[RuleIndicator], price: float | None, support: list[Level], resistance: list[Level],
-          ma200: float | None = None) -> list[WatchItem]:
-    """The day's watch items (at most `MAX_ITEMS`)."""
-    by_rule = {i.rule: i for i in indicators}
-    items: list[WatchItem] = []
-
+def _etf(by_rule: dict[str, RuleIndicator], min_streak: int) -> list[WatchItem]:
     streak = by_rule.get("etf_streak")
-    if streak is not None and streak.value is not None and abs(streak.value) >= 2:
-        n = int(abs(streak.value))
-        if streak.value < 0:
-            items.append(_item("etf_streak", "etf_flow_streak_weeks", streak.entity, 0.0, "streak",
-                               f"BTC ETF 流量：本周是否继续净流出，成为连续第{n + 1}周流出？",
-                               f"BTC ETF flows: will this week end in net outflow too, making {n + 1} weeks in a row?"))
-        else:
-            items.append(_item("etf_streak", "etf_flow_streak_weeks", streak.entity, 0.0, "streak",
-                               f"BTC ETF 流量：本周能否延续净流入，成为连续第{n + 1}周流入？",
-                               f"BTC ETF flows: will this week end in net inflow too, making {n + 1} weeks in a row?"))
+    if streak is None or streak.value is None or abs(streak.value) < min_streak:
+        return []
+    flow = by_rule.get("etf_flow_7d")
+    return [WatchItem("etf_flow", "etf_net_flow_usd_7d", streak.entity, 0.0, "above" if streak.value < 0 else "below",
+                      mode="cross", window="7d", current=None if flow is None else flow.value, rule="etf_flow_7d",
+                      reference=float(streak.value))]
 
-    if price is not None and math.isfinite(price):
-        near = next((z for z in support if z.high >= price * (1 - SUPPORT_REACH)), None)
-        if near is not None:
-            items.append(_item("support", "price_usd", "btc", near.low, "below",
-                               f"{_zone(near)} 支撑：若放量跌破 {fmt.price(near.low)} 可能触发程序化抛售",
-                               f"Support at {_zone(near)}: a high-volume break below {fmt.price(near.low)} could trigger programmatic selling"))
-        up = next((z for z in resistance if z.low <= price * (1 + RESISTANCE_REACH)), None)
-        if up is not None:
-            items.append(_item("resistance", "price_usd", "btc", up.high, "above",
-                               f"{_zone(up)} 阻力：收盘站上 {fmt.price(up.high)} 则短期转强",
-                               f"Resistance at {_zone(up)}: a close above {fmt.price(up.high)} would turn the short term up"))
 
-    fng = by_rule.get("fear_greed")
-    if fng is not None and fng.value is not None:
-        if fng.value <= 20:
-            items.append(_item("fear_greed", "fear_greed", "", 20.0, "below",
-                               f"恐惧指数（现 {fng.value:.0f}）：能否维持在20以下？",
-                               f"Fear & Greed (now {fng.value:.0f}): will it stay below 20?"))
-        elif fng.value >= 80:
-            items.append(_item("fear_greed", "fear_greed", "", 80.0, "above",
-                               f"贪婪指数（现 {fng.value:.0f}）：能否维持在80以上？",
-                               f"Fear & Greed (now {fng.value:.0f}): will it stay above 80?"))
+def _zones(levels: AssetLevels, reach_down: float, reach_up: float) -> list[WatchItem]:
+    price, out = levels.price, []
+    if price is None:
+        return out
+    if levels.support and levels.support[0].high >= price * (1 - reach_down):
+        zone = levels.support[0]
+        out.append(WatchItem("support", PRICE, levels.asset, zone.low, "below", mode="cross", current=price, level=zone))
+    if levels.resistance and levels.resistance[0].low <= price * (1 + reach_up):
+        zone = levels.resistance[0]
+        out.append(WatchItem("resistance", PRICE, levels.asset, zone.high, "above", mode="cross", current=price, level=zone))
+    return out
 
-    funding = by_rule.get("funding_btc")
-    if funding is not None and funding.value is not None:
-        if funding.value < 0:
-            items.append(_item("funding", "funding_rate_8h", funding.entity, 0.0, "below",
-                               f"BTC 资金费率（现 {fmt.value('funding_rate_8h', funding.value)}）：是否继续为负？",
-                               f"BTC funding (now {fmt.value('funding_rate_8h', funding.value)}): does it stay negative?"))
-        elif funding.value >= 0.0005:
-            items.append(_item("funding", "funding_rate_8h", funding.entity, 0.0005, "above",
-                               f"BTC 资金费率（现 {fmt.value('funding_rate_8h', funding.value)}）：是否维持在0.05%/8h以上的过热水平？",
-                               f"BTC funding (now {fmt.value('funding_rate_8h', funding.value)}): does it stay above the overheated 0.05% / 8h?"))
 
-    premium = by_rule.get("coinbase_premium")
-    if premium is not None and premium.value is not None and premium.value < 0:
-        items.append(_item("coinbase_premium", "coinbase_premium", premium.entity, 0.0, "above",
-                           f"Coinbase 溢价（现 {fmt.value('coinbase_premium', premium.value)}）：能否转正？",
-                           f"Coinbase premium (now {fmt.value('coinbase_premium', premium.value)}): will it turn positive?"))
+def _cost_basis(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> list[WatchItem]:
+    held = {source.metric for item in watched if item.level is not None for source in item.level.sources}
+    near = [c for c in levels.cost_bases if abs(c.distance) <= reach and c.metric not in held]
+    if levels.price is None or not near:
+        return []
+    basis = near[0]  # cost_bases come nearest first
+    source = LevelSource(basis.kind, basis.metric, basis.entity, basis.price, basis.price, basis.price)
+    level = Level(price=basis.price, low=basis.price, high=basis.price, why=(f"{basis.kind}:{basis.price:.6g}",),
+                  asset=basis.asset, side=basis.side, distance=basis.distance, kind="cost_basis", sources=(source,))
+    direction = "above" if basis.side == "resistance" else "below"
+    return [WatchItem("cost_basis", PRICE, levels.asset, basis.price, direction, mode="cross", current=levels.price,
+                      level=level)]
 
-    if ma200 is not None and price is not None and math.isfinite(ma200) and abs(price / ma200 - 1) <= MA_REACH:
-        direction = "above" if price < ma200 else "below"
-        zh = "站上" if direction == "above" else "跌破"
-        en = "close above" if direction == "above" else "close below"
-        items.append(_item("ma200", "price_usd", "btc", ma200, direction,
-                           f"200日均线 {fmt.price(ma200)}：BTC 能否{zh}？",
-                           f"200-day mean at {fmt.price(ma200)}: will BTC {en} it?"))
-    return items[:MAX_ITEMS]
 
+def rule_edge(rule: Rule, x: float) -> tuple[float, str] | None:
+    """Where `x` leaves its non-neutral state: (the neutral band's edge, the side `x` is on); None when neutral."""
+    cuts = rule.cuts
+    band = next((i for i, cut in enumerate(cuts) if x < cut), len(cuts))
+    neutral = [i for i, b in enumerate(rule.bands) if b.state == "neutral"]
+    if not neutral or rule.bands[band].state == "neutral":
+        return None
+    if band < neutral[0]:
+        return cuts[neutral[0] - 1], "below"
+    if band > neutral[-1]:
+        return cuts[neutral[-1]], "above"
+    return None
+
+
+def _rules(by_rule: dict[str, RuleIndicator], rulebook: Rulebook, rule_ids: tuple[str, ...]) -> list[WatchItem]:
+    known = {rule.id: rule for rule in rulebook.rules}
+    out = []
+    for rule_id in rule_ids:
+        rule, ind = known.get(rule_id), by_rule.get(rule_id)
+        if rule is None or ind is None or ind.value is None or rule.transform != "level" or rule.over is not None:
+            continue  # a threshold on a transformed value is not a threshold on the metric
+        edge = rule_edge(rule, float(ind.value))
+        if edge is None:
+            continue
+        threshold, side = edge
+        if rule.reading == "contrarian":  # an extreme: does it hold?
+            mode, direction = "hold", side
+        else:  # a trend signal: does it cross back?
+            mode, direction = "cross", "above" if side == "below" else "below"
+        out.append(WatchItem(rule_id, ind.id, ind.entity, threshold, direction, mode=mode,  # type: ignore[arg-type]
+                             current=float(ind.value), rule=rule_id))
+    return out
+
+
+def _trend(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> list[WatchItem]:
+    price, mean = levels.price, levels.ma200
+    held = any(source.kind == "ma200" for item in watched if item.level is not None for source in item.level.sources)
+    if price is None or mean is None or held or not math.isfinite(mean) or abs(price / mean - 1) > reach:
+        return []
+    return [WatchItem("ma200", PRICE, levels.asset, mean, "above" if price < mean else "below", mode="cross",
+                      current=price)]
+
+
+def build(indicators: list[RuleIndicator], levels: AssetLevels, rulebook: Rulebook) -> list[WatchItem]:
+    """The day's watch items for `levels.asset` (at most `[watch] max_items`)."""
+    s = rulebook.watch
+    by_rule = {i.rule: i for i in indicators}
+    items = _etf(by_rule, s.etf_min_streak)
+    zones = _zones(levels, s.support_reach, s.resistance_reach)
+    items += zones
+    items += _cost_basis(levels, s.cost_basis_reach, zones)
+    items += _rules(by_rule, rulebook, s.rules)
+    items += _trend(levels, s.ma_reach, zones)
+    return items[:s.max_items]

@@ -1,64 +1,127 @@
+import math
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from signaldesk.models import Level
+from signaldesk.models import LevelSource
 from signaldesk.signals import levels
 from signaldesk.signals.levels import Candidate
+from signaldesk.signals.levels_schema import ACTIONS, LevelSettings
 from signaldesk.signals.rulebook import default_rulebook
+from tests.conftest import shared_file
 from tests.signals.helpers import series
 
-SETTINGS = default_rulebook().score
+S = LevelSettings()  # the defaults; the shipped rulebook sets the same values (test below)
+EXPIRE = 5.0
 
 
-def test_round_numbers_around_the_price():
-    got = [(c.price, c.weight) for c in levels.round_numbers(62_900)]
-    # ±15 % of 62,900 is 53,465–72,335: every 5,000, whole 10,000s weigh double.
-    assert got == [(55_000, 0.5), (60_000, 1.0), (65_000, 0.5), (70_000, 1.0)]
-    eth = levels.round_numbers(1_840)
-    assert [c.price for c in eth] == [1_600, 1_700, 1_800, 1_900, 2_000, 2_100]
-    assert [c.weight for c in eth] == [0.5, 0.5, 0.5, 0.5, 1.0, 0.5]
-    assert [c.price for c in levels.round_numbers(0.4321)] == [0.38, 0.4, 0.42, 0.44, 0.46, 0.48]
+def _point(price: float, kind: str = "swing_low", weight: float = 1.0) -> Candidate:
+    return Candidate(LevelSource(kind, "price_usd", "btc", price, price, price), weight)
+
+
+def test_shipped_rulebook_states_the_level_and_watch_settings():
+    rb = default_rulebook()
+    assert rb.levels == S
+    assert (rb.watch.support_reach, rb.watch.resistance_reach, rb.watch.max_items) == (0.08, 0.12, 6)
+
+
+def test_atr_is_the_mean_absolute_close_change():
+    close = series([100, 102, 99, 103])
+    assert levels.atr(close, 3) == 3.0  # |+2|, |-3|, |+4|
+    assert levels.atr(close, 2) == 3.5  # the last two changes only
+    assert math.isnan(levels.atr(close, 4))
+
+
+@pytest.mark.parametrize(("atr", "width"), [(3.0, 4.0), (2.0, 3.0), (0.2, 1.0), (math.nan, 1.0)])
+def test_zone_width_is_atr_based_and_clamped(atr, width):
+    # price 100: 1.5 × ATR, at least 1 % (1.0), at most 4 % (4.0)
+    assert levels.zone_width(100.0, atr, S) == pytest.approx(width)
 
 
 def test_swings_need_radius_days_on_both_sides():
     close = series([10, 11, 14, 11, 10, 9, 8, 9, 10, 11, 12, 13, 12], "2026-01-01")
     got = levels.swings(close, pd.Timestamp("2026-01-13"), radius=2, lookback=30)
-    assert [c.code for c in got] == ["swing_high:2026-01-03:14", "swing_low:2026-01-07:8"]
+    assert [(x.kind, x.day, x.price) for x in got] == [("swing_high", date(2026, 1, 3), 14), ("swing_low", date(2026, 1, 7), 8)]
     # The high on 2026-01-12 is not confirmed yet (one day after it): not a swing.
 
 
-def test_merge_builds_zones_with_all_reasons():
-    items = [Candidate(60_000, 60_000, 60_000, 1.0, "round:60000"), Candidate(60_500, 60_500, 60_500, 2.0, "realized_price_usd:60500"),
-             Candidate(63_000, 63_000, 63_000, 1.0, "swing_low:2026-02-06:63000")]
-    zones = levels.merge(items)
-    assert zones == [
-        Level(price=60_333.33, low=60_000, high=60_500, why=("realized_price_usd:60500", "round:60000"), strength=3.0),
-        Level(price=63_000, low=63_000, high=63_000, why=("swing_low:2026-02-06:63000",), strength=1.0),
-    ]
+def test_merge_groups_within_the_width_nearest_first():
+    items = [_point(97), _point(96), _point(95, "realized_price", 2.0), _point(90)]
+    zones = levels.merge(items, spot=100.0, width=3.0, side="support", s=S)
+    assert [(z.low, z.high, z.price, z.strength) for z in zones] == [(95, 97, 95.75, 4.0), (90, 90, 90, 1.0)]
+    # (97 + 96 + 2 × 95) / 4 = 95.75; the heaviest source leads the reasons and names the zone's family
+    assert zones[0].why[0] == "realized_price:95" and zones[0].kind == "cost_basis"
+    assert zones[0].distance == pytest.approx(-0.0425) and zones[1].kind == "swing"
 
 
-def test_why_texts():
-    assert levels.why_text("sth_cost_basis_usd:94500", "zh-CN") == "短期持有者成本 $94,500"
-    assert levels.why_text("sth_cost_basis_usd:94500", "zh-TW") == "短期持有者成本 $94,500"
-    assert levels.why_text("swing_low:2026-02-06:60123", "en") == "swing low $60,123 on 2026-02-06"
-    assert levels.why_text("urpd:66900-70600", "zh-CN") == "筹码密集区 $66,900–$70,600（URPD）"
-    assert levels.why_text("round:60000", "en") == "round number $60,000"
+def test_merge_shows_a_narrow_zone_as_one_price():
+    zones = levels.merge([_point(97.0), _point(96.7)], spot=100.0, width=3.0, side="support", s=S)
+    # a span of 0.3 is under 0.5 % of the spot: one price at the weighted centre
+    assert [(z.low, z.high, z.price) for z in zones] == [(96.85, 96.85, 96.85)]
 
 
-def test_levels_from_cost_bases_and_round_numbers():
-    history = {
-        ("price_usd", "btc"): series([62_900.0], date(2026, 2, 25)),
-        ("realized_price_usd", ""): series([55_800.0], date(2026, 2, 24)),
-        ("true_market_mean_usd", ""): series([80_200.0], date(2026, 2, 24)),  # +27 %: listed (within 30 %)
-        ("sth_cost_basis_usd", ""): series([94_500.0], date(2026, 2, 24)),  # +50 %: too far to list
-    }
-    support, resistance = levels.levels(history, date(2026, 2, 25), SETTINGS)
-    assert [(z.price, z.why) for z in support] == [(60_000, ("round:60000",)), (55_640, ("realized_price_usd:55800", "round:55000"))]
-    assert [(z.price, z.why) for z in resistance] == [(65_000, ("round:65000",)), (70_000, ("round:70000",)),
-                                                       (80_200, ("true_market_mean_usd:80200",))]
+def test_merge_starts_a_new_zone_past_the_width():
+    zones = levels.merge([_point(101), _point(103.9), _point(104.1)], spot=100.0, width=3.0, side="resistance", s=S)
+    assert [(z.low, z.high) for z in zones] == [(101, 103.9), (104.1, 104.1)]
+
+
+def _cost_bases(day: date, **values: float) -> dict:
+    return {(f"{k}_usd", ""): series([v], day) for k, v in values.items()}
+
+
+def test_structural_levels_beat_round_numbers_and_far_cost_bases_are_still_listed():
+    day = date(2026, 2, 25)
+    history = {("price_usd", "btc"): series([62_900.0], day),
+               **_cost_bases(date(2026, 2, 24), realized_price=55_800, true_market_mean=80_200, sth_cost_basis=94_500)}
+    got = levels.asset_levels(history, day, S, EXPIRE)
+    assert [(z.price, z.kind) for z in got.support] == [(55_800, "cost_basis")]
+    assert [(z.price, z.kind) for z in got.resistance] == [(80_200, "cost_basis")]  # no round number beside it
+    # +50 %: beyond the ±30 % range of zones, but every major cost basis is listed with its distance
+    assert [(c.kind, c.side, round(c.distance, 4)) for c in got.cost_bases] == [
+        ("realized_price", "support", -0.1129), ("true_market_mean", "resistance", 0.275),
+        ("sth_cost_basis", "resistance", 0.5024)]
+
+
+def test_round_numbers_stand_in_only_on_a_side_without_structure():
+    day = date(2026, 2, 25)
+    history = {("price_usd", "btc"): series([62_900.0], day), **_cost_bases(day, realized_price=55_800)}
+    got = levels.asset_levels(history, day, S, EXPIRE)
+    assert [z.kind for z in got.support] == ["cost_basis"]
+    # ±15 % round numbers above 62,900 (every 5,000): 65,000 and 70,000
+    assert [(z.price, z.kind, z.why) for z in got.resistance] == [
+        (65_000, "round_number", ("round_number:65000",)), (70_000, "round_number", ("round_number:70000",))]
+
+
+def test_the_2026_02_06_case_lists_the_sth_cost_basis():
+    """Seed 001: price ~$70K below the True Market Mean (~$80.2K); STH cost basis ~$94.5K; realised ~$55.8K."""
+    day = date(2026, 2, 6)
+    history = {("price_usd", "btc"): series([70_000.0], day),
+               **_cost_bases(day, sth_cost_basis=94_500, true_market_mean=80_200, realized_price=55_800)}
+    got = levels.asset_levels(history, day, S, EXPIRE)
+    sth = next(c for c in got.cost_bases if c.kind == "sth_cost_basis")
+    assert (sth.price, sth.side, sth.distance) == (94_500, "resistance", pytest.approx(0.35))
+    assert [(z.price, z.distance) for z in got.resistance] == [(80_200, pytest.approx(0.145714, abs=1e-6))]
+    assert [z.price for z in got.support] == [55_800]
+
+
+def test_eth_gets_its_own_levels_from_its_price_history():
+    # 2,000 → 1,800 (8 days), → 2,100 (8 days), → 1,950 (8 days): a swing low and a swing high
+    closes = [2_000 - 25 * i for i in range(9)] + [1_800 + 37.5 * i for i in range(1, 9)] + [2_100 - 18.75 * i for i in range(1, 9)]
+    day = date(2026, 1, 25)
+    history = {("price_usd", "eth"): series(closes, "2026-01-01")}
+    assert len(closes) == 25 and closes[-1] == 1_950
+    markets = levels.assess_levels(history, day, default_rulebook())
+    eth = markets["eth"]
+    assert eth.price == 1_950 and eth.cost_bases == ()
+    assert eth.atr == pytest.approx((6 * 37.5 + 8 * 18.75) / 14)  # the last 14 close changes
+    assert [(z.price, z.kind, z.sources[0].day) for z in eth.support] == [(1_800, "swing", date(2026, 1, 9))]
+    assert [(z.price, z.kind, z.sources[0].day) for z in eth.resistance] == [(2_100, "swing", date(2026, 1, 17))]
+    assert eth.support[0].asset == "eth" and eth.support[0].distance == pytest.approx(1_800 / 1_950 - 1)
+    assert markets["btc"].price is None and markets["btc"].support == ()
 
 
 def test_volume_profile_finds_the_heavy_range():
@@ -67,26 +130,126 @@ def test_volume_profile_finds_the_heavy_range():
     prices = np.where(np.arange(360) % 3 == 0, 61_000 + rng.uniform(-300, 300, 360), rng.uniform(50_000, 80_000, 360))
     close = pd.Series(prices, index=days)
     volume = pd.Series(np.where(np.arange(360) % 3 == 0, 5e10, 1e10), index=days)
-    got = levels.profile(close, volume, days[-1], 62_900)
-    assert got and got[0].code.startswith("volume:")
-    assert all(c.low <= 61_300 and c.high >= 60_700 for c in got[:1])
-    dwell = levels.profile(close, None, days[-1], 62_900)
-    assert dwell and dwell[0].code.startswith("dwell:")
+    got = levels.profile(close, volume, days[-1], S)
+    heaviest = max(got, key=lambda x: -abs(x.price - 61_000))
+    assert heaviest.kind == "volume_cluster" and heaviest.metric == "spot_volume_usd"
+    assert any(x.low <= 61_300 and x.high >= 60_700 for x in got)
+    dwell = levels.profile(close, None, days[-1], S)
+    assert dwell and {x.kind for x in dwell} == {"dwell_cluster"}
 
 
-def test_urpd_clusters():
+def test_urpd_clusters_at_their_supply_weighted_centre():
     as_of = pd.Timestamp("2026-02-25")
     supply = {50_000: 1e5, 55_000: 1e5, 60_000: 9e5, 65_000: 1.1e6, 70_000: 1e5, 75_000: 1e5}
     history = {("urpd_supply_btc", str(low)): pd.Series([v], index=[as_of]) for low, v in supply.items()}
-    got = levels.urpd(history, as_of, 62_900)
-    assert [(c.low, c.high, c.code) for c in got] == [(60_000, 70_000, "urpd:60000-70000")]
+    got = levels.urpd(history, as_of, S)
+    # mean bucket 4e5, peak 1.5 × = 6e5: the 60K and 65K buckets; centre (62,500 × 9 + 67,500 × 11) / 20
+    assert [(x.kind, x.low, x.high, x.price) for x in got] == [("urpd_cluster", 60_000, 70_000, 65_250)]
 
 
 def test_no_price_no_levels():
-    assert levels.levels({}, date(2026, 2, 25), SETTINGS) == ([], [])
+    got = levels.asset_levels({}, date(2026, 2, 25), S, EXPIRE)
+    assert (got.price, got.support, got.resistance, got.cost_bases) == (None, (), (), ())
 
 
-@pytest.mark.parametrize("price", [0.4321, 79.5, 1_840.0, 62_900.0])
-def test_round_numbers_are_near_any_price(price):
-    got = levels.round_numbers(price)
-    assert got and all(abs(c.price / price - 1) <= 0.15 + 1e-9 for c in got)
+def test_why_texts_word_every_kind():
+    assert levels.why_text("sth_cost_basis:94500", "zh-CN") == "短期持有者成本 $94,500"
+    assert levels.why_text("sth_cost_basis:94500", "zh-TW") == "短期持有者成本 $94,500"
+    assert levels.why_text("swing_low:2026-02-06:60123", "en") == "swing low $60,123 on 2026-02-06"
+    assert levels.why_text("urpd_cluster:66900-70600", "zh-CN") == "筹码密集区 $66,900–$70,600（URPD）"
+    assert levels.why_text("round_number:60000", "en") == "round number $60,000"
+
+
+# -- actions follow the stance -----------------------------------------------------------------
+def _map(support: bool = True, resistance: bool = True):
+    day = date(2026, 2, 25)
+    history = {("price_usd", "btc"): series([62_900.0], day),
+               **_cost_bases(day, **({"realized_price": 55_800} if support else {}),
+                             **({"true_market_mean": 80_200} if resistance else {}))}
+    return levels.asset_levels(history, day, S, EXPIRE)
+
+
+def test_defensive_actions_name_their_zones_and_prices():
+    got = levels.actions("defensive", _map(), S)
+    assert [(a.id, a.price) for a in got] == [("wait_for_support", 55_800), ("reduce_on_breakdown", 55_800),
+                                              ("no_chase", 80_200), ("reassess_above_resistance", 80_200)]
+    assert got[0].support.price == 55_800 and got[2].resistance.price == 80_200
+
+
+def test_an_action_without_its_zone_is_left_out():
+    # the round numbers stand in above, so take a map whose resistance side is empty on purpose
+    bare = _map()
+    bare = type(bare)(asset=bare.asset, price=bare.price, support=bare.support)
+    assert [a.id for a in levels.actions("neutral", bare, S)] == ["reduce_on_breakdown"]
+
+
+@pytest.mark.parametrize("stance", ["defensive", "wait"])
+def test_cautious_stances_never_add(stance):
+    assert not any(a.id.startswith("add_") for a in levels.actions(stance, _map(), default_rulebook().levels))
+
+
+def test_every_action_can_be_stated():
+    assert {a for ids in S.actions.values() for a in ids} <= set(ACTIONS)
+
+
+# -- properties --------------------------------------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.floats(-0.08, 0.08), min_size=40, max_size=220),
+    bases=st.lists(st.floats(0.3, 2.0), min_size=0, max_size=4),
+    start=st.floats(50.0, 100_000.0),
+)
+def test_zones_are_ordered_on_their_side_and_within_the_width(steps, bases, start):
+    close = pd.Series(start * np.exp(np.cumsum(steps)), index=pd.date_range("2025-01-01", periods=len(steps)))
+    day = close.index[-1].date()
+    history = {("price_usd", "btc"): close}
+    for metric, ratio in zip(levels.COST_BASES, bases, strict=False):
+        history[(metric, "")] = pd.Series([close.iloc[-1] * ratio], index=[close.index[-1]])
+    got = levels.asset_levels(history, day, S, EXPIRE)
+    spot = got.price
+    assert spot == pytest.approx(close.iloc[-1])
+    assert len(got.support) <= S.max_zones and len(got.resistance) <= S.max_zones
+    assert all(z.high < spot and z.side == "support" and z.distance < 0 for z in got.support)
+    assert all(z.low >= spot and z.side == "resistance" and z.distance >= 0 for z in got.resistance)
+    assert [z.price for z in got.support] == sorted((z.price for z in got.support), reverse=True)
+    assert [z.price for z in got.resistance] == sorted(z.price for z in got.resistance)
+    for zone in (*got.support, *got.resistance):
+        assert zone.low <= zone.price <= zone.high
+        assert zone.high - zone.low <= got.zone_width
+        assert zone.high - zone.low == 0 or zone.high - zone.low >= S.line_below * spot
+    assert len(got.cost_bases) == len(bases)
+    assert [abs(c.distance) for c in got.cost_bases] == sorted(abs(c.distance) for c in got.cost_bases)
+
+
+# -- real history (../shared/data, ends 2022-12-31) --------------------------------------------
+def _yahoo(name: str) -> pd.Series:
+    frame = pd.read_csv(shared_file("data", name), parse_dates=["Date"])
+    return frame.set_index("Date")["Close"].astype(float)
+
+
+def _realized() -> pd.Series:
+    frame = pd.read_csv(shared_file("data", "btc_realized_price_cryptoquant.csv"))
+    index = pd.to_datetime(frame["Datetime"], utc=True).dt.tz_localize(None)
+    return pd.Series(frame["Realized Price"].to_numpy(dtype=float), index=index).sort_index()
+
+
+@pytest.mark.parametrize(("day", "side", "distance", "first_resistance"), [
+    # the 2021 top: the realised price is 63 % below, far outside the zones, and still listed;
+    # a swing high of 2021-10-20 is the nearest resistance
+    (date(2021, 11, 10), "support", 23_775.23220466 / 64_995.23046875 - 1, "swing"),
+    # June 2022: price fell under the realised price, now the nearest resistance, 9.7 % away
+    (date(2022, 6, 20), "resistance", 22_588.98013793 / 20_599.537109375 - 1, "cost_basis"),
+])
+def test_real_history_cost_basis_and_zones(day, side, distance, first_resistance):
+    history = {("price_usd", "btc"): _yahoo("btc_daily_ohlcv_yahoo.csv"), ("price_usd", "eth"): _yahoo("eth_daily_ohlcv_yahoo.csv"),
+               ("realized_price_usd", ""): _realized()}
+    markets = levels.assess_levels(history, day, default_rulebook())
+    btc = markets["btc"]
+    realized = next(c for c in btc.cost_bases if c.kind == "realized_price")
+    assert (realized.side, realized.distance) == (side, pytest.approx(distance))
+    assert btc.resistance[0].kind == first_resistance
+    for asset in ("btc", "eth"):  # ETH has its own zones; round numbers only at new highs or lows
+        got = markets[asset]
+        assert got.support and got.resistance, asset
+        assert all(z.high - z.low <= got.zone_width for z in (*got.support, *got.resistance)), asset
+    assert {z.kind for z in btc.support} == ({"round_number"} if day == date(2022, 6, 20) else {"supply_cluster", "swing"})
