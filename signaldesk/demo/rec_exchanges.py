@@ -190,7 +190,7 @@ def _okx(m: Market, path: str, q: dict[str, str]) -> Any:
                            "oiUsd": f"{usd:.4f}", "ts": str(now)}])
     if path.endswith("/funding-rate-history"):
         return _okx_body([{"fundingRate": f"{rate:.10f}", "fundingTime": str(_ms(ts)), "instId": inst, "instType": "SWAP",
-                           "method": "current_period", "realizedRate": f"{rate:.10f}"}
+                           "method": "current_period", "realizedRate": f"{rate:.5f}"}  # OKX rounds it
                           for ts, rate in m.settlements(asset, "okx", int(q["limit"]))])
     if path.endswith("/open-interest-history"):
         rows = []
