@@ -18,18 +18,15 @@ from typing import Any
 
 from signaldesk.models import NewsItem
 
-BEARISH_BELOW = 40.0
-"""Composite score below this is the bearish band (REPORT.md section 8)."""
-BULLISH_ABOVE = 60.0
-"""Composite score above this is the bullish band."""
-
 
 @dataclass(frozen=True, slots=True)
 class Cell:
     """One metric's value for the report, or why there is none.
 
-    `missing` is the reason in words when `value` is None (provider failure text, "no data");
-    `stale` is set when the value is shown but older than its metric allows.
+    `missing` is the raw reason when `value` is None (provider failure text: for `signals.json`
+    and the log, never the page); `why` is its class (`report.gaps.CLASSES`), `source` the provider
+    at fault and `since` the last day a stale value was seen; `stale` is set when the value is shown
+    but older than its metric allows.
     """
 
     id: str
@@ -37,6 +34,9 @@ class Cell:
     value: float | None = None
     missing: str = ""
     stale: str = ""
+    why: str = ""
+    source: str = ""
+    since: date | None = None
 
     @property
     def ok(self) -> bool:
@@ -56,7 +56,8 @@ class Lead:
     """Section 1: which contradiction heads the report, and the numbers that show it.
 
     `theme` is one of `divergence`, `coupling`, `fear`, `greed`, `outflows`, `inflows`, `band`;
-    `direction` (divergence only) is `ai_leads` or `crypto_leads`.
+    `direction` (divergence only) is `ai_leads` or `crypto_leads`. `moves` are the day's biggest
+    movers (indicator rows, strongest first) that the opening paragraph tells.
     """
 
     theme: str
@@ -120,6 +121,8 @@ class AISide:
     efficiency_j_per_th: float | None = None
     """The miner-economics assumptions behind the two revenues (config `[miners]`, else defaults)."""
     hosting_usd_per_kwh: float | None = None
+    news_why: str = ""
+    """The news provider's failure class when it gave nothing today (the section says so)."""
 
     @property
     def available(self) -> bool:
@@ -165,6 +168,13 @@ class CryptoSide:
     short_liquidations: Cell
     coinbase_premium: Cell
     whale_ratio: Cell
+    funding_class: str = ""
+    """Class ids from the rulebook's rules (funding_btc, coinbase_premium, etf_streak, etf_flow_7d)
+    and its `etf_day_flow` table: the one judgement each sentence about them words."""
+    premium_class: str = ""
+    streak_class: str = ""
+    flow_7d_class: str = ""
+    flow_day_class: str = ""
 
     @property
     def available(self) -> bool:
@@ -189,6 +199,8 @@ class OnChain:
     ladder: list[Rung]
     below: str
     above: str
+    mvrv_class: str = ""
+    """The `mvrv` rule's class (below_cost, near_cost, fair, rich, overheated)."""
 
     @property
     def available(self) -> bool:
@@ -208,15 +220,16 @@ class Tenor:
 class Options:
     """Section 5: ATM IV term structure, 25-delta skew, volatility risk premium.
 
-    `term_shape` is `contango` (long tenors richer), `backwardation` or `flat`;
-    `skew_side` is `puts` or `calls` (which wing is richer at 30 d), "" when unknown.
+    `term_shape` is `contango` (long tenors richer), `backwardation` or `flat`; `skew_class` is the
+    `skew_30d` rule's class (calls_rich, symmetric, puts_rich), "" when unknown; `gap` is a cell
+    that says why the section has no data.
     """
 
     tenors: list[Tenor]
     dvol: Cell
     term_shape: str
-    skew_side: str
-    missing: str
+    skew_class: str
+    gap: Cell
 
     @property
     def available(self) -> bool:
@@ -239,7 +252,8 @@ class Chain:
 class Liquidity:
     """Section 6: per-chain table, gas, weekly stablecoin change, observations.
 
-    `gas_level` is `low`, `normal` or `high`; `dex_leader` is the chain with the most DEX volume.
+    `gas_level` is the `eth_gas_low` rule's class (very_low, normal, elevated); `dex_leader` is the
+    chain with the most DEX volume; `gap` says why the section has no data.
     """
 
     chains: list[Chain]
@@ -249,7 +263,7 @@ class Liquidity:
     stable_delta_7d: Cell
     stable_change_7d: Cell
     dex_leader: str
-    missing: str
+    gap: Cell
 
     @property
     def available(self) -> bool:
@@ -279,11 +293,14 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A metric wanted and not available (or stale), with the reason."""
+    """A metric wanted and not available (or stale): the raw reason (signals.json) and its class."""
 
     id: str
     entity: str
     reason: str
+    why: str = ""
+    source: str = ""
+    since: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +318,8 @@ class Phase:
     bullish_count: int
     bearish_count: int
     group_scores: dict[str, float]
-    reasons: dict[str, str]
+    also: list[str]
+    """Other phases whose conditions hold too (ids, in priority order)."""
     group_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -322,13 +340,12 @@ class Strategy:
     """Section 9: stance, BTC direction and zones, conditions, ETH vs BTC, altcoins.
 
     `direction` is the band (`bearish`/`neutral`/`bullish`); `near` is `support` or
-    `resistance` when the price is within `NEAR_LEVEL` of the nearest zone, else "".
-    `eth_relative` is `weaker`, `stronger` or `inline` (ETH/BTC over 30 d);
-    `alt_regime` is `btc_season`, `altseason` or `mixed` (altcoin season index).
+    `resistance` when the price is within the rulebook's `near_level` of the nearest zone, else "".
+    `eth_relative` is the `eth_vs_btc` rule's class (weaker, inline, stronger);
+    `alt_regime` the `altseason` rule's (btc_season, mixed, altseason).
     """
 
     stance: str
-    guidance: dict[str, str]
     direction: str
     near: str
     price: Cell
@@ -368,7 +385,7 @@ class Watch:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Section 12: one provider's status and data time."""
+    """Section 12: one provider's status, data time and, when it failed, the class of why."""
 
     provider: str
     status: str
@@ -376,6 +393,7 @@ class Source:
     reason: str
     note: str
     observations: int | None
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,7 @@ from signaldesk.models import Assessment, ProviderOutcome, Snapshot
 from signaldesk.report import numbers
 from signaldesk.report.model import Cell, ReportModel, Zone
 from signaldesk.report.sections import build_model
-from signaldesk.report.signals_json import THRESHOLDS, build_signals, dumps
-from signaldesk.signals.phase import BAND_NAMES, PHASE_NAMES, STANCE_NAMES
+from signaldesk.report.signals_json import build_signals, dumps, thresholds
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,14 +81,42 @@ def _marked(tree: Any) -> Any:
     return Markup(tree) if isinstance(tree, str) else tree
 
 
-@cache
-def i18n(lang: str) -> dict[str, Any]:
-    """The words of one language (trusted text, marked safe)."""
+def _load(lang: str) -> dict[str, Any]:
     path = HERE / "i18n" / f"{lang}.toml"
     if not path.exists():
         raise ReportError(f"no report language {lang!r}: expected {path}")
     with path.open("rb") as handle:
-        return _marked(tomllib.load(handle))
+        return tomllib.load(handle)
+
+
+def _traditional(tree: Any) -> Any:
+    from signaldesk.signals.rulebook import to_traditional
+
+    if isinstance(tree, dict):
+        return {k: _traditional(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_traditional(v) for v in tree]
+    return to_traditional(tree) if isinstance(tree, str) else tree
+
+
+def _overlay(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _overlay(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@cache
+def i18n(lang: str) -> dict[str, Any]:
+    """The words of one language (trusted text, marked safe).
+
+    zh-TW is zh-CN converted to Taiwan usage (OpenCC s2twp and the market-term glossary, see
+    `signals.schema.to_traditional`), with `zh-TW.toml` holding only what must differ: one
+    source of Chinese words, so the two cannot drift apart or mix mainland and Taiwan terms.
+    """
+    if lang == "zh-TW":
+        return _marked(_overlay(_traditional(_load("zh-CN")), _load("zh-TW")))
+    return _marked(_load(lang))
 
 
 def lookup(words: Mapping[str, Any], key: str) -> Any:
@@ -99,9 +126,6 @@ def lookup(words: Mapping[str, Any], key: str) -> Any:
             raise ReportError(f"missing i18n key {key!r} for {words.get('meta', {}).get('lang', '?')}")
         node = node[part]
     return node
-
-
-_ENGINE_NAMES: dict[str, dict[str, dict[str, str]]] = {"phases": PHASE_NAMES, "stance": STANCE_NAMES, "band": BAND_NAMES}
 
 
 def _arg(value: Any) -> str:
@@ -128,16 +152,15 @@ class Formatter:
             raise ReportError(f"i18n {key!r} needs {exc} ({self.lang})") from None
 
     def word(self, table: str, key: str) -> Markup:
-        """A word from an i18n table, or the id itself (escaped) when the table lacks it.
-
-        Phase, stance and band names come from the signal engine first, so the report and
-        `signals.json` (and the terminal) always name them alike.
-        """
-        engine = _ENGINE_NAMES.get(table, {}).get(key, {})
-        if self.lang in engine:
-            return md_escape(engine[self.lang])
+        """A word from an i18n table, or the id itself (escaped) when the table lacks it."""
         found = self.words.get(table, {}).get(key)
         return found if found is not None else md_escape(key.replace("_", " "))
+
+    def condition(self, phase: str) -> Markup:
+        """The phase's condition in words, its limits (fractions in the rulebook) said as percentages."""
+        limits = {k: Markup(fmt.pct(abs(v), signed=False, digits=0)) for k, v in thresholds().items()
+                  if isinstance(v, float)}
+        return self.say(f"phase_condition.{phase}", **limits)
 
     def row_label(self, row: Any) -> Markup:
         """An indicator's name: the engine's (per language) when it has one."""
@@ -215,15 +238,16 @@ class Formatter:
             "ent": self.entity,
             "whys": self.whys,
             "susd": wrap(lambda x: fmt.signed_usd(raw(x))),
+            "phase_name": lambda p: self.word("phases", p),
         }
 
     def functions(self) -> dict[str, Callable[..., Markup]]:
         return {"say": self.say, "word": self.word, "label": self.label, "chart": self.chart,
-                "row_label": self.row_label, "group": self.group}
+                "row_label": self.row_label, "group": self.group, "condition": self.condition}
 
     def context(self) -> dict[str, Any]:
         """Per-language names a template reads as variables."""
-        return {"t": self.words, "th": THRESHOLDS, "lang": self.lang}
+        return {"t": self.words, "th": thresholds(), "lang": self.lang}
 
 
 @cache

@@ -1,9 +1,12 @@
 """Build the `ReportModel` from the engine's `Assessment`, the `Snapshot` and provider outcomes.
 
 Only presentation choices live here: which fact heads the report, which funds and chains get a
-row, a chain's trend word, the price's place on the cost-basis ladder. Thresholds for those
-choices are named constants below, so a reader can see why a headline was chosen. Nothing here
-judges the market: score, band, phase, stance, levels and the watch list are the engine's.
+row, the price's place on the cost-basis ladder. Every judgement the text states (extreme fear, a
+chain's TVL moving, MVRV near cost, funding neutral) is a class id from the rulebook — a rule's
+band or a `[classes.*]` table — so one threshold decides it everywhere; the words are in i18n.
+A missing number keeps its raw reason for `signals.json` and gets a class (`report.gaps`) for the
+page. Nothing here judges the market: score, band, phase, stance, levels and the watch list are
+the engine's.
 """
 
 from __future__ import annotations
@@ -22,9 +25,8 @@ from signaldesk.models import (
     ProviderOutcome,
     Snapshot,
 )
+from signaldesk.report import gaps
 from signaldesk.report.model import (
-    BEARISH_BELOW,
-    BULLISH_ABOVE,
     AISide,
     Basket,
     Cell,
@@ -55,23 +57,8 @@ from signaldesk.report.model import (
 if TYPE_CHECKING:
     import pandas as pd
 
-DIVERGENCE_Z = 2.0
-"""|z| of (AI 30 d − BTC 30 d return) at or above which the title calls the markets divergent."""
-COUPLING_CORRELATION = 0.5
-"""90-day correlation at or above which (with |z| < 1) the title calls them coupled."""
-EXTREME_FEAR, EXTREME_GREED = 20.0, 80.0
-FEAR_GREED_BANDS = ((25.0, "extreme_fear"), (50.0, "fear"), (51.0, "neutral"), (75.0, "greed"))
-"""Upper bounds (exclusive) of the index's usual classes: 0–24, 25–49, 50, 51–74, 75–100."""
-STREAK_HEADLINE = 3
-"""ETF streak (weeks) long enough to head the report when nothing bigger happens."""
-TREND_TVL, TREND_STABLE, TREND_DEX = 0.02, 0.005, 0.05
-"""7-day changes that count as a move for a chain's trend word (TVL, stablecoins, DEX volume)."""
-GAS_LOW, GAS_HIGH = 2.0, 30.0
-"""Ethereum gas (Gwei) below which the chain is called quiet, above which busy."""
-NEAR_LEVEL = 0.05
-"""Price within 5 % of a zone counts as 'near' it."""
-ETH_RELATIVE = 0.02
-ALTSEASON, BTC_SEASON = 75.0, 25.0
+    from signaldesk.signals.rulebook import Rulebook
+
 HYPERSCALERS = ("MSFT", "GOOGL", "AMZN", "META", "ORCL")
 SEMIS = ("SMH", "NVDA", "AMD", "AVGO", "TSM")
 AI_THEMES = frozenset({"ai", "ai_launch", "chips_compute", "ai_deal", "launch", "deal", "chips", "semis", "semiconductors", "capex",
@@ -90,10 +77,26 @@ class _Facts:
     """Look-ups over the snapshot and assessment: a value, or the reason it is missing."""
 
     def __init__(self, assessment: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome] = ()) -> None:
+        from signaldesk.signals.rulebook import default_rulebook
+
         self.snapshot = snapshot
         self.missing = {(m.id, m.entity): m.reason for m in assessment.missing}
         self.stale_flags = {(i.id, i.entity) for i in assessment.indicators if i.stale}
         self.failed = _failed_metrics(snapshot, outcomes)
+        self.outcomes = gaps.by_provider(outcomes)
+        self.rulebook: Rulebook = default_rulebook()
+        self.rows = {i.rule: i for i in assessment.indicators if i.rule}
+
+    def cls(self, rule_id: str) -> str:
+        """The class the day's judgement of rule `rule_id` gave (its band's text key), or ""."""
+        row = self.rows.get(rule_id)
+        if row is not None and getattr(row, "cls", ""):
+            return str(row.cls)  # type: ignore[attr-defined]
+        try:
+            rule = self.rulebook.rule(rule_id)
+        except KeyError:
+            return ""
+        return self.rulebook.class_of(rule_id, self.value(rule.metric, rule.entity)) if rule.over is None else ""
 
     def value(self, metric: str, entity: str = "") -> float | None:
         value = self.snapshot.values.get((metric, entity))
@@ -107,7 +110,9 @@ class _Facts:
         stale = self.snapshot.stale.get(key, "") or ("stale" if key in self.stale_flags else "")
         if value is None:
             reason = self.snapshot.missing.get(key) or self.missing.get(key) or self.failed.get(metric) or ""
-            return Cell(metric, entity, None, missing=reason, stale=stale)
+            why = gaps.classify(reason, self.outcomes)
+            return Cell(metric, entity, None, missing=reason, stale=stale, why=why.cls, source=why.source,
+                        since=why.since)
         return Cell(metric, entity, value, stale=stale)
 
     def series(self, metric: str, entity: str = "") -> pd.Series | None:
@@ -170,18 +175,17 @@ def _lead(f: _Facts) -> Lead:
     ai30, btc30 = f.cell("basket_return_30d", "ai"), f.cell("basket_return_30d", "btc")
     fg, streak = f.cell("fear_greed"), f.cell("etf_flow_streak_weeks", "btc")
     theme, direction = "band", ""
-    if z.ok and abs(z.value) >= DIVERGENCE_Z:  # type: ignore[arg-type]
-        theme, direction = "divergence", "ai_leads" if z.value > 0 else "crypto_leads"  # type: ignore[operator]
-    elif corr.ok and corr.value >= COUPLING_CORRELATION and (not z.ok or abs(z.value) < 1.0):  # type: ignore[operator, arg-type]
+    divergence, fear_greed, flows = f.cls("ai_crypto_divergence"), f.cls("fear_greed"), f.cls("etf_streak")
+    if divergence in ("ai_leads", "crypto_leads"):
+        theme, direction = "divergence", divergence
+    elif f.cls("ai_crypto_correlation") == "coupled" and divergence == "no_divergence":
         theme = "coupling"
-    elif fg.ok and fg.value <= EXTREME_FEAR:  # type: ignore[operator]
+    elif fear_greed == "extreme_fear":
         theme = "fear"
-    elif fg.ok and fg.value >= EXTREME_GREED:  # type: ignore[operator]
+    elif fear_greed == "extreme_greed":
         theme = "greed"
-    elif streak.ok and streak.value <= -STREAK_HEADLINE:  # type: ignore[operator]
-        theme = "outflows"
-    elif streak.ok and streak.value >= STREAK_HEADLINE:  # type: ignore[operator]
-        theme = "inflows"
+    elif flows in ("outflows", "inflows"):
+        theme = flows
     return Lead(theme, direction, z, corr, ai30, btc30, fg, streak, f.cell("drawdown_from_ath", "btc"))
 
 
@@ -210,8 +214,14 @@ def _ai(f: _Facts, news: Sequence[object]) -> AISide:
         f.cell("capex_ttm_usd", "hyperscalers"), f.cell("capex_yoy", "hyperscalers"), companies, baskets, equities,
         f.cell("ai_crypto_correlation_90d"), f.cell("ai_crypto_divergence_z"), items,
         f.cell("miners_vs_btc_30d"), revenue, hosting, multiple,
-        *_assumptions(revenue.ok or hosting.ok),
+        *_assumptions(revenue.ok or hosting.ok), news_why=_news_why(f) if not items else "",
     )
+
+
+def _news_why(f: _Facts) -> str:
+    """Why there is no AI news: the news provider's failure class, "" when it answered."""
+    outcome = f.outcomes.get("news")
+    return gaps.outcome_class(outcome) if outcome is not None else ""
 
 
 def _assumptions(used: bool) -> tuple[float | None, float | None]:
@@ -222,13 +232,6 @@ def _assumptions(used: bool) -> tuple[float | None, float | None]:
 
     assumed = miner_assumptions()
     return assumed.efficiency_j_per_th, assumed.hosting_usd_per_kwh
-
-
-def fear_greed_class(value: float | None) -> str:
-    """The index's class name for a value ("" when unknown)."""
-    if value is None:
-        return ""
-    return next((name for bound, name in FEAR_GREED_BANDS if value < bound), "extreme_greed")
 
 
 def _crypto(f: _Facts) -> CryptoSide:
@@ -254,15 +257,35 @@ def _crypto(f: _Facts) -> CryptoSide:
         record = fg.ok and fg.value <= fg_low.value  # type: ignore[operator]
     ath_series = f.series("price_usd", "btc")
     ath_day = _day(ath_series.idxmax()) if ath_series is not None else None
+    aum = f.cell("etf_aum_usd", "btc")
+    if not aum.ok and total_series is not None and not aum.missing:
+        # Derivable from flows × price only with prices back to the funds' launch (metrics.flows).
+        aum = Cell("etf_aum_usd", "btc", None, why="no_history")
+    flow_day_class = f.rulebook.classify("etf_day_flow", total.value)
     return CryptoSide(
         flow_day, total, funds, f.cell("etf_net_flow_usd_7d", "btc"), f.cell("etf_flow_streak_weeks", "btc"),
-        f.cell("etf_aum_usd", "btc"), aum_peak, fg, fear_greed_class(fg.value), fg_low, bool(record),
+        aum, aum_peak, fg, f.cls("fear_greed"), fg_low, bool(record),
         f.cell("price_usd", "btc"), f.cell("ath_usd", "btc"), ath_day, f.cell("drawdown_from_ath", "btc"),
-        f.cell("price_change_7d", "btc"), f.cell("crypto_market_cap_usd"), f.cell("market_cap_change_from_ath_usd"),
+        f.cell("price_change_7d", "btc"), f.cell("crypto_market_cap_usd"), _market_cap_lost(f),
         f.cell("funding_rate_8h", "btc"), f.cell("open_interest_usd", "btc"), f.cell("open_interest_change_7d", "btc"),
         f.cell("long_liquidations_usd_24h", "btc"), f.cell("short_liquidations_usd_24h", "btc"),
         f.cell("coinbase_premium"), f.cell("exchange_whale_ratio"),
+        f.cls("funding_btc"), f.cls("coinbase_premium"), f.cls("etf_streak"), f.cls("etf_flow_7d"), flow_day_class,
     )
+
+
+def _market_cap_lost(f: _Facts) -> Cell:
+    """Market value lost since the peak: the whole market's when the stored cap history reaches back
+    past its peak, else BTC's (circulating supply × (ATH − price)). A cap history that starts today
+    has its peak today, and "0 lost" would be a false fact, not a number."""
+    lost = f.value("market_cap_change_from_ath_usd")
+    cap = f.series("crypto_market_cap_usd")
+    if lost is not None and lost < 0 and cap is not None and len(cap) > 1:
+        return Cell("market_cap_change_from_ath_usd", "", lost)
+    supply, ath, price = f.value("supply_btc"), f.value("ath_usd", "btc"), f.value("price_usd", "btc")
+    if supply is not None and ath is not None and price is not None and ath > price:
+        return Cell("market_cap_change_from_ath_usd", "btc", -supply * (ath - price))
+    return Cell("market_cap_change_from_ath_usd", "", None, why="no_history")
 
 
 def _onchain(f: _Facts) -> OnChain:
@@ -276,7 +299,7 @@ def _onchain(f: _Facts) -> OnChain:
         at = next(i for i, r in enumerate(ladder) if r.id == "price_usd")
         above = ladder[at - 1].id if at > 0 else ""
         below = ladder[at + 1].id if at + 1 < len(ladder) else ""
-    return OnChain(cells, ladder, below, above)
+    return OnChain(cells, ladder, below, above, f.cls("mvrv"))
 
 
 def _tenor_days(tenor: str) -> float:
@@ -296,20 +319,22 @@ def _options(f: _Facts) -> Options:
     shape = ""
     if len(ivs) >= 2:
         front, back = ivs[0][1], ivs[-1][1]
-        shape = "flat" if abs(back - front) < 0.01 else "contango" if back > front else "backwardation"  # type: ignore[operator]
-    skew = next((t.skew.value for t in tenors if t.tenor == "30d" and t.skew.ok), None)
-    skew = skew if skew is not None else next((t.skew.value for t in tenors if t.skew.ok), None)
-    side = "" if skew is None else "puts" if skew > 0 else "calls"
-    reasons = sorted({t.atm_iv.missing for t in tenors if t.atm_iv.missing})
-    return Options([t for t in tenors if t.atm_iv.ok or t.skew.ok or t.vrp.ok], f.cell("dvol"), shape, side,
-                   "; ".join(reasons))
+        flat = f.rulebook.thresholds.iv_term_flat
+        shape = "flat" if abs(back - front) < flat else "contango" if back > front else "backwardation"  # type: ignore[operator]
+    first = next((t.atm_iv for t in tenors if not t.atm_iv.ok), f.cell("atm_iv", "30d"))
+    return Options([t for t in tenors if t.atm_iv.ok or t.skew.ok or t.vrp.ok], f.cell("dvol"), shape,
+                   f.cls("skew_30d"), first)
 
 
-def _trend(tvl: Cell, stable: Cell, dex: Cell) -> str:
+_MOVE = {"up": 1, "flat": 0, "down": -1}
+
+
+def _trend(f: _Facts, tvl: Cell, stable: Cell, dex: Cell) -> str:
+    """A chain's trend word from how its TVL, stablecoins and DEX volume moved over 7 days."""
     moves = []
-    for cell, limit in ((tvl, TREND_TVL), (stable, TREND_STABLE), (dex, TREND_DEX)):
+    for cell, name in ((tvl, "chain_tvl_move"), (stable, "chain_stable_move"), (dex, "chain_dex_move")):
         if cell.ok:
-            moves.append(1 if cell.value >= limit else -1 if cell.value <= -limit else 0)  # type: ignore[operator]
+            moves.append(_MOVE[f.rulebook.classify(name, cell.value)])
     if not moves:
         return ""
     ups, downs = moves.count(1), moves.count(-1)
@@ -334,16 +359,15 @@ def _liquidity(f: _Facts) -> Liquidity:
             continue
         tvl_c, stable_c = f.cell("chain_tvl_change_7d", chain), f.cell("stablecoin_supply_change_7d", chain)
         dex_c = f.cell("dex_volume_change_7d", chain)
-        rows.append(Chain(chain, tvl, tvl_c, stable, stable_c, dex, dex_c, _trend(tvl_c, stable_c, dex_c)))
+        rows.append(Chain(chain, tvl, tvl_c, stable, stable_c, dex, dex_c, _trend(f, tvl_c, stable_c, dex_c)))
     rows.sort(key=lambda c: (-(c.tvl.value or 0.0), c.chain))
     rows = rows[:MAX_CHAINS]
     gas = f.cell("gas_price_gwei", "ethereum")
-    level = "" if not gas.ok else "low" if gas.value < GAS_LOW else "high" if gas.value > GAS_HIGH else "normal"  # type: ignore[operator]
+    level = f.cls("eth_gas_low") if gas.ok else ""
     dex_rows = [c for c in rows if c.dex.ok]
     leader = max(dex_rows, key=lambda c: (c.dex.value, c.chain)).chain if dex_rows else ""
-    reasons = sorted({f.cell("chain_tvl_usd", c).missing for c in ("ethereum", "solana")} - {""})
     return Liquidity(rows, gas, level, f.cell("stablecoin_supply_usd"), f.cell("stablecoin_supply_delta_usd_7d"),
-                     f.cell("stablecoin_supply_change_7d"), leader, "; ".join(reasons))
+                     f.cell("stablecoin_supply_change_7d"), leader, f.cell("chain_tvl_usd", "ethereum"))
 
 
 def _row(i: Indicator) -> Row:
@@ -354,14 +378,11 @@ def _row(i: Indicator) -> Row:
                dict(label) if isinstance(label, dict) else {}, str(getattr(i, "display", "") or ""))
 
 
-def _rulebook() -> object | None:
-    """The engine's default rulebook (bands, group names), or None when it cannot be loaded."""
-    try:
-        from signaldesk.signals.rulebook import default_rulebook
+def _rulebook() -> Rulebook:
+    """The engine's default rulebook (bands, group names, classes)."""
+    from signaldesk.signals.rulebook import default_rulebook
 
-        return default_rulebook()
-    except Exception:  # noqa: BLE001 - the report must still render from a bare Assessment
-        return None
+    return default_rulebook()
 
 
 def _phase(a: Assessment, rows: list[Row]) -> Phase:
@@ -371,14 +392,12 @@ def _phase(a: Assessment, rows: list[Row]) -> Phase:
 
     bullish, bearish = strongest("bullish"), strongest("bearish")
     rulebook = _rulebook()
-    low, high, labels = BEARISH_BELOW, BULLISH_ABOVE, {}
-    if rulebook is not None:
-        low, high = rulebook.score.bearish_below, rulebook.score.bullish_above  # type: ignore[attr-defined]
-        labels = {name: dict(spec.label) for name, spec in rulebook.groups.items()}  # type: ignore[attr-defined]
+    low, high = rulebook.score.bearish_below, rulebook.score.bullish_above
+    labels = {name: dict(spec.label) for name, spec in rulebook.groups.items()}
+    also = [p for p in a.phase_reasons.get("also", "").split(",") if p]
     groups = {k: v for k, v in a.group_scores.items() if v is not None and math.isfinite(v)}
     return Phase(a.score, a.band, a.phase, a.coverage, float(low), float(high), bullish, bearish,
-                 len(bullish), len(bearish), groups, dict(sorted(a.phase_reasons.items())),
-                 {k: labels[k] for k in groups if k in labels})
+                 len(bullish), len(bearish), groups, also, {k: labels[k] for k in groups if k in labels})
 
 
 def _zone(level: Level) -> Zone:
@@ -392,21 +411,21 @@ def _zone(level: Level) -> Zone:
 
 
 def _strategy(a: Assessment, f: _Facts) -> Strategy:
+    near_level = f.rulebook.thresholds.near_level
     price = f.cell("price_usd", "btc")
     support = sorted((_zone(z) for z in a.support), key=lambda z: -z.price)
     resistance = sorted((_zone(z) for z in a.resistance), key=lambda z: z.price)
     near = ""
-    if price.ok and support and price.value <= support[0].high * (1 + NEAR_LEVEL):  # type: ignore[operator]
+    if price.ok and support and price.value <= support[0].high * (1 + near_level):  # type: ignore[operator]
         near = "support"
-    elif price.ok and resistance and price.value >= resistance[0].low * (1 - NEAR_LEVEL):  # type: ignore[operator]
+    elif price.ok and resistance and price.value >= resistance[0].low * (1 - near_level):  # type: ignore[operator]
         near = "resistance"
     ratio_change = _change(f.series("eth_btc_ratio"), 30)
-    relative = "" if ratio_change is None else (
-        "weaker" if ratio_change <= -ETH_RELATIVE else "stronger" if ratio_change >= ETH_RELATIVE else "inline")
+    relative = f.cls("eth_vs_btc") if ratio_change is not None else ""
     alt = f.cell("altcoin_season_index")
-    regime = "" if not alt.ok else "altseason" if alt.value >= ALTSEASON else "btc_season" if alt.value <= BTC_SEASON else "mixed"  # type: ignore[operator]
+    regime = f.cls("altseason") if alt.ok else ""
     return Strategy(
-        a.stance, dict(sorted(a.stance_guidance.items())), a.band, near, price, support, resistance,
+        a.stance, a.band, near, price, support, resistance,
         f.cell("price_usd", "eth"), f.cell("eth_btc_ratio"), ratio_change, relative, f.cell("price_change_7d", "eth"),
         f.cell("price_change_7d", "btc"), f.cell("btc_dominance"), alt, regime,
     )
@@ -423,16 +442,23 @@ def _summary(ai: AISide, crypto: CryptoSide) -> Summary:
 def _sources(a: Assessment, outcomes: Sequence[ProviderOutcome]) -> list[Source]:
     by_name: dict[str, Source] = {}
     for s in a.sources:
-        by_name[s.provider] = Source(s.provider, s.status, s.latest, s.reason, s.note, None)
+        why = gaps.outcome_class(ProviderOutcome(s.provider, s.status, s.reason))
+        by_name[s.provider] = Source(s.provider, s.status, s.latest, s.reason, s.note, None, why)
     for o in outcomes:
         known = by_name.get(o.provider)
         by_name[o.provider] = Source(o.provider, o.status, o.latest_ts or (known.latest if known else None),
                                      o.reason or (known.reason if known else ""), known.note if known else "",
-                                     o.observations)
+                                     o.observations, gaps.outcome_class(o))
     return [by_name[k] for k in sorted(by_name)]
 
 
-def _gaps(a: Assessment, snapshot: Snapshot) -> tuple[list[Gap], list[Gap]]:
+def _gap(key: tuple[str, str], reason: str, outcomes: dict[str, ProviderOutcome]) -> Gap:
+    why = gaps.classify(reason, outcomes)
+    return Gap(key[0], key[1], reason, why.cls, why.source, why.since)
+
+
+def _gaps(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> tuple[list[Gap], list[Gap]]:
+    known = gaps.by_provider(outcomes)
     missing = {(m.id, m.entity): m.reason for m in a.missing}
     for key, reason in snapshot.missing.items():
         missing.setdefault(key, reason)
@@ -440,8 +466,8 @@ def _gaps(a: Assessment, snapshot: Snapshot) -> tuple[list[Gap], list[Gap]]:
     for i in a.indicators:
         if i.stale:
             stale.setdefault((i.id, i.entity), "stale")
-    return ([Gap(k[0], k[1], v) for k, v in sorted(missing.items())],
-            [Gap(k[0], k[1], v) for k, v in sorted(stale.items())])
+    return ([_gap(k, v, known) for k, v in sorted(missing.items())],
+            [Gap(k[0], k[1], v, "stale", snapshot.sources.get(k, "")) for k, v in sorted(stale.items())])
 
 
 def published_at(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> datetime:
@@ -458,7 +484,7 @@ def build_model(assessment: Assessment, snapshot: Snapshot, *, outcomes: Sequenc
     f = _Facts(assessment, snapshot, outcomes)
     rows = [_row(i) for i in assessment.indicators]
     ai, crypto = _ai(f, snapshot.news), _crypto(f)
-    missing, stale = _gaps(assessment, snapshot)
+    missing, stale = _gaps(assessment, snapshot, outcomes)
     watch = [Watch(w.id, w.metric, w.entity, float(w.trigger), w.direction, dict(sorted(w.text.items())),
                    f.value(w.metric, w.entity)) for w in assessment.watchlist]
     return ReportModel(

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from signaldesk.models import Assessment
-from signaldesk.report import sections
 from signaldesk.report.model import ReportModel, to_dict
 from signaldesk.signals.serialize import assessment_to_dict
 
@@ -34,25 +33,31 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
     return assessment_to_dict(assessment)
 
 
-THRESHOLDS = {
-    "divergence_z": sections.DIVERGENCE_Z,
-    "coupling_correlation": sections.COUPLING_CORRELATION,
-    "extreme_fear": sections.EXTREME_FEAR,
-    "extreme_greed": sections.EXTREME_GREED,
-    "etf_streak_weeks": sections.STREAK_HEADLINE,
-    "gas_low_gwei": sections.GAS_LOW,
-    "gas_high_gwei": sections.GAS_HIGH,
-    "near_level": sections.NEAR_LEVEL,
-    "mvrv_fair": 1.0,
-}
+def thresholds() -> dict[str, Any]:
+    """The rulebook limits the text may quote (phase conditions, near-level, divergence z)."""
+    from signaldesk.signals.rulebook import default_rulebook
+
+    rb = default_rulebook()
+    divergence = rb.rule("ai_crypto_divergence").cuts
+    return {"divergence_z": max(divergence), **rb.phase.model_dump(), **rb.thresholds.model_dump()}
+
+
+def names(assessment: Assessment) -> dict[str, dict[str, str]]:
+    """Band, phase and stance names per language, from the report's i18n (words live there)."""
+    from signaldesk.report.render import LANGS, i18n
+
+    return {f"{key}_name": {lang: str(i18n(lang)[table].get(value, value)) for lang in LANGS}
+            for key, table, value in (("band", "band", assessment.band), ("phase", "phases", assessment.phase),
+                                      ("stance", "stance", assessment.stance))}
 
 
 def build_signals(assessment: Assessment, model: ReportModel) -> dict[str, Any]:
     """`signals.json` content: the assessment, then the report model and what the text may quote."""
     data = assessment_dict(assessment)
+    data.update(names(assessment))
     data["demo"] = model.demo
     report = to_dict(model)
-    report["thresholds"] = dict(THRESHOLDS)
+    report["thresholds"] = thresholds()
     data["report"] = report
     return data
 

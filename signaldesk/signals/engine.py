@@ -106,7 +106,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     score, band = day.score, day.band
 
     feats = phase_mod.features(history, [snapshot.as_of], settings)
-    phase = str(phase_mod.classify(feats)[0])
+    phase = str(phase_mod.classify(feats, rb)[0])
     stance = str(phase_mod.stance(history_mod.band_as_score([band]), np.array([coverage]), np.array([phase], dtype=object),
                                   history_mod.BAND_AS_SCORE_SETTINGS)[0])
     markets = levels_mod.assess_levels(history, snapshot.as_of, rb)
@@ -133,8 +133,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
         asset_levels=markets, actions=levels_mod.actions(stance, btc, rb.levels),
         sources=_sources(snapshot), group_scores=_group_scores(indicators, rb, composite, m),
         market_state=history_mod.market_state(feats.iloc[0], phase), outlook=day.outlook,
-        phase_reasons=phase_mod.reasons(feats.iloc[0], phase, phase_mod.matching(feats)[0]),
-        stance_guidance=phase_mod.guidance(stance, support, resistance),
+        phase_reasons=phase_mod.reasons(feats.iloc[0], phase, phase_mod.matching(feats, rb)[0]),
     )
 
 

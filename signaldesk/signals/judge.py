@@ -33,7 +33,8 @@ class RuleIndicator(Indicator):
 
     `display` is the value column of the indicator table (the ratio's gap for `over` rules, the
     value and transform output otherwise); `x` is what the bands compared; `sub_score` the rule's
-    0–100 sub-score; `label` the indicator's name per language.
+    0–100 sub-score; `label` the indicator's name per language; `cls` the class the band gives the
+    value (its text key: `extreme_fear`, `near_cost`, …), the one id the report words this judgement by.
     """
 
     label: dict[str, str] = field(default_factory=dict)
@@ -45,6 +46,7 @@ class RuleIndicator(Indicator):
     age_days: float | None = None
     reading: str = ""
     weight: float = 0.0
+    cls: str = ""
 
 
 @dataclass(slots=True)
@@ -192,6 +194,7 @@ def indicator(rule: Rule, ev: Evaluation) -> RuleIndicator:
         label=dict(rule.label), display=display, x=float(ev.x[0]),
         ref=None if item.over_key is None else float(ev.ref[0]), ref_id=ref_id,
         sub_score=float(ev.sub[0]), age_days=float(ev.age[0]), reading=rule.reading, weight=rule.weight,
+        cls=band.text_key,
     )
 
 

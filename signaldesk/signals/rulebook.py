@@ -28,12 +28,16 @@ from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the rulebook's vocabulary)
     LANGS,
     PLACEHOLDERS,
+    PhaseSettings,
     Band,
+    Classes,
+    Classifier,
     Group,
     Input,
     Rule,
     Rulebook,
     ScoreSettings,
+    Thresholds,
     to_traditional,
 )
 
@@ -177,7 +181,7 @@ class _Problems:
             raise error
 
 
-_TOP_KEYS = {"version", "extends", "score", "levels", "watch", "groups", "rules"}
+_TOP_KEYS = {"version", "extends", "score", "levels", "watch", "groups", "rules", "classes", "phase", "thresholds"}
 
 
 def _settings(sources: list[_Source], name: str, model: type[Any], problems: _Problems) -> Any:
@@ -242,6 +246,9 @@ def _build(sources: list[_Source]) -> Rulebook:
     score_model = _settings(sources, "score", ScoreSettings, problems)
     level_model = _settings(sources, "levels", LevelSettings, problems)
     watch_model = _settings(sources, "watch", WatchSettings, problems)
+    class_model = _settings(sources, "classes", Classes, problems)
+    phase_model = _settings(sources, "phase", PhaseSettings, problems)
+    threshold_model = _settings(sources, "thresholds", Thresholds, problems)
 
     group_models: dict[str, Group] = {}
     for name, (table, owners) in groups.items():
@@ -281,8 +288,16 @@ def _build(sources: list[_Source]) -> Rulebook:
     if not rule_models:
         problems.add(sources[-1], 1, "the rulebook has no enabled rules")
         problems.raise_if_any()
-    return Rulebook(version=version, score=score_model, levels=level_model, watch=watch_model, groups=group_models,
-                    rules=tuple(rule_models), files=tuple(s.path for s in sources))
+    try:
+        return Rulebook(version=version, score=score_model, levels=level_model, watch=watch_model,
+                        groups=group_models, rules=tuple(rule_models), classes=class_model.root, phase=phase_model,
+                        thresholds=threshold_model, files=tuple(s.path for s in sources))
+    except ValidationError as exc:  # cross-table checks (a phase class its rule lacks)
+        source = next((s for s in reversed(sources) if "phase" in s.data), sources[-1])
+        loc = _Locator(source.text)
+        problems.add(source, loc.find(loc.table_block("phase"), []), _problem((), exc.errors()[0]["msg"]))
+        problems.raise_if_any()
+        raise
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:

@@ -8,12 +8,16 @@ names its field as `@field message` so the loader can still point at the right l
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 import string
+import tomllib
 from functools import cache, cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from signaldesk.catalog import CATALOG
 from signaldesk.models import MetricKey, flat_to_key
@@ -232,10 +236,25 @@ def _opencc() -> Any:
     return opencc.OpenCC("s2twp")
 
 
+GLOSSARY_PATH = Path(__file__).resolve().parent / "zh_tw_glossary.toml"
+
+
+@cache
+def _glossary() -> tuple[tuple[str, str], ...]:
+    """Taiwan market terms OpenCC does not know (期權 → 選擇權, 同比 → 年增), longest first."""
+    with GLOSSARY_PATH.open("rb") as handle:
+        terms = tomllib.load(handle)["terms"]
+    return tuple(sorted(terms.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
 @lru_cache(maxsize=8192)
 def to_traditional(text: str) -> str:
-    """Simplified → Taiwan traditional Chinese with Taiwan phrasing (OpenCC s2twp); deterministic."""
-    return _opencc().convert(text)
+    """Simplified → Taiwan traditional Chinese with Taiwan phrasing (OpenCC s2twp, then the glossary
+    of market terms in `zh_tw_glossary.toml`); deterministic."""
+    out = _opencc().convert(text)
+    for mainland, taiwan in _glossary():
+        out = out.replace(mainland, taiwan)
+    return out
 
 
 def _check_template(template: str, where: str) -> None:
@@ -282,6 +301,100 @@ class ScoreSettings(BaseModel):
         return self
 
 
+class ClassBand(BaseModel):
+    """Values below `below` (and at or above the previous band's) are in class `class`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    below: float | None = Field(None, allow_inf_nan=False)
+    name: str = Field(alias="class", pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class Classifier(BaseModel):
+    """A judgement the report states but the score does not use (a chain's TVL moving, say).
+
+    Metrics a rule judges are classified by that rule's bands (their text keys are the class
+    ids); a classifier covers the rest, and a test holds its edges to any rule on the same metric.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    bands: tuple[ClassBand, ...]
+    note: str = ""
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        return _check_metric(value)
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered(cls, bands: tuple[ClassBand, ...]) -> tuple[ClassBand, ...]:
+        cuts = [b.below for b in bands[:-1]]
+        if not bands or None in cuts or bands[-1].below is not None:
+            raise ValueError("every band but the last needs `below`; the last is open-ended")
+        if any(upper <= lower for lower, upper in itertools.pairwise(cuts)):  # type: ignore[operator]
+            raise ValueError(f"band `below` values must increase strictly, got {cuts}")
+        return bands
+
+    @property
+    def cuts(self) -> tuple[float, ...]:
+        return tuple(float(b.below) for b in self.bands[:-1])  # type: ignore[arg-type]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.bands)
+
+
+class Classes(RootModel[dict[str, Classifier]]):
+    """`[classes.<name>]`: every classifier by name."""
+
+    root: dict[str, Classifier] = {}
+
+
+class PhaseSettings(BaseModel):
+    """The phase conditions' limits (docs/rulebook.md, "Phase"). Sentiment and valuation enter as
+    classes of their rules (`rule:class`), so "extreme fear" means one thing everywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    overheated_trend: float = 0.10
+    overheated_classes: tuple[str, ...] = ("fear_greed:extreme_greed", "mvrv:overheated")
+    distribution_drawdown: float = -0.25
+    distribution_mom30: float = -0.05
+    recovery_trend: float = -0.10
+    recovery_mom30: float = 0.05
+    recovery_drawdown: float = -0.20
+    bull_trend: float = 0.03
+    decline_mom30: float = -0.15
+    decline_mom7: float = -0.10
+    bottom_drawdown: float = -0.40
+    bottom_classes: tuple[str, ...] = ("fear_greed:extreme_fear", "mvrv:below_cost", "mvrv:near_cost")
+
+    @field_validator("overheated_classes", "bottom_classes")
+    @classmethod
+    def _rule_class(cls, refs: tuple[str, ...]) -> tuple[str, ...]:
+        for ref in refs:
+            if ref.count(":") != 1:
+                raise ValueError(f"{ref!r}: write a class as `rule_id:class`")
+        return refs
+
+
+class Thresholds(BaseModel):
+    """Presentation judgements on derived quantities that are not metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    near_level: float = Field(0.05, gt=0, lt=1)
+    """Price within this fraction of the nearest zone is 'near' it."""
+    iv_term_flat: float = Field(0.01, ge=0)
+    """ATM IV of the longest and shortest tenor within this (vol points) is a flat term structure."""
+    position: dict[str, tuple[float, float]] = {"offensive": (0.6, 0.8), "neutral": (0.4, 0.6), "defensive": (0.0, 0.3),
+                                                "wait": (0.0, 0.2)}
+    """Position size (share of capital, low–high) each stance advises; the strategy text quotes it."""
+
+
 class Rulebook(BaseModel):
     """A validated, merged rulebook (rules in file order, disabled ones removed)."""
 
@@ -293,7 +406,33 @@ class Rulebook(BaseModel):
     watch: WatchSettings = WatchSettings()
     groups: dict[str, Group]
     rules: tuple[Rule, ...]
+    classes: dict[str, Classifier] = {}
+    phase: PhaseSettings = PhaseSettings()
+    thresholds: Thresholds = Thresholds()
     files: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _phase_refs_exist(self) -> Rulebook:
+        known = {r.id: {b.text_key for b in r.bands} for r in self.rules}
+        for ref in (*self.phase.overheated_classes, *self.phase.bottom_classes):
+            rule_id, name = ref.split(":")
+            if rule_id in known and name not in known[rule_id]:
+                raise ValueError(f"phase: rule {rule_id!r} has no class {name!r} (its classes: {sorted(known[rule_id])})")
+        return self
+
+    def class_of(self, rule_id: str, value: float | None) -> str:
+        """The class id (band text key) rule `rule_id` gives `value`; "" when unknown."""
+        if value is None or not math.isfinite(value):
+            return ""
+        rule = self.rule(rule_id)
+        return rule.bands[bisect.bisect_right(rule.cuts, value)].text_key
+
+    def classify(self, name: str, value: float | None) -> str:
+        """The class id of `value` under classifier `name` (`[classes.<name>]`); "" when unknown."""
+        if value is None or not math.isfinite(value):
+            return ""
+        spec = self.classes[name]
+        return spec.names[bisect.bisect_right(spec.cuts, value)]
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -74,7 +74,8 @@ def test_ai_context_rules_do_not_move_the_btc_score():
 
 
 def test_seed_judgements_are_encoded():
-    """Seed 000: the five bearish and the contrarian bullish signals read the way the analyst read them."""
+    """Seed 000: the bearish and the contrarian bullish signals read the way the analyst read them; funding
+    of −0.002 %/8h is the seed's "~0% / 8h 🟡 中性", neutral, not bearish."""
     import numpy as np
 
     from signaldesk.signals.judge import bands
@@ -83,7 +84,7 @@ def test_seed_judgements_are_encoded():
     cases = {"etf_streak": -6, "funding_btc": -0.00002, "oi_change": -0.08, "coinbase_premium": -0.0006,
              "whale_ratio": 0.64, "fear_greed": 8, "eth_gas_low": 1.41, "stablecoin_7d": 0.0026}
     states = {rule_id: int(bands(rb.rule(rule_id), np.array([x]))[1][0]) for rule_id, x in cases.items()}
-    assert states == {"etf_streak": -1, "funding_btc": -1, "oi_change": -1, "coinbase_premium": -1,
+    assert states == {"etf_streak": -1, "funding_btc": 0, "oi_change": -1, "coinbase_premium": -1,
                       "whale_ratio": -1, "fear_greed": 1, "eth_gas_low": 1, "stablecoin_7d": 0}
 
 
@@ -92,7 +93,7 @@ def test_override_changes_only_what_it_sets(tmp_path):
         [[rules]]
         id = "fear_greed"
         weight = 2.0
-        [rules.text.bullish]
+        [rules.text.extreme_fear]
         en = "Fear at {value}"
 
         [[rules]]
@@ -107,8 +108,8 @@ def test_override_changes_only_what_it_sets(tmp_path):
     fg = rb.rule("fear_greed")
     assert fg.weight == 2.0
     assert fg.bands == base.rule("fear_greed").bands
-    assert fg.text["bullish"]["en"] == "Fear at {value}"
-    assert fg.text["bullish"]["zh-CN"] == base.rule("fear_greed").text["bullish"]["zh-CN"]
+    assert fg.text["extreme_fear"]["en"] == "Fear at {value}"
+    assert fg.text["extreme_fear"]["zh-CN"] == base.rule("fear_greed").text["extreme_fear"]["zh-CN"]
     with pytest.raises(KeyError):
         rb.rule("eth_gas_low")
     added = rb.rule("btc_fee_high")
@@ -143,7 +144,7 @@ def test_extends_false_replaces_the_shipped_rules(tmp_path):
          '  { below = 30, state = "bearish", strength = 1.0 },\n]\n'), "bands = [", 1, "last band must not set `below`"),
         (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
          '  { state = "neutral", strength = 0.5 },\n]\n'), "strength = 0.5", 1, "a neutral band has strength 0"),
-        ('[[rules]]\nid = "fear_greed"\n[rules.text.bullish]\nzh-CN = "恐惧 {valu}"\n', "zh-CN =", 1, "unknown placeholder {valu}"),
+        ('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "恐惧 {valu}"\n', "zh-CN =", 1, "unknown placeholder {valu}"),
         (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0, text = "panic" },\n'
          '  { state = "neutral" },\n]\n'), 'text = "panic"', 1, "bands[0]: band 0 uses text 'panic'"),
         ('[[rules]]\nid = "fear_greed"\ncolour = "red"\n', "colour =", 1, "colour: Extra inputs are not permitted"),
@@ -180,9 +181,9 @@ def test_broken_toml_reports_the_parser_line(tmp_path):
 
 def test_missing_language_is_an_error_but_zh_tw_is_derived():
     with pytest.raises(RulebookError, match="the en text is missing"):
-        loads('[[rules]]\nid = "fear_greed"\n[rules.text.bullish]\nen = ""\n')
-    rb = loads('[[rules]]\nid = "fear_greed"\n[rules.text.bullish]\nzh-CN = "资金费率 {value}"\nen = "x {value}"\nzh-TW = ""\n')
-    assert rb.rule("fear_greed").text["bullish"]["zh-TW"] == "資金費率 {value}"
+        loads('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nen = ""\n')
+    rb = loads('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "资金费率 {value}"\nen = "x {value}"\nzh-TW = ""\n')
+    assert rb.rule("fear_greed").text["extreme_fear"]["zh-TW"] == "資金費率 {value}"
 
 
 def test_unreadable_file(tmp_path):
