@@ -179,21 +179,25 @@ def compute(
 @_one_line_errors
 def sync(
     rpc_url: Annotated[str, typer.Option("--rpc-url", help="Bitcoin Core JSON-RPC URL, e.g. http://127.0.0.1:8332.")],
-    ledger: Annotated[Path, typer.Option("--ledger", help="DuckDB ledger file, appended block by block.")],
+    ledger: Annotated[Path, typer.Option("--ledger", help="DuckDB ledger file, kept on the best chain block by block.")],
     to_height: Annotated[int | None, typer.Option("--to-height", min=0, help="Last block (default: node tip).")] = None,
     export_to: Annotated[
         Path | None, typer.Option("--export", help="Then write the outputs Parquet table here.")
     ] = None,
 ) -> None:
-    """Append blocks from a node (getblock verbosity 3) to a ledger; credentials from BITCOIN_RPC_USER/PASSWORD."""
+    """Follow a node's best chain into a ledger (getblock verbosity 2), undoing reorged blocks.
+
+    Credentials come from BITCOIN_RPC_USER / BITCOIN_RPC_PASSWORD.
+    """
     from signaldesk.onchain.rpc import RpcClient, export
     from signaldesk.onchain.rpc import sync as run_sync
 
     client = RpcClient(rpc_url)
     try:
-        added = run_sync(client, ledger, to_height=to_height)
+        done = run_sync(client, ledger, to_height=to_height)
     finally:
         client.close()
-    typer.echo(f"added {added:,} block(s) to {ledger}")
+    undone = f" after undoing {done.undone:,} orphaned block(s)" if done.undone else ""
+    typer.echo(f"added {done.added:,} block(s) to {ledger}{undone}")
     if export_to is not None:
         typer.echo(f"wrote {export(ledger, export_to):,} outputs to {export_to}")

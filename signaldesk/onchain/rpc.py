@@ -1,11 +1,15 @@
-"""Build the outputs table incrementally from a Bitcoin Core node (JSON-RPC `getblock`, verbosity 3).
+"""Build the outputs table incrementally from a Bitcoin Core node (JSON-RPC `getblock`, verbosity 2).
 
-Verbosity 3 (Bitcoin Core ≥ 23) gives every transaction of a block with, for each input, the
-output it spends (`txid`, `vout`, `prevout`). So one pass over blocks yields both halves of the
-outputs table: new outputs from `vout`, spends from `vin`. They are kept in a small DuckDB
-"ledger" file (`created`, `spent`, `synced`), appended block by block, one transaction per block,
-and joined into the Parquet table by `export`. Re-running `sync` continues from the last block;
-a block whose parent is not the last synced block (a reorg) stops the sync with an error.
+Verbosity 2 gives every transaction of a block, and for each input the output it spends (`txid`,
+`vout`). So one pass over blocks yields both halves of the outputs table: new outputs from `vout`,
+spends from `vin`. They are kept in a DuckDB "ledger" file (`created`, `spent`, `synced`),
+appended block by block, one transaction per block, and joined into the Parquet table by `export`.
+
+The ledger follows the node's best chain (`getbestblockhash`). Before appending, `sync` walks
+down from the ledger's tip until the node's block hash at a height (`getblockhash`) is the
+ledger's: every block above that fork was orphaned by a reorg and is undone — its outputs deleted,
+its spends unmarked — in one transaction, then the best chain's blocks are appended from there. A
+block that stops extending the ledger mid-sync (a reorg while syncing) starts the walk again.
 
 Credentials come from the environment only: `BITCOIN_RPC_USER` / `BITCOIN_RPC_PASSWORD`.
 """
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,6 +37,10 @@ CREATE TABLE IF NOT EXISTS created (txid VARCHAR, vout INTEGER, value_sat BIGINT
 CREATE TABLE IF NOT EXISTS spent (txid VARCHAR, vout INTEGER, spent_height INTEGER, spent_time TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS synced (height INTEGER PRIMARY KEY, hash VARCHAR);
 """
+VERBOSITY = 2
+"""`getblock` verbosity: transactions decoded, inputs naming the output they spend."""
+MAX_REORG_DEPTH = 100
+"""Deepest reorg `sync` undoes on its own (Bitcoin's coinbase maturity); deeper means a wrong node."""
 
 
 class RpcClient:
@@ -85,8 +92,16 @@ def to_sat(btc: Decimal) -> int:
     return int((Decimal(btc) * SAT_PER_BTC).to_integral_value())
 
 
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What one `sync` did: blocks appended, and orphaned blocks undone on the way."""
+
+    added: int
+    undone: int
+
+
 def block_rows(block: dict[str, Any]) -> BlockRows:
-    """Split a verbosity-3 `getblock` result into created and spent rows."""
+    """Split a verbosity-2 `getblock` result into created and spent rows."""
     height, when = int(block["height"]), datetime.fromtimestamp(int(block["time"]), tz=UTC)
     created, spent = [], []
     for tx in block["tx"]:
@@ -96,7 +111,7 @@ def block_rows(block: dict[str, Any]) -> BlockRows:
             if "coinbase" in vin:
                 continue
             if "txid" not in vin:
-                raise OnchainError(f"block {height}: an input without txid; is this verbosity 3?")
+                raise OnchainError(f"block {height}: an input without txid; is this getblock verbosity {VERBOSITY}?")
             spent.append((vin["txid"], int(vin["vout"]), height, when))
     return BlockRows(height, block["hash"], block.get("previousblockhash"), created, spent)
 
@@ -111,36 +126,91 @@ def _ledger(path: str | Path) -> duckdb.DuckDBPyConnection:
 
 
 def _tip(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
-    row = con.execute("SELECT height, hash FROM synced ORDER BY height DESC LIMIT 1").fetchone()
-    return None if row is None else (int(row[0]), str(row[1]))
+    rows = con.execute("SELECT height, hash FROM synced ORDER BY height DESC LIMIT 1").fetchall()
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-def _blocks(client: RpcClient, start: int, stop: int) -> Iterator[BlockRows]:
-    for height in range(start, stop + 1):
-        yield block_rows(client.call("getblock", client.call("getblockhash", height), 3))
+def _block(client: RpcClient, block_hash: str) -> BlockRows:
+    return block_rows(client.call("getblock", block_hash, VERBOSITY))
 
 
-def sync(client: RpcClient, ledger: str | Path, *, to_height: int | None = None) -> int:
-    """Append blocks after the ledger's tip up to `to_height` (default: the node's tip); return count."""
+def _append(con: duckdb.DuckDBPyConnection, rows: BlockRows) -> None:
+    """One block in one transaction, so an interrupted sync resumes at a block boundary."""
+    con.execute("BEGIN TRANSACTION")
+    if rows.created:
+        con.executemany("INSERT INTO created VALUES (?, ?, ?, ?, ?)", rows.created)
+    if rows.spent:
+        con.executemany("INSERT INTO spent VALUES (?, ?, ?, ?)", rows.spent)
+    con.execute("INSERT INTO synced VALUES (?, ?)", [rows.height, rows.hash])
+    con.execute("COMMIT")
+
+
+def _unwind(con: duckdb.DuckDBPyConnection, client: RpcClient, node_height: int, max_depth: int) -> int:
+    """Undo the ledger's blocks that are not on the node's best chain; return how many.
+
+    Walks down from the ledger's tip comparing hashes with the node's, one `getblockhash` per
+    height (usually one in all). Refuses — changing nothing — when the fork is deeper than
+    `max_depth` or the two disagree on the genesis block (a node of another network).
+    """
+    tip = _tip(con)
+    if tip is None:
+        return 0
+    fork, ledger_hash = tip
+    while fork > node_height or client.call("getblockhash", fork) != ledger_hash:
+        if fork == 0:
+            raise OnchainError("the node's genesis block is not the ledger's: a different network? nothing was changed")
+        if tip[0] - fork + 1 > max_depth:
+            raise OnchainError(
+                f"the ledger's last {tip[0] - fork + 1}+ blocks are not on the node's best chain (more than the "
+                f"{max_depth} a reorg may undo): a different node or network? nothing was changed"
+            )
+        fork -= 1
+        ledger_hash = con.execute("SELECT hash FROM synced WHERE height = ?", [fork]).fetchall()[0][0]
+    undone = tip[0] - fork
+    if undone:
+        con.execute("BEGIN TRANSACTION")
+        # Outputs the orphaned blocks spent become unspent again; outputs they created disappear
+        # (a transaction the best chain includes again comes back with its new block).
+        con.execute("DELETE FROM spent WHERE spent_height > ?", [fork])
+        con.execute("DELETE FROM created WHERE created_height > ?", [fork])
+        con.execute("DELETE FROM synced WHERE height > ?", [fork])
+        con.execute("COMMIT")
+    return undone
+
+
+def sync(
+    client: RpcClient, ledger: str | Path, *, to_height: int | None = None, max_reorg_depth: int = MAX_REORG_DEPTH
+) -> SyncResult:
+    """Make the ledger the node's best chain up to `to_height` (default: the node's tip).
+
+    Orphaned blocks are undone first (see the module docstring); `to_height` only limits what is
+    appended, so a ledger already past it is only unwound where it left the best chain.
+    """
     con = _ledger(ledger)
+    added = undone = 0
+    orphan: BlockRows | None = None  # a fetched block that did not extend the ledger
     try:
-        tip = _tip(con)
-        stop = int(client.call("getblockcount")) if to_height is None else to_height
-        start = 0 if tip is None else tip[0] + 1
-        parent = None if tip is None else tip[1]
-        added = 0
-        for rows in _blocks(client, start, stop):
-            if parent is not None and rows.previous != parent:
-                raise OnchainError(f"block {rows.height} does not extend the ledger's tip (reorg?); re-sync below it")
-            con.execute("BEGIN TRANSACTION")
-            if rows.created:
-                con.executemany("INSERT INTO created VALUES (?, ?, ?, ?, ?)", rows.created)
-            if rows.spent:
-                con.executemany("INSERT INTO spent VALUES (?, ?, ?, ?)", rows.spent)
-            con.execute("INSERT INTO synced VALUES (?, ?)", [rows.height, rows.hash])
-            con.execute("COMMIT")
-            parent, added = rows.hash, added + 1
-        return added
+        while True:
+            best = _block(client, client.call("getbestblockhash"))
+            unwound = _unwind(con, client, best.height, max_reorg_depth)
+            if orphan is not None and not unwound:
+                raise OnchainError(
+                    f"block {orphan.height} ({orphan.hash}) does not extend block {orphan.height - 1}, yet the node "
+                    "still reports the ledger's block at that height; its replies are inconsistent"
+                )
+            undone += unwound
+            stop = best.height if to_height is None else min(to_height, best.height)
+            tip = _tip(con)
+            parent = None if tip is None else tip[1]
+            for height in range(0 if tip is None else tip[0] + 1, stop + 1):
+                rows = _block(client, client.call("getblockhash", height))
+                if rows.previous != parent:
+                    orphan = rows  # the best chain changed while syncing: unwind again from the new tip
+                    break
+                _append(con, rows)
+                parent, added = rows.hash, added + 1
+            else:
+                return SyncResult(added, undone)
     finally:
         con.close()
 

@@ -1,4 +1,4 @@
-"""`signaldesk onchain synth` and `compute` through Typer, into a temporary store."""
+"""`signaldesk onchain synth`, `compute` and `sync` through Typer, into a temporary store and ledger."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from signaldesk.models import Observation
 from signaldesk.onchain.cli import app
 from signaldesk.store import Store
+from tests.onchain.node import Node
 
 runner = CliRunner()
 
@@ -77,3 +79,15 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert bad_day.exit_code == 2
     bad_engine = runner.invoke(app, ["compute", "--outputs", "x", "--engine", "oracle"])
     assert bad_engine.exit_code == 2
+
+
+def test_sync_follows_a_reorg_and_exports(httpserver: HTTPServer, tmp_path: Path) -> None:
+    node = Node(httpserver, "a")
+    ledger, out = tmp_path / "ledger.duckdb", tmp_path / "outputs.parquet"
+    first = runner.invoke(app, ["sync", "--rpc-url", node.url, "--ledger", str(ledger)])
+    assert first.exit_code == 0 and first.output == f"added 5 block(s) to {ledger}\n"
+    node.chain = "b"
+    second = runner.invoke(app, ["sync", "--rpc-url", node.url, "--ledger", str(ledger), "--export", str(out)])
+    assert second.exit_code == 0, second.output
+    assert second.output == (f"added 3 block(s) to {ledger} after undoing 2 orphaned block(s)\n"
+                             f"wrote 17 outputs to {out}\n")  # chain B: 6 coinbases × 2 + t1: 2 + t2, t4, t6: 1 each
