@@ -278,6 +278,31 @@ def providers(
 
 @app.command()
 @guarded
+def doctor(
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these providers (repeatable).")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each probe.")] = 15.0,
+) -> None:
+    """One small live request per provider from this machine: reachable, status, latency, limits, key, likely cause.
+
+    Exit 0 when the daily job can produce a full report from here, 3 when sources will be missing, 1 when none answers.
+    """
+    import asyncio
+
+    from signaldesk import doctor as checkup
+
+    report = asyncio.run(checkup.run_doctor(only, timeout=timeout))
+    if json_:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        Console().print(checkup.table(report))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@guarded
 def signals(
     snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Judge this snapshot JSON file.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Judge the store as it stood on this day.")] = None,
