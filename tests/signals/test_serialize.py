@@ -19,7 +19,8 @@ def test_signals_json_shape_and_order(tmp_path):
     support = d["levels"]["support"][0]
     assert list(support)[:2] == ["price", "why"] and support["why"] == ["整数关口 $60,000"]
     assert support["whys"]["en"] == ["round number $60,000"]
-    assert d["watchlist"][0]["text"].startswith("BTC ETF 流量")
+    assert (d["watchlist"][0]["id"], d["watchlist"][0]["direction"], d["watchlist"][0]["trigger"]) == ("etf_flow", "above", 0.0)
+    assert d["levels"]["assets"]["btc"]["support"][0]["kind"] == "round_number"  # no structure in a one-day snapshot
     assert {m["id"] for m in d["missing"]} >= {"sth_cost_basis_usd"}
     assert [g["id"] for g in d["groups"]][-2:] == ["altcoins", "macro_ai"] and d["groups"][-1]["in_score"] is False
     assert d["bands"] == {"bearish_below": 40.0, "bullish_above": 60.0}
@@ -53,7 +54,7 @@ def test_plain_contract_objects_serialise_too():
 
     a = Assessment(as_of=date(2026, 2, 25), score=None, band="unknown", phase="insufficient_data", stance="wait", coverage=0.0,
                    indicators=[Indicator("fear_greed", "", 8.0, "bullish", 1.0, None, "恐惧 8")],
-                   support=[Level(price=60_000, low=60_000, high=60_000, why=("round:60000",))],
+                   support=[Level(price=60_000, low=60_000, high=60_000, why=("round_number:60000",))],
                    missing=[Missing("mvrv", "", "no data")])
     d = assessment_to_dict(a)
     assert d["score"] is None and d["score_text"] == "—" and d["phase_name"]["zh-CN"] == "数据不足"
