@@ -1,8 +1,10 @@
-"""`signals.json` (ARCHITECTURE.md / CLI.md shape, stable key order) and terminal text.
+"""`signals.json` (ARCHITECTURE.md / CLI.md shape, stable key order).
 
 The JSON holds every number and judgement the report's text uses: the contract's keys first
 (`as_of, score, band, phase, stance, indicators, levels, watchlist, missing, sources`), then
-additions (`coverage`, names per language, group scores, reasons per language). Texts appear in
+additions (`coverage`, group scores, the phase's deciding and secondary ids, reasons per
+language). Names of phases and stances are words, so the report adds them from its i18n files
+(`report.signals_json`) and the terminal view lives in `report.terminal`. Texts appear in
 zh-CN under the contract's key (`reason`, `why`, `text`) and for every language under a plural
 key (`reasons`, `whys`, `texts`). Floats are rounded where more digits would only be noise
 (score 0.1, contributions 0.01), so identical input gives byte-identical output.
@@ -16,8 +18,7 @@ from typing import Any
 from signaldesk import fmt
 from signaldesk.models import Assessment, AssetLevels, Level
 from signaldesk.signals.levels import why_texts
-from signaldesk.signals.phase import BAND_NAMES, PHASE_NAMES, STANCE_NAMES
-from signaldesk.signals.rulebook import LANGS, Rulebook, default_rulebook
+from signaldesk.signals.rulebook import Rulebook, default_rulebook
 
 DEFAULT_LANG = "zh-CN"
 
@@ -89,7 +90,7 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
             "reason": ind.reasons.get(DEFAULT_LANG, ind.reason), "contribution": _num(ind.contribution, 2),
             "rule": ind.rule, "group": ind.group, "stale": ind.stale,
         }
-        for extra in ("label", "display", "x", "ref", "ref_id", "sub_score", "age_days", "reading", "weight"):
+        for extra in ("label", "display", "x", "ref", "ref_id", "sub_score", "age_days", "reading", "weight", "cls"):
             if hasattr(ind, extra):
                 value = getattr(ind, extra)
                 row[extra] = _num(value, 6) if isinstance(value, float) else value
@@ -125,85 +126,12 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
                      "resistance": _level(a.resistance)} for a in assessment.actions],
         "bands": _bands(assessment, rb),
         "score_text": fmt.score(score),
-        "band_name": dict(BAND_NAMES.get(assessment.band, BAND_NAMES["unknown"])),
-        "phase_name": dict(PHASE_NAMES.get(assessment.phase, {lang: assessment.phase for lang in LANGS})),
-        "stance_name": dict(STANCE_NAMES.get(assessment.stance, {lang: assessment.stance for lang in LANGS})),
         "phase_reasons": dict(assessment.phase_reasons),
         "market_state": dict(assessment.market_state),
         "outlook": _clean(assessment.outlook),
-        "stance_guidance": dict(assessment.stance_guidance),
         "groups": [
             {"id": name, "score": _num(assessment.group_scores.get(name), 2), "in_score": spec.in_score,
              "weight": spec.weight, "label": dict(spec.label)}
             for name, spec in groups.items()
         ],
     }
-
-
-_STATE_MARK = {"bullish": "[green]🟢[/green]", "neutral": "[yellow]🟡[/yellow]", "bearish": "[red]🔴[/red]"}
-_WORDS = {
-    "score": {"zh-CN": "综合评分", "zh-TW": "綜合評分", "en": "Score"},
-    "bands": {"zh-CN": "低于40偏空，40–60中性，高于60偏多", "zh-TW": "低於40偏空，40–60中性，高於60偏多",
-              "en": "below 40 bearish, 40–60 neutral, above 60 bullish"},
-    "phase": {"zh-CN": "市场阶段", "zh-TW": "市場階段", "en": "Phase"},
-    "stance": {"zh-CN": "今日策略", "zh-TW": "今日策略", "en": "Stance"},
-    "coverage": {"zh-CN": "数据覆盖率", "zh-TW": "資料覆蓋率", "en": "Coverage"},
-    "indicators": {"zh-CN": "指标", "zh-TW": "指標", "en": "Indicators"},
-    "support": {"zh-CN": "支撑区", "zh-TW": "支撐區", "en": "Support"},
-    "resistance": {"zh-CN": "阻力区", "zh-TW": "阻力區", "en": "Resistance"},
-    "watch": {"zh-CN": "未来24小时关注", "zh-TW": "未來24小時關注", "en": "Watch in the next 24 h"},
-    "missing": {"zh-CN": "缺失数据", "zh-TW": "缺失資料", "en": "Missing data"},
-    "stale": {"zh-CN": "（数据过期）", "zh-TW": "（資料過期）", "en": " (stale)"},
-    "context": {"zh-CN": "（背景，不计入评分）", "zh-TW": "（背景，不計入評分）", "en": " (context, not scored)"},
-}
-
-
-def _esc(text: str) -> str:
-    """Escape rich markup in data-derived text."""
-    return text.replace("[", "\\[")
-
-
-def render_text(assessment: Assessment, lang: str = DEFAULT_LANG, *, rulebook: Rulebook | None = None) -> str:
-    """A terminal view of the assessment in `lang` (rich markup; print with rich's Console)."""
-    w = {k: v[lang] for k, v in _WORDS.items()}
-    groups = (rulebook or default_rulebook()).groups
-    lines = []
-    band = BAND_NAMES.get(assessment.band, BAND_NAMES["unknown"])[lang]
-    lines.append(f"[bold]{w['score']}: {fmt.score(assessment.score)}[/bold] ({band}; {w['bands']})  "
-                 f"{w['coverage']}: {assessment.coverage * 100:.0f}%")
-    phase = PHASE_NAMES.get(assessment.phase, {}).get(lang, assessment.phase)
-    stance = STANCE_NAMES.get(assessment.stance, {}).get(lang, assessment.stance)
-    lines.append(f"[bold]{w['phase']}:[/bold] {phase}    [bold]{w['stance']}:[/bold] {stance}")
-    if assessment.phase_reasons:
-        lines.append(_esc(assessment.phase_reasons.get(lang, "")))
-    if assessment.stance_guidance:
-        lines.append(_esc(assessment.stance_guidance.get(lang, "")))
-    lines.append("")
-    lines.append(f"[bold]{w['indicators']}[/bold]")
-    for ind in assessment.indicators:
-        label = (getattr(ind, "label", None) or {}).get(lang, ind.id)
-        display = getattr(ind, "display", "") or fmt.value(ind.id, ind.value)
-        context = "" if groups.get(ind.group) is None or groups[ind.group].in_score else w["context"]
-        stale = w["stale"] if ind.stale else ""
-        contribution = f"{ind.contribution:+.1f}" if groups.get(ind.group) is not None and groups[ind.group].in_score else "  · "
-        lines.append(f" {_STATE_MARK[ind.state]} {contribution:>5}  {_esc(label)}: {_esc(display)}{stale}{context}")
-        lines.append(f"          {_esc(ind.reasons.get(lang, ind.reason))}")
-    for title, zones in ((w["support"], assessment.support), (w["resistance"], assessment.resistance)):
-        if zones:
-            lines.append("")
-            lines.append(f"[bold]{title}[/bold]")
-            for zone in zones:
-                span = fmt.price(zone.price) if zone.high - zone.low < 0.002 * zone.price else f"{fmt.price(zone.low)}–{fmt.price(zone.high)}"
-                lines.append(f" {span}: {_esc('; '.join(why_texts(zone)[lang]))}")
-    if assessment.watchlist:
-        lines.append("")
-        lines.append(f"[bold]{w['watch']}[/bold]")
-        for n, item in enumerate(assessment.watchlist, 1):
-            lines.append(f" {n}. {_esc(item.text.get(lang, ''))}")
-    if assessment.missing:
-        lines.append("")
-        lines.append(f"[bold]{w['missing']}[/bold]")
-        for gap in assessment.missing:
-            key = f"{gap.id}:{gap.entity}" if gap.entity else gap.id
-            lines.append(f" — {key}: {_esc(gap.reason)}")
-    return "\n".join(lines)
