@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from signaldesk.signals import evidence
+
 DEFAULT_HORIZONS: tuple[int, ...] = (7, 30, 90)
 
 
@@ -29,37 +31,18 @@ def column(horizon: int) -> str:
 
 def daily(close: pd.Series) -> pd.Series:
     """A close series on a gap-free calendar-day index (missing days become NaN, not filled)."""
-    series = close.dropna().astype(float)
-    if series.empty:
-        return series
-    series.index = pd.DatetimeIndex(series.index).normalize()
-    series = series[~series.index.duplicated(keep="last")].sort_index()
-    return series.asfreq("D")
+    return evidence.calendar(close)
 
 
 def forward_returns(
     close: pd.Series, horizons: Sequence[int] = DEFAULT_HORIZONS, *, lag: int = 1
 ) -> pd.DataFrame:
-    """Forward simple returns (fractions) per as-of day, one column per horizon.
+    """Forward simple returns (fractions) per as-of day, one column `fwd_<h>d` per horizon.
 
-    Args:
-        close: daily closes (USD), index = tz-naive dates meaning UTC days.
-        horizons: holding periods in calendar days.
-        lag: days between the as-of day and the entry close; must be >= 1 so that the
-            evaluation uses only prices dated after the as-of day.
-
-    Returns:
-        Frame indexed by every calendar day of `close` (as-of days), columns `fwd_<h>d`; NaN
-        where the entry or exit close is missing (including the last `lag + h` days).
+    The one implementation is `signaldesk.signals.evidence.forward_returns` (the daily run's
+    track record uses it too); `lag` must be >= 1 so only prices dated after the day enter.
     """
-    if lag < 1:
-        raise ValueError("lag must be >= 1: the entry price must be dated after the as-of day")
-    if any(h < 1 for h in horizons):
-        raise ValueError("horizons must be positive numbers of days")
-    prices = daily(close)
-    entry = prices.shift(-lag)
-    out = {column(h): prices.shift(-(lag + h)) / entry - 1.0 for h in horizons}
-    return pd.DataFrame(out, index=prices.index)
+    return evidence.forward_returns(close, horizons, lag=lag)
 
 
 def log_returns(close: pd.Series) -> pd.Series:

@@ -150,12 +150,12 @@ def render_markdown(result: BacktestResult) -> str:
         lines.append(f"| {st.group} | {st.horizon} d | {st.count} | {_pct(st.mean)} | {_pct(st.median)} | "
                      f"{_share(st.share_up)} | {_share(st.hit_rate)} | {_pct(st.excess_mean)} |")
     lines += ["", "![Mean forward return by band](bands.svg)", "", "## Rank information coefficient", "",
-              "| horizon | pairs | effective n | IC | 95% CI | IC, score one day older |", "|---|---|---|---|---|---|"]
+              "| horizon | pairs | IC | 95% CI (Newey–West) | IC, score one day older |", "|---|---|---|---|---|"]
     for ic in result.ic:
         ci = "—" if ic.ci_low is None else f"[{ic.ci_low:+.3f}, {ic.ci_high:+.3f}]"
         ic_text = "—" if ic.ic is None else f"{ic.ic:+.3f}"
         lag_text = "—" if ic.ic_lag1 is None else f"{ic.ic_lag1:+.3f}"
-        lines.append(f"| {ic.horizon} d | {ic.n} | {ic.n_eff:.0f} | {ic_text} | {ci} | {lag_text} |")
+        lines.append(f"| {ic.horizon} d | {ic.n} | {ic_text} | {ci} | {lag_text} |")
     lines += ["", "Hit rate over bullish and bearish days (neutral days make no call): "
               + ", ".join(f"{h} d {_share(result.hit_rates[h]['hit_rate'])} of {result.hit_rates[h]['calls']}"
                           for h in horizons) + ".",
@@ -166,6 +166,8 @@ def render_markdown(result: BacktestResult) -> str:
                      f"{_ratio(c['sharpe'])} | {c['trades']} | {_fraction(c['fees_paid'])} |")
     lines += ["", "![Equity curves](equity.svg)", "", "![Composite score](score.svg)", ""]
     lines += _sweep_section(result)
+    lines += _factor_section(result)
+    lines += _score_record_section(result)
     lines += ["## Checks and notes", ""]
     check = result.checks.get("point_in_time")
     if check:
@@ -176,6 +178,14 @@ def render_markdown(result: BacktestResult) -> str:
     lines += [f"- {note}" for note in result.notes]
     lines += ["- Past behaviour of a score is no promise about its future; this is not financial advice.", ""]
     return "\n".join(lines)
+
+
+def _dsr(best: dict[str, Any]) -> float | None:
+    return (best.get("deflated_sharpe") or {}).get("dsr")
+
+
+def _trials(best: dict[str, Any]) -> str:
+    return str((best.get("deflated_sharpe") or {}).get("trials", "—"))
 
 
 def _sweep_section(result: BacktestResult) -> list[str]:
@@ -198,8 +208,76 @@ def _sweep_section(result: BacktestResult) -> list[str]:
               f"(buy-and-hold {_pct(bh.get('total_return'))}, Sharpe {_ratio(bh.get('sharpe'))}). "
               f"In-sample best for contrast (chosen with hindsight): {best.get('weights', '—')} "
               f"{best.get('lo', 0):g}/{best.get('hi', 0):g}, total return {_pct(best.get('total_return'))}, "
-              f"Sharpe {_ratio(best.get('sharpe'))}."), ""]
+              f"Sharpe {_ratio(best.get('sharpe'))}; deflated Sharpe ratio {_ratio(_dsr(best))} over "
+              f"{_trials(best)} trials — the probability its true Sharpe beats the best of that many unskilled ones."), ""]
     return lines
+
+
+def _ic(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+def _ci(ic: dict[str, Any] | Any) -> str:
+    low = ic["ci_low"] if isinstance(ic, dict) else ic.ci_low
+    high = ic["ci_high"] if isinstance(ic, dict) else ic.ci_high
+    return "—" if low is None else f"[{low:+.3f}, {high:+.3f}]"
+
+
+def _factor_section(result: BacktestResult) -> list[str]:
+    if not result.factors:
+        return []
+    horizons = result.settings["horizons"]
+    lines = ["## Factor evidence", "",
+             ("Rank IC of each rule's input (the value its bands compare) against the forward BTC return, with "
+              "Newey–West 95 % intervals; *reading* says which sign the rule expects (trend +, contrarian −); "
+              "*judgement IC* is the 30-day IC of the rule's sub-score (positive: the rulebook read it right); "
+              "*lag* is the 30-day IC with the input one day older; coverage is the share of evaluated days with a value."),
+             "", "| rule | input | reading | first – last | coverage | "
+             + " | ".join(f"IC {h} d [95% CI]" for h in horizons) + " | lag | judgement IC | 30 d IC by year |",
+             "|---|---|---|---|---|" + "---|" * len(horizons) + "---|---|---|"]
+    for f in result.factors:
+        context = "" if f.scoring else " (context)"
+        cells = " | ".join(f"{_ic(f.ic[h].ic)} {_ci(f.ic[h])}" for h in horizons)
+        years = ", ".join(f"{y}: {_ic(ic.ic)}" for y, ic in f.by_year.items())
+        lines.append(f"| `{f.rule}`{context} | `{f.metric}` | {f.reading} | {f.first} – {f.last} | {_share(f.coverage)} | "
+                     f"{cells} | {_ic(f.ic_lag1)} | {_ic(f.sub_score_ic.ic)} | {years} |")
+    return [*lines, ""]
+
+
+def _score_record_section(result: BacktestResult) -> list[str]:
+    record = result.score_record
+    if not record or not record.get("days"):
+        return []
+    p = record["procedure"]
+    names = {"score": "evidence-weighted score", "rulebook_composite": "rulebook composite (fixed weights)",
+             "momentum_28d": "28-day momentum", "momentum_90d": "90-day momentum"}
+    lines = ["## Evidence-weighted score, out of sample", "",
+             (f"Every quarter the rules are re-weighed on the days whose {p['horizon']}-day forward return was complete "
+              f"{p['embargo_days']} days before the refit: a rule counts when its training IC is more than "
+              f"{p['skill_t']:g} Newey–West standard error above zero, with weight {p['shrink']:g} × equal + "
+              f"{1 - p['shrink']:g} × IC-proportional; bands are the score's expanding terciles. Out-of-sample days "
+              f"{record['start']} – {record['end']} ({record['days']}; "
+              + ", ".join(f"{k} {v}" for k, v in record["status_days"].items()) + ")."),
+             "", "| horizon | " + " | ".join(names.values()) + " |", "|---|" + "---|" * len(names)]
+    for h, row in record["ic"].items():
+        lines.append(f"| {h} d | " + " | ".join(f"{_ic(row[k]['ic'])} {_ci(row[k])}" for k in names) + " |")
+    lines += ["", "30-day IC by year: " + "; ".join(
+        f"{y} {_ic(v['score'])} (momentum 28 d {_ic(v['momentum_28d'])}, 90 d {_ic(v['momentum_90d'])})"
+        for y, v in record["by_year"].items()) + ".", ""]
+    track = record["track_record"]
+    if track.get("days"):
+        lines += [(f"Hit rate of the calibrated bands at {track['horizon']} days: {_share(track['hit_rate'])} of "
+                   f"{track['calls']} bullish and bearish days."), "",
+                  "| band | days | mean 30 d return | median | share up |", "|---|---|---|---|---|"]
+        for band, stats in track["band_returns"].items():
+            lines.append(f"| {band} | {stats['days']} | {_pct(stats['mean'])} | {_pct(stats['median'])} | "
+                         f"{_share(stats['share_up'])} |")
+        lines.append("")
+    lines += ["| refit | trained through | weights |", "|---|---|---|"]
+    lines += [f"| {f['day']} | {f['trained_through']} | "
+              + (", ".join(f"{r} {w:.2f}" for r, w in f["weights"].items()) or "no rule showed skill") + " |"
+              for f in record["fits"]]
+    return [*lines, ""]
 
 
 def write_page(result: BacktestResult, out: Path) -> list[Path]:

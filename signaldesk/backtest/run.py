@@ -26,6 +26,7 @@ import pandas as pd
 
 from signaldesk.backtest import BacktestError
 from signaldesk.backtest import portfolio as pf
+from signaldesk.backtest.factors import FactorEvidence, factor_table, score_record
 from signaldesk.backtest.forward import DEFAULT_HORIZONS, forward_returns, join_forward
 from signaldesk.backtest.scores import ScoreHistory, Scorer, engine_scorer
 from signaldesk.backtest.stats import GroupStats, IcResult, group_stats, hit_rates, ic_table
@@ -54,6 +55,8 @@ class BacktestResult:
     ic: list[IcResult]
     curves: pf.Curves
     sweep: SweepResult | None = None
+    factors: list[FactorEvidence] | None = None
+    score_record: dict[str, Any] | None = None
     checks: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -72,6 +75,7 @@ def run_backtest(
     min_train_days: int = 730,
     test_days: int = 365,
     embargo_days: int = 7,
+    factors: bool = False,
 ) -> BacktestResult:
     """Backtest the composite score on the store between `start` and `end` (inclusive).
 
@@ -82,6 +86,8 @@ def run_backtest(
         fee_bps: trading cost in basis points of traded notional.
         sweep: also run the walk-forward sweep (needs the engine's components).
         verify_days: days re-scored from the store as it stood then (0 = skip the check).
+        factors: also measure every rule's input (`factors.factor_table`) and the evidence-weighted
+            score's out-of-sample record against the momentum baselines (`factors.score_record`).
     """
     scorer = scorer or engine_scorer()
     last = _last_day(store)
@@ -127,13 +133,20 @@ def run_backtest(
     settings = {"horizons": list(horizons), "lag_days": lag, "fee_bps": fee_bps, "bands": [lo, hi],
                 "score_to_weight": f"clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), rebalance when |Δw| >= 0.10",
                 "forward_return": "close(D+lag+h)/close(D+lag)-1, calendar days",
-                "ic": "Spearman; 95% CI by Fisher z with se=sqrt(1.06/(n_eff-3)), n_eff=n/h"}
+                "ic": "Spearman; 95% CI from the Newey-West (HAC) s.e. with horizon-1 lags"}
     result = BacktestResult(
         start=start, end=end, settings=settings, scores=window, joined=joined,
         band_stats=group_stats(joined, horizons, "band"), phase_stats=group_stats(joined, horizons, "phase"),
         stance_stats=group_stats(joined, horizons, "stance"), hit_rates=hit_rates(joined, horizons),
         ic=ic_table(joined, horizons), curves=curves, sweep=sweep_result, notes=notes,
     )
+    if factors:
+        from signaldesk.signals.history import score_history
+
+        engine = score_history(history)
+        forward = forward_returns(btc_all, horizons, lag=lag)
+        result.factors = factor_table(engine, forward, horizons, pd.Timestamp(start), pd.Timestamp(end))
+        result.score_record = score_record(engine, forward, horizons, pd.Timestamp(end))
     if verify_days > 0:
         result.checks["point_in_time"] = verify_point_in_time(store, scorer, window, verify_days)
         check = result.checks["point_in_time"]
@@ -213,6 +226,8 @@ def result_to_json(result: BacktestResult) -> dict[str, Any]:
         "ic": [i.as_dict() for i in result.ic],
         "portfolios": result.curves.summaries(),
         "sweep": result.sweep.summary() if result.sweep is not None else None,
+        "factors": [f.as_dict() for f in result.factors] if result.factors is not None else None,
+        "score_record": result.score_record,
         "checks": result.checks,
         "notes": result.notes,
     }

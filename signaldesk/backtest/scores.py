@@ -77,10 +77,11 @@ def engine_scorer(rulebook: Rulebook | None = None) -> Scorer:
 def from_engine(result: EngineHistory) -> ScoreHistory:
     """Wrap `signals.history.ScoreHistory`: its score table, and its *group* scores as components.
 
-    The engine's composite is the group-weight mean of the group scores that have data (each group
-    score being the rule-weight mean of its rules with data), so the group scores with the group
-    weights recombine to the engine's score exactly (with the default `min_coverage = 0`); that
-    is what the sweep varies.
+    The frame's score is the engine's evidence-weighted score. The components are the group scores
+    of the rulebook's fixed-weight composite (`prior`): its group-weight mean of the group scores
+    that have data, each the rule-weight mean of its rules with data, so the group scores with the
+    group weights recombine to that composite exactly (with the default `min_coverage = 0`); that
+    family of fixed weightings is what the sweep varies.
     """
     from signaldesk.signals.score import composite
     from signaldesk.signals.score import model as score_model

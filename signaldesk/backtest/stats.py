@@ -9,12 +9,8 @@ Definitions (all returns are simple returns as fractions, from `forward.py`):
   it is < 0; neutral days make no call and are not counted. `hit_rate` overall is the share of hits
   among all bullish and bearish days.
 - **rank IC**: Spearman's rho between the score on day D and the forward return from D, over every
-  day where both exist (ties get average ranks). Its confidence interval uses the **Fisher z**
-  transform with the Spearman variance of Fieller, Hartley & Pearson (1957),
-  `se(z) = sqrt(1.06 / (n_eff - 3))`. Forward windows of `h` days overlap, so consecutive
-  observations share most of their return; we count `n_eff = n / h` effectively independent
-  observations, a conservative stand-in for a HAC correction that keeps the interval honest
-  (a naive `n` would make a 90-day IC look ten times more certain than it is).
+  day where both exist (ties get average ranks), with a **Newey–West (HAC)** 95 % interval
+  (`signaldesk.signals.evidence.rank_ic`: h − 1 lags, the length of the overlap of h-day windows).
 - **lag test**: the same IC with the score shifted one more calendar day. A signal whose edge
   comes from same-day leakage collapses under this shift; a real one survives (freqtrade's
   lookahead-analysis idea).
@@ -25,16 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from signaldesk.backtest.forward import column
+from signaldesk.signals import evidence
 
 BAND_ORDER: tuple[str, ...] = ("bearish", "neutral", "bullish")
-FIELLER_SPEARMAN = 1.06
-"""Variance inflation of Fisher's z for Spearman's rho (Fieller, Hartley & Pearson 1957)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +51,17 @@ class GroupStats:
 
 @dataclass(frozen=True, slots=True)
 class IcResult:
-    """Spearman rank IC at one horizon with its Fisher-z confidence interval."""
+    """Spearman rank IC at one horizon with its Newey–West interval, and the lag test."""
 
     horizon: int
     n: int
-    n_eff: float
     ic: float | None
+    se: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float | None
-    confidence: float
-    method: str = "spearman; CI by Fisher z, se=sqrt(1.06/(n_eff-3)), n_eff=n/horizon"
+    t: float | None
     ic_lag1: float | None = None
+    method: str = "spearman; 95% CI from the Newey-West (HAC) s.e. with horizon-1 lags"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -93,44 +86,22 @@ def spearman(x: Sequence[float] | pd.Series, y: Sequence[float] | pd.Series) -> 
     return float(ra @ rb) / denom if denom > 0 else math.nan
 
 
-def fisher_ci(rho: float, n_eff: float, confidence: float = 0.95) -> tuple[float | None, float | None, float | None]:
-    """(low, high, two-sided p-value) for a Spearman rho with `n_eff` independent observations.
-
-    None when the interval is undefined (n_eff <= 3 or rho not finite).
-    """
-    if not math.isfinite(rho) or n_eff <= 3:
-        return None, None, None
-    se = math.sqrt(FIELLER_SPEARMAN / (n_eff - 3))
-    z = math.atanh(max(-0.999999999999, min(0.999999999999, rho)))
-    q = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = 2.0 * (1.0 - NormalDist().cdf(abs(z) / se))
-    return math.tanh(z - q * se), math.tanh(z + q * se), p
+def rank_ic(score: pd.Series, forward: pd.Series, horizon: int, *, confidence: float = 0.95) -> IcResult:
+    """Spearman IC between `score` and `forward` (aligned on their index) at `horizon` days, HAC interval."""
+    ic = evidence.rank_ic(score, forward, horizon, confidence=confidence)
+    return IcResult(horizon, ic.n, ic.ic, ic.se, ic.ci_low, ic.ci_high, ic.t)
 
 
-def rank_ic(
-    score: pd.Series, forward: pd.Series, horizon: int, *, confidence: float = 0.95
-) -> IcResult:
-    """Spearman IC between `score` and `forward` (aligned on their index) at `horizon` days."""
-    frame = pd.concat({"s": score, "f": forward}, axis=1, sort=True).dropna()
-    n = len(frame)
-    rho = spearman(frame["s"], frame["f"]) if n else math.nan
-    n_eff = n / horizon
-    lo, hi, p = fisher_ci(rho, n_eff, confidence)
-    return IcResult(horizon, n, n_eff, _finite(rho), lo, hi, p, confidence)
-
-
-def ic_table(
-    joined: pd.DataFrame, horizons: Sequence[int], *, confidence: float = 0.95
-) -> list[IcResult]:
-    """Rank IC per horizon for a frame with `date`, `score` and `fwd_<h>d` columns, plus the lag test."""
+def ic_table(joined: pd.DataFrame, horizons: Sequence[int], *, confidence: float = 0.95,
+             column_name: str = "score") -> list[IcResult]:
+    """Rank IC per horizon for a frame with `date`, the signal column and `fwd_<h>d` columns, plus the lag test."""
     frame = joined.set_index(pd.DatetimeIndex(joined["date"])).sort_index()
     calendar = frame.asfreq("D") if len(frame) else frame
-    lagged = calendar["score"].shift(1)
+    lagged = calendar[column_name].shift(1)
     out = []
     for h in horizons:
-        result = rank_ic(calendar["score"], calendar[column(h)], h, confidence=confidence)
-        lag_rho = spearman(lagged, calendar[column(h)])
-        out.append(replace(result, ic_lag1=_finite(lag_rho)))
+        result = rank_ic(calendar[column_name], calendar[column(h)], h, confidence=confidence)
+        out.append(replace(result, ic_lag1=_finite(spearman(lagged, calendar[column(h)]))))
     return out
 
 

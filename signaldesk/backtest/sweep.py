@@ -32,7 +32,8 @@ shorter than half of that joins the window before) follows its training window a
 best annualised Sharpe ratio is chosen and then judged only on the next test window. The stitched
 test windows are the out-of-sample record (a change of chosen strategy between windows pays the
 fee of aligning the position). The in-sample best over the whole span is reported beside it to
-show how much of its apparent skill was fitted.
+show how much of its apparent skill was fitted, with its deflated Sharpe ratio (Bailey & López de
+Prado): the probability that its true Sharpe beats the best of `grid.size` unskilled trials.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from signaldesk.backtest.forward import daily
+from signaldesk.signals.evidence import deflated_sharpe
 
 DEFAULT_MULTIPLIERS: tuple[float, ...] = (0.0, 1.0, 2.0)
 DEFAULT_LOWS: tuple[float, ...] = (30.0, 35.0, 40.0, 45.0, 50.0)
@@ -382,8 +384,11 @@ def walk_forward(
     if np.isfinite(full_sharpe).any():
         k = int(np.nanargmax(full_sharpe))
         w, lo, hi = grid.point(k)
+        inc, _ = grid_increments(sub, grid, log_ret, fee=fee, lag=lag, cols=np.array([k]))
+        deflated = deflated_sharpe(np.expm1(inc[first:, 0]), full_sharpe / SQRT_YEAR)
         result.in_sample_best = {"weights": grid.labels[w], "lo": lo, "hi": hi, "sharpe": float(full_sharpe[k]),
-                                 "total_return": float(np.expm1(lg[b, k] - lg[a, k]))}
+                                 "total_return": float(np.expm1(lg[b, k] - lg[a, k])),
+                                 "deflated_sharpe": deflated.as_dict()}
     oos_inc: list[np.ndarray] = []
     oos_bh: list[np.ndarray] = []
     oos_scores: list[pd.Series] = []

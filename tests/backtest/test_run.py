@@ -43,12 +43,18 @@ def test_deleting_everything_after_a_day_leaves_every_score_up_to_it_unchanged(f
     pd.testing.assert_frame_equal(full.loc[:pd.Timestamp(CUT)], short)
 
 
-def test_engine_group_scores_recombine_to_the_engine_score():
-    scored = engine_scorer()(synthetic_history())
+def test_engine_group_scores_recombine_to_the_rulebook_composite():
+    """The sweep's components rebuild the rulebook's fixed-weight composite (the evidence score reweighs rules)."""
+    from signaldesk.backtest.scores import from_engine
+    from signaldesk.signals.history import score_history
+
+    engine = score_history(synthetic_history())
+    scored = from_engine(engine)
     present = [g for g in scored.components.columns if scored.components[g].notna().any()]
     assert len(present) >= 2
     again = combine(scored.components[present].to_numpy(), np.array([[scored.weights[g] for g in present]]))[:, 0]
-    np.testing.assert_allclose(again, scored.frame["score"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(again, engine.prior["score"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(scored.frame["score"].to_numpy(), engine.evidence.score.to_numpy())
 
 
 def test_the_same_check_catches_a_scorer_that_reads_the_future(filled, tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signaldesk.backtest.stats import fisher_ci, group_stats, hit_rates, ic_table, rank_ic, spearman
+from signaldesk.backtest.stats import group_stats, hit_rates, ic_table, rank_ic, spearman
 
 
 def test_spearman_by_hand_with_ties():
@@ -24,28 +24,19 @@ def test_spearman_matches_scipy():
     assert spearman(x, y) == pytest.approx(spearmanr(x[keep], y[keep]).statistic, abs=1e-12)
 
 
-def test_fisher_interval_by_hand():
-    # z = atanh(0.5) = 0.549306; se = sqrt(1.06 / 100) = 0.102956; z ± 1.959964 se → tanh
-    lo, hi, p = fisher_ci(0.5, 103)
-    assert lo == pytest.approx(0.3341703247923779, abs=1e-12)
-    assert hi == pytest.approx(0.6358028242287745, abs=1e-12)
-    assert p == pytest.approx(9.536941059096193e-08, rel=1e-6)
-    assert fisher_ci(0.5, 3) == (None, None, None)
-
-
-def test_rank_ic_counts_overlapping_windows_as_fewer_observations():
+def test_rank_ic_is_spearman_with_a_newey_west_interval():
     idx = pd.date_range("2020-01-01", periods=300, freq="D")
     rng = np.random.default_rng(1)
     score = pd.Series(rng.normal(size=300), index=idx)
     fwd = score * 0.5 + pd.Series(rng.normal(size=300), index=idx)
     fwd.iloc[-30:] = np.nan
     result = rank_ic(score, fwd, 30)
-    assert result.n == 270 and result.n_eff == pytest.approx(9.0)
-    assert result.ic == pytest.approx(spearman(score[:-30], fwd[:-30]))
-    lo, hi, _ = fisher_ci(result.ic, 9.0)
-    assert (result.ci_low, result.ci_high) == (lo, hi)
-    wide = rank_ic(score, fwd, 1)
-    assert wide.ci_high - wide.ci_low < result.ci_high - result.ci_low
+    assert result.n == 270
+    assert result.ic == pytest.approx(spearman(score[:-30], fwd[:-30]), abs=1e-12)
+    assert result.ci_low < result.ic < result.ci_high
+    assert result.ci_high - result.ci_low == pytest.approx(2 * 1.959964 * result.se, rel=1e-6)
+    narrow = rank_ic(score, fwd, 1)  # no overlap: no lags, a plain heteroskedasticity-robust s.e.
+    assert narrow.ic == result.ic and narrow.se != result.se
 
 
 def _joined():
