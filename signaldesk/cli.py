@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from signaldesk.errors import EXIT_FAILED, EXIT_USAGE
 from signaldesk.onchain.cli import app as onchain_app
 
 app = typer.Typer(
@@ -33,7 +34,6 @@ app.add_typer(store_app, name="store")
 app.add_typer(site_app, name="site")
 app.add_typer(onchain_app, name="onchain", help="UTXO-level on-chain metrics (DuckDB or Spark).")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 _STATE = {"debug": False}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -278,6 +278,31 @@ def providers(
 
 @app.command()
 @guarded
+def doctor(
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these providers (repeatable).")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each probe.")] = 15.0,
+) -> None:
+    """One small live request per provider from this machine: reachable, status, latency, limits, key, likely cause.
+
+    Exit 0 when the daily job can produce a full report from here, 3 when sources will be missing, 1 when none answers.
+    """
+    import asyncio
+
+    from signaldesk import doctor as checkup
+
+    report = asyncio.run(checkup.run_doctor(only, timeout=timeout))
+    if json_:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        Console().print(checkup.table(report))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@guarded
 def signals(
     snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Judge this snapshot JSON file.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Judge the store as it stood on this day.")] = None,
@@ -294,7 +319,8 @@ def signals(
         raise UsageError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
     from signaldesk import signals as engine
     from signaldesk.signals.engine import resolve_rulebook
-    from signaldesk.signals.serialize import assessment_to_dict, render_text
+    from signaldesk.report.terminal import render_text
+    from signaldesk.signals.serialize import assessment_to_dict
 
     if snapshot is not None:
         assessment = engine.assess_snapshot_file(snapshot, rulebook_path=rulebook, lang=lang)
@@ -321,7 +347,7 @@ def signals(
 @guarded
 def store_import(
     file: Annotated[Path, typer.Argument(help="A CSV with columns date,value.")],
-    metric: Annotated[str, typer.Option("--metric", help="Metric id (see docs/metrics).")],
+    metric: Annotated[str, typer.Option("--metric", help="Metric id (see docs/metrics.md).")],
     entity: Annotated[str, typer.Option("--entity", help="Entity (asset, chain, ticker); empty for none.")] = "",
     source: Annotated[str, typer.Option("--source", help="Source name recorded with each row.")] = "import",
     db: DbOption = None,
