@@ -193,6 +193,7 @@ def judge_and_write(
     assessment.sources = source_statuses(outcomes)
     bundle = dashboard = None
     if out is not None or site is not None:
+        from signaldesk import settings
         from signaldesk.report.render import write_report
         from signaldesk.report.scores import recent_scores
         from signaldesk.report.signals_json import assessment_dict
@@ -202,7 +203,8 @@ def judge_and_write(
         scores = recent_scores(store.history(as_of=as_of), as_of, days=max(HISTORY_DAYS, 365))
         # SVG only: text stays text in every language; PNG copies would double the charts' cost.
         bundle = write_report(assessment, snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
-                              site_dir=site, outcomes=tuple(outcomes), score_history=scores, png=False)
+                              site_dir=site, outcomes=tuple(outcomes), score_history=scores, png=False,
+                              author=settings.byline())
         if out is not None:
             dashboard = write_dashboard(out, assessment_dict(assessment), snapshot.history, scores,
                                         days=HISTORY_DAYS, demo=demo)

@@ -61,6 +61,11 @@ def section(name: str) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def byline() -> str:
+    """The reports' author line: `byline` under `[report]` ("signaldesk" when unset or blank)."""
+    return str(section("report").get("byline", "")).strip() or APP
+
+
 def reload() -> None:
     """Forget the cached config (tests that write a config file call this)."""
     _config.cache_clear()
