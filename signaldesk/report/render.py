@@ -27,6 +27,7 @@ from signaldesk import fmt
 from signaldesk.errors import ReportError
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot
 from signaldesk.report import numbers
+from signaldesk.report.emphasis import fit_bold
 from signaldesk.report.model import Cell, ReportModel, Zone
 from signaldesk.report.sections import build_model
 from signaldesk.report.signals_json import build_signals, dumps, thresholds
@@ -332,7 +333,7 @@ def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, st
     title = _strip_md(_one_line(env.get_template("title.j2").render(context)))
     description = _strip_md(_one_line(env.get_template("description.j2").render(context).replace("\n", "")))
     body = env.get_template("index.md.j2").render(context)
-    body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+    body = fit_bold(re.sub(r"\n{3,}", "\n\n", body).strip()) + "\n"  # bold that renders next to CJK
     phase_name = str(helper.word("phases", model.phase_id))
     stance_name = str(helper.word("stance", model.stance))
     matter: list[tuple[str, Any]] = [
