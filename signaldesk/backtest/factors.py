@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from signaldesk.backtest.forward import column
-from signaldesk.signals.calibration import BASELINES, track_record
+from signaldesk.signals.calibration import BASELINES, TRIALS, track_record
 from signaldesk.signals.evidence import Ic, rank_ic
 from signaldesk.signals.history import ScoreHistory
 from signaldesk.signals.rulebook import Rule
@@ -114,8 +114,10 @@ def score_record(scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence
     per_horizon = {}
     for h in horizons:
         y = fwd[column(h)]
+        ic = rank_ic(oos, y, h)
+        low, high = corrected_interval(ic, TRIALS)
         per_horizon[str(h)] = {
-            "score": rank_ic(oos, y, h).as_dict(),
+            "score": {**ic.as_dict(), "trials": TRIALS, "ci_low_corrected": low, "ci_high_corrected": high},
             "rulebook_composite": rank_ic(prior, y, h).as_dict(),
             **{name: rank_ic(m, y, h).as_dict() for name, m in momentum.items()},
         }

@@ -261,6 +261,10 @@ def _score_record_section(result: BacktestResult) -> list[str]:
              "", "| horizon | " + " | ".join(names.values()) + " |", "|---|" + "---|" * len(names)]
     for h, row in record["ic"].items():
         lines.append(f"| {h} d | " + " | ".join(f"{_ic(row[k]['ic'])} {_ci(row[k])}" for k in names) + " |")
+    corrected = [f"{h} d [{_ic(row['score']['ci_low_corrected'])}, {_ic(row['score']['ci_high_corrected'])}]"
+                 for h, row in record["ic"].items() if row["score"]["ci_low_corrected"] is not None]
+    lines += ["", (f"The score's interval widened (Bonferroni) for the {next(iter(record['ic'].values()))['score']['trials']} "
+                   "procedure variants judged out of sample before this one was fixed: " + ", ".join(corrected) + ".")]
     lines += ["", "30-day IC by year: " + "; ".join(
         f"{y} {_ic(v['score'])} (momentum 28 d {_ic(v['momentum_28d'])}, 90 d {_ic(v['momentum_90d'])})"
         for y, v in record["by_year"].items()) + ".", ""]

@@ -68,6 +68,9 @@ class Procedure:
 
 
 PROCEDURE = Procedure()
+TRIALS = 3
+"""Procedure variants judged on out-of-sample results before this one was fixed (skill_t 1.0, 1.645 and
+1.96; docs/evidence.md). Intervals that claim the score's skill are widened for this many looks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,4 +278,5 @@ def day_summary(ev: Evidence, as_of: date) -> dict[str, object]:
                                                            >= ev.procedure.min_band_days)},
         "track_record": track_record(ev, day),
         "procedure": ev.procedure.as_dict(),
+        "trials": TRIALS,
     }

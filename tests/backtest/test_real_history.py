@@ -84,6 +84,8 @@ def test_the_evidence_weighted_score_has_an_out_of_sample_record(result):
     record = result.score_record
     assert record["start"] == "2016-01-01" and record["days"] > 2000
     assert set(record["ic"]["30"]) == {"score", "rulebook_composite", "momentum_28d", "momentum_90d"}
+    score = record["ic"]["30"]["score"]
+    assert score["ci_low_corrected"] < score["ci_low"] < score["ic"] < score["ci_high"] < score["ci_high_corrected"]
     assert all(np.isfinite(v["ic"]) for v in record["ic"]["30"].values())
     track = record["track_record"]
     assert track["days"] > 2000 and 0 < track["hit_rate"] < 1
