@@ -33,16 +33,17 @@ def test_every_chart_drawn_with_chinese_text_as_text(tmp_path: Path, model_and_s
         assert "<dc:date>" not in svg  # no timestamp in the metadata
 
 
-def test_svg_is_byte_identical_across_runs(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+def test_svg_is_byte_identical_across_runs_and_to_a_single_language_drawing(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
     model, snap = model_and_snapshot
     data = charts._data("etf-flows", model, snap, None)
     assert data is not None
-    words = i18n("zh-TW")["charts"]["etf-flows"]
-    first = charts.draw("etf-flows", data, "zh-TW", words, tmp_path, png=False)
+    first = charts.draw_all("etf-flows", data, ("zh-CN", "zh-TW", "en"), tmp_path, png=False)["zh-TW"]
     one = (tmp_path / first).read_bytes()
-    charts.draw("etf-flows", data, "zh-TW", words, tmp_path, png=False)
-    assert (tmp_path / first).read_bytes() == one
-    assert "連續流出週: 6" in one.decode()  # the streak is marked on the chart
+    charts.draw_all("etf-flows", data, ("zh-TW",), tmp_path, png=False)
+    assert (tmp_path / first).read_bytes() == one  # drawn once and relabelled = drawn for zh-TW alone
+    streak = f"{i18n('zh-TW')['charts']['etf-flows']['streak']}: 6"
+    assert streak in one.decode()  # the streak is marked on the chart
+    assert "\ue000" not in one.decode() and "entity." not in one.decode()  # no placeholder left
 
 
 def test_png_only_when_the_glyphs_exist(tmp_path: Path, model_and_snapshot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -50,10 +51,10 @@ def test_png_only_when_the_glyphs_exist(tmp_path: Path, model_and_snapshot, monk
     data = charts._data("fear-greed", model, snap, None)
     monkeypatch.setattr(charts, "cjk_font", lambda lang="zh-CN": None)
     for lang in ("zh-CN", "en"):
-        charts.draw("fear-greed", data, lang, i18n(lang)["charts"]["fear-greed"], tmp_path, png=True)
-    assert (tmp_path / "fear-greed-zh-cn.svg").exists()
-    assert not (tmp_path / "fear-greed-zh-cn.png").exists()  # no boxes of missing glyphs
-    assert (tmp_path / "fear-greed-en.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        charts.draw_all("fear-greed", data, (lang,), tmp_path, png=True)
+    assert (tmp_path / "fear-greed.zh-cn.svg").exists()
+    assert not (tmp_path / "fear-greed.zh-cn.png").exists()  # no boxes of missing glyphs
+    assert (tmp_path / "fear-greed.en.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     monkeypatch.setattr(charts, "cjk_font", lambda lang="zh-CN": "Some CJK Font")
     assert charts.can_draw("zh-TW") and charts.can_draw("en")
 
@@ -75,3 +76,91 @@ def test_chart_data_is_cut_at_the_as_of_day(model_and_snapshot) -> None:  # type
     data = charts._data("fear-greed", model, snap2, None)
     assert data.series["fg"].index[-1] == pd.Timestamp("2026-02-25")
     assert data.series["fg"].iloc[-1] == 8.0
+
+
+def _texts(svg: str) -> list[tuple[float, str]]:
+    """(font size in px, text) of every SVG text element."""
+    return [(float(size), text) for size, text in
+            re.findall(r'<text[^>]*font-size: ([0-9.]+)px[^>]*>([^<]*)</text>', svg)]
+
+
+def _view_width(svg: str) -> float:
+    return float(re.search(r'viewBox="0 0 ([0-9.]+) [0-9.]+"', svg).group(1))
+
+
+def test_text_is_readable_on_a_390px_phone(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """At the phone's chart width every text is at least 10 px (it was 5–6 px)."""
+    model, snap = model_and_snapshot
+    files = charts.write_charts(tmp_path, model, snap, langs=("en",), score_history=sample.score_history(), png=False)
+    for name, by_lang in files.items():
+        svg = (tmp_path / by_lang["en"]).read_text(encoding="utf-8")
+        scale = charts.PHONE_WIDTH_PX / _view_width(svg)  # viewBox units → CSS px on the phone
+        sizes = [size * scale for size, _ in _texts(svg)]
+        assert sizes and round(min(sizes), 2) >= 10, (name, min(sizes))
+        assert "width=" in svg and "viewBox=" in svg  # scales with its container
+
+
+def test_btc_chart_marks_the_price_and_labels_the_levels_outside_the_plot(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    model, snap = model_and_snapshot
+    data = charts._data("btc-price", model, snap, None)
+    svg = (tmp_path / charts.draw_all("btc-price", data, ("en",), tmp_path, png=False)["en"]).read_text("utf-8")
+    texts = [t for _, t in _texts(svg)]
+    price = snap.history[("price_usd", "btc")].iloc[-1]
+    assert charts.short_usd(price) in texts  # the current price is labelled
+    levels = [(z.low + z.high) / 2 for z in model.strategy.support + model.strategy.resistance]
+    shown = [charts.short_usd(v) for v in levels]
+    assert any(label in texts for label in shown)  # levels carry their price
+    assert "BTC price" in texts and "support" in texts  # the legend, now below the plot
+
+
+def test_legend_sits_below_the_plot_not_over_the_price(model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model, snap = model_and_snapshot
+    data = charts._data("btc-price", model, snap, None)
+    fig = plt.figure(figsize=(charts.SIZE[0], charts.HEIGHTS["btc-price"]))
+    try:
+        drawn = charts.DRAW["btc-price"](fig, data, charts._Words())
+        fig.subplots_adjust(**charts._margins("btc-price", charts.HEIGHTS["btc-price"], drawn.legend_rows))
+        fig.canvas.draw()
+        legend = fig.legends[0].get_window_extent()
+        plot = drawn.axes.get_window_extent()
+        assert legend.y1 < plot.y0  # wholly under the axes: it cannot cover the price line
+    finally:
+        plt.close(fig)
+
+
+def test_chain_names_are_spelled_as_the_report_spells_them(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    from signaldesk.report.charts import ChartData
+
+    data = ChartData({}, {"rows": [("bsc", 5e9, 1e9, 2e8), ("ethereum", 6e10, 1.5e11, 2e9)]})
+    svg = (tmp_path / charts.draw_all("chain-liquidity", data, ("en",), tmp_path, png=False)["en"]).read_text("utf-8")
+    texts = [t for _, t in _texts(svg)]
+    assert str(i18n("en")["entity"]["bsc"]) in texts and "Bsc" not in texts
+    assert "Ethereum" in texts
+
+
+def test_implied_volatility_axis_starts_at_zero(model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model, snap = model_and_snapshot
+    data = charts._data("options", model, snap, None)
+    fig = plt.figure(figsize=charts.SIZE)
+    try:
+        charts.DRAW["options"](fig, data, charts._Words())
+        assert fig.axes[0].get_ylim()[0] == 0  # levels, not a 55 % floor that makes 5 points look like a cliff
+    finally:
+        plt.close(fig)
+
+
+def test_right_labels_never_overlap() -> None:
+    placed = charts._spread([0.5, 0.51, 0.52, 0.99], gap=0.05)
+    ordered = sorted(placed)
+    assert all(b - a >= 0.05 - 1e-12 for a, b in zip(ordered, ordered[1:], strict=False))
+    assert max(placed) <= 1.0 and placed[0] == 0.5  # moved as little as possible, kept on the chart
