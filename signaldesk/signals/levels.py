@@ -9,7 +9,8 @@ so does this module. Candidates, each a `LevelSource`:
 - swing highs and lows of the close, confirmed by `swing_radius` days on both sides (a pivot is
   only known once it is over, so nothing looks ahead);
 - the `ma_days` mean of the close;
-- round numbers, only on a side that has no structural candidate within `range`.
+- round numbers, only within `round_gap` of the price on a side that has no structural candidate
+  that close (analysts do name "$60K" when nothing structural is near).
 
 Candidates below the price make support, the others resistance; on each side they merge, nearest
 first, while the zone's span stays within the width rule `zone_atr` × ATR, clamped to
@@ -46,9 +47,8 @@ ONCHAIN_ASSET = "btc"
 PRICE = "price_usd"
 VOLUME = "spot_volume_usd"  # optional: without it, the price profile weighs days, not dollars
 URPD = "urpd_supply_btc"
-LEVEL_KEYS: tuple[MetricKey, ...] = (
-    *((PRICE, a) for a in ASSETS), *((VOLUME, a) for a in ASSETS), *((m, "") for m in COST_BASES),
-)
+#: Keys whose absence the report should state (volume and URPD are optional refinements).
+LEVEL_KEYS: tuple[MetricKey, ...] = (*((PRICE, a) for a in ASSETS), *((m, "") for m in COST_BASES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +265,9 @@ def asset_levels(history: Mapping[MetricKey, pd.Series], as_of: date, s: LevelSe
     sides: dict[str, list[Level]] = {}
     for side, on_side in (("support", lambda p: p < price), ("resistance", lambda p: p >= price)):
         picked = [Candidate(x, s.weights[x.kind]) for x in near if on_side(x.price)]
-        if not picked:  # no structural level on this side: round numbers stand in
-            picked = [Candidate(x, s.weights["round_number"]) for x in round_numbers(price, asset) if on_side(x.price)]
+        if not any(abs(c.price / price - 1) <= s.round_gap for c in picked):  # a gap: round numbers stand in
+            picked += [Candidate(x, s.weights["round_number"]) for x in round_numbers(price, asset)
+                       if on_side(x.price) and s.line_below <= abs(x.price / price - 1) <= s.round_gap]
         sides[side] = merge(picked, price, width, side, s, asset)[:s.max_zones]
     return AssetLevels(
         asset=asset, price=price, atr=true_range if math.isfinite(true_range) else None, zone_width=width,

@@ -44,6 +44,7 @@ class LevelSettings(BaseModel):
     zone_max: float = Field(0.04, gt=0, lt=1)
     line_below: float = Field(0.005, ge=0, lt=1)
     range: float = Field(0.30, gt=0, lt=1)
+    round_gap: float = Field(0.08, ge=0, lt=1)
     max_zones: int = Field(3, ge=1)
     swing_radius: int = Field(5, ge=1)
     swing_lookback_days: int = Field(120, ge=10)

@@ -73,27 +73,27 @@ def _cost_bases(day: date, **values: float) -> dict:
     return {(f"{k}_usd", ""): series([v], day) for k, v in values.items()}
 
 
-def test_structural_levels_beat_round_numbers_and_far_cost_bases_are_still_listed():
+def test_structural_levels_near_the_price_leave_no_room_for_round_numbers():
     day = date(2026, 2, 25)
     history = {("price_usd", "btc"): series([62_900.0], day),
-               **_cost_bases(date(2026, 2, 24), realized_price=55_800, true_market_mean=80_200, sth_cost_basis=94_500)}
+               **_cost_bases(date(2026, 2, 24), realized_price=60_500, true_market_mean=65_500, sth_cost_basis=94_500)}
     got = levels.asset_levels(history, day, S, EXPIRE)
-    assert [(z.price, z.kind) for z in got.support] == [(55_800, "cost_basis")]
-    assert [(z.price, z.kind) for z in got.resistance] == [(80_200, "cost_basis")]  # no round number beside it
+    assert [(z.price, z.kind) for z in got.support] == [(60_500, "cost_basis")]  # no $60,000 beside it
+    assert [(z.price, z.kind) for z in got.resistance] == [(65_500, "cost_basis")]  # no $65,000 either
     # +50 %: beyond the ±30 % range of zones, but every major cost basis is listed with its distance
-    assert [(c.kind, c.side, round(c.distance, 4)) for c in got.cost_bases] == [
-        ("realized_price", "support", -0.1129), ("true_market_mean", "resistance", 0.275),
-        ("sth_cost_basis", "resistance", 0.5024)]
+    assert [(c.kind, c.side, round(c.distance, 6)) for c in got.cost_bases] == [
+        ("realized_price", "support", -0.038156), ("true_market_mean", "resistance", 0.041335),
+        ("sth_cost_basis", "resistance", 0.502385)]
 
 
-def test_round_numbers_stand_in_only_on_a_side_without_structure():
+def test_round_numbers_fill_a_gap_near_the_price():
     day = date(2026, 2, 25)
     history = {("price_usd", "btc"): series([62_900.0], day), **_cost_bases(day, realized_price=55_800)}
     got = levels.asset_levels(history, day, S, EXPIRE)
-    assert [z.kind for z in got.support] == ["cost_basis"]
-    # ±15 % round numbers above 62,900 (every 5,000): 65,000 and 70,000
-    assert [(z.price, z.kind, z.why) for z in got.resistance] == [
-        (65_000, "round_number", ("round_number:65000",)), (70_000, "round_number", ("round_number:70000",))]
+    # nothing structural within 8 %: round numbers there stand in (every 5,000 at this price);
+    # 70,000 is 11.3 % above, beyond the gap
+    assert [(z.price, z.kind) for z in got.support] == [(60_000, "round_number"), (55_800, "cost_basis")]
+    assert [(z.price, z.kind, z.why) for z in got.resistance] == [(65_000, "round_number", ("round_number:65000",))]
 
 
 def test_the_2026_02_06_case_lists_the_sth_cost_basis():
@@ -104,8 +104,10 @@ def test_the_2026_02_06_case_lists_the_sth_cost_basis():
     got = levels.asset_levels(history, day, S, EXPIRE)
     sth = next(c for c in got.cost_bases if c.kind == "sth_cost_basis")
     assert (sth.price, sth.side, sth.distance) == (94_500, "resistance", pytest.approx(0.35))
-    assert [(z.price, z.distance) for z in got.resistance] == [(80_200, pytest.approx(0.145714, abs=1e-6))]
-    assert [z.price for z in got.support] == [55_800]
+    # 70,000 itself is no level; 75,000 fills the gap below the True Market Mean
+    assert [(z.price, z.distance) for z in got.resistance] == [(75_000, pytest.approx(1 / 14)),
+                                                              (80_200, pytest.approx(0.145714, abs=1e-6))]
+    assert [z.price for z in got.support] == [65_000, 55_800]
 
 
 def test_eth_gets_its_own_levels_from_its_price_history():
@@ -161,24 +163,21 @@ def test_why_texts_word_every_kind():
 
 
 # -- actions follow the stance -----------------------------------------------------------------
-def _map(support: bool = True, resistance: bool = True):
+def _map():
     day = date(2026, 2, 25)
-    history = {("price_usd", "btc"): series([62_900.0], day),
-               **_cost_bases(day, **({"realized_price": 55_800} if support else {}),
-                             **({"true_market_mean": 80_200} if resistance else {}))}
+    history = {("price_usd", "btc"): series([62_900.0], day), **_cost_bases(day, realized_price=60_500, true_market_mean=65_500)}
     return levels.asset_levels(history, day, S, EXPIRE)
 
 
 def test_defensive_actions_name_their_zones_and_prices():
     got = levels.actions("defensive", _map(), S)
-    assert [(a.id, a.price) for a in got] == [("wait_for_support", 55_800), ("reduce_on_breakdown", 55_800),
-                                              ("no_chase", 80_200), ("reassess_above_resistance", 80_200)]
-    assert got[0].support.price == 55_800 and got[2].resistance.price == 80_200
+    assert [(a.id, a.price) for a in got] == [("wait_for_support", 60_500), ("reduce_on_breakdown", 60_500),
+                                              ("no_chase", 65_500), ("reassess_above_resistance", 65_500)]
+    assert got[0].support.price == 60_500 and got[2].resistance.price == 65_500
 
 
 def test_an_action_without_its_zone_is_left_out():
-    # the round numbers stand in above, so take a map whose resistance side is empty on purpose
-    bare = _map()
+    bare = _map()  # without its resistance zone
     bare = type(bare)(asset=bare.asset, price=bare.price, support=bare.support)
     assert [a.id for a in levels.actions("neutral", bare, S)] == ["reduce_on_breakdown"]
 
@@ -217,6 +216,10 @@ def test_zones_are_ordered_on_their_side_and_within_the_width(steps, bases, star
         assert zone.low <= zone.price <= zone.high
         assert zone.high - zone.low <= got.zone_width
         assert zone.high - zone.low == 0 or zone.high - zone.low >= S.line_below * spot
+    for side in (got.support, got.resistance):  # round numbers only fill a gap near the price
+        sources = [x for z in side for x in z.sources]
+        if any(x.kind == "round_number" for x in sources):
+            assert not any(abs(x.price / spot - 1) <= S.round_gap for x in sources if x.kind != "round_number")
     assert len(got.cost_bases) == len(bases)
     assert [abs(c.distance) for c in got.cost_bases] == sorted(abs(c.distance) for c in got.cost_bases)
 
