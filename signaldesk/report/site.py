@@ -2,10 +2,12 @@
 
 No theme is downloaded: the layouts, CSS and UI strings ship in `site_skeleton/` and are
 copied as they are; `hugo.toml` is written here with the report's languages (zh-cn default,
-zh-tw, en; Hugo's language keys are lower-case). Home and section pages list every report with
+zh-tw, en; Hugo's language keys are lower-case) in the keys Hugo ≥ 0.158 reads (`label`,
+`locale`; `languageName` and `languageCode` are deprecated). Home and section pages list every report with
 its score, phase and stance (read from the front matter `write_report` writes); an image
-render hook resolves the charts to the page bundle's resources, so every language links to a
-file that exists. Existing files are kept unless `force` is set, so a user's edits survive.
+render hook resolves the charts to the page bundle's resources (each chart carries its language
+in its name, so Hugo publishes it with that language's page, also in a single-language build),
+and every page links the bundle's `signals.json`, published where the page can reach it. Existing files are kept unless `force` is set, so a user's edits survive.
 """
 
 from __future__ import annotations
@@ -33,20 +35,20 @@ enableRobotsTXT = true
 unsafe = false  # report text is escaped; raw HTML stays off all the same
 
 [languages.zh-cn]
-languageName = "简体中文"
-languageCode = "zh-CN"
+label = "简体中文"
+locale = "zh-CN"
 title = "{title}"
 weight = 1
 
 [languages.zh-tw]
-languageName = "繁體中文"
-languageCode = "zh-TW"
+label = "繁體中文"
+locale = "zh-TW"
 title = "{title}"
 weight = 2
 
 [languages.en]
-languageName = "English"
-languageCode = "en"
+label = "English"
+locale = "en"
 title = "{title}"
 weight = 3
 """

