@@ -1,7 +1,8 @@
 """Run the on-chain SQL on one engine and return exact daily totals plus the derived metrics.
 
 Order of work: one scan of the outputs table into `pairs` → checks → prices and LTH weights as
-small tables → the daily, grid and URPD queries → `derive.py`. Only the first step touches N rows.
+small tables → the daily query (and, for the logistic split, the weighted one) and URPD →
+`derive.py`. Only the first step touches N rows.
 """
 
 from __future__ import annotations
@@ -32,17 +33,20 @@ WEIGHT_SCALE = 10**12
 EXACT_COLUMNS: tuple[str, ...] = (
     "price_cents", "supply", "realized_cap", "lth_supply", "lth_cap", "spent_cost", "spent_value",
     "profit", "loss", "cdd", "cum_cdd", "thermocap", "coin_days_created", "unrealized_loss",
-    "supply_in_profit", "lth_supply_w", "lth_cap_w",
+    "supply_in_profit",
 )
-"""Per-day exact integers: sat, sat×cent, sat-days; `_w` ones carry `WEIGHT_SCALE` × a logistic weight."""
+"""Per-day exact integers: sat, sat×cent, sat-days."""
+WEIGHTED_COLUMNS: tuple[str, ...] = ("lth_supply_w", "lth_cap_w")
+"""Added under the logistic split only: sums carrying `WEIGHT_SCALE` × a logistic weight."""
 
 
 @dataclass(slots=True)
 class OnchainResult:
     """What one computation yields.
 
-    `exact` (index: day number) holds the engine's integer totals, the thing the two engines must
-    agree on to the satoshi and cent; `daily` (index: dates) the metrics in BTC, USD and ratios;
+    `exact` (index: day number) holds the engine's integer totals (`EXACT_COLUMNS`, plus
+    `WEIGHTED_COLUMNS` under the logistic split), the thing the two engines must agree on to the
+    satoshi and cent; `daily` (index: dates) the metrics in BTC, USD and ratios;
     `urpd` the supply per price bucket on the as-of day.
     """
 
@@ -128,18 +132,22 @@ def compute(
         price_table = daily_cents(prices, first_day, cut)
         ath_cents = all_time_high_cents(prices, cut)
         backend.load_table("prices", {col: price_table[col].tolist() for col in ("day", "price_cents")})
-        backend.load_table("lth_weights", _weights(cut - first_day))
+        if lth_mode == "logistic":
+            backend.load_table("lth_weights", _weights(cut - first_day))
         params = {"as_of": cut, "lth_days": LTH_DAYS, "buckets": urpd_buckets, "ath_cents": ath_cents}
         daily = backend.fetch(queries.render("daily", dialect, **params))
-        grid = backend.fetch(queries.render("grid", dialect, **params))
+        weighted = backend.fetch(queries.render("weighted", dialect, **params)) if lth_mode == "logistic" else None
         urpd = backend.fetch(queries.render("urpd", dialect, **params))
     finally:
         backend.close()
 
-    exact = pd.DataFrame(daily.dicts()).set_index("day")
-    grid_frame = pd.DataFrame(grid.dicts()).set_index("day")
-    exact = exact.join(grid_frame, how="left")
-    exact = exact[list(EXACT_COLUMNS)].apply(lambda col: col.map(_as_int)).astype(object)
+    exact = pd.DataFrame(daily.values, columns=daily.columns).set_index("day")
+    columns = list(EXACT_COLUMNS)
+    if weighted is not None:
+        by_day = pd.DataFrame(weighted.values, columns=weighted.columns).set_index("day")
+        exact = exact.join(by_day.reindex(exact.index, fill_value=0))  # days without unspent coins: 0
+        columns += WEIGHTED_COLUMNS
+    exact = exact[columns].apply(lambda col: col.map(_as_int)).astype(object)
     bucket_supply = {int(r["bucket"]): _as_int(r["supply"]) for r in urpd.dicts()}
     return OnchainResult(
         as_of=day_date(cut),

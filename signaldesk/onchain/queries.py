@@ -11,8 +11,12 @@ Tables the queries read (the engine registers them):
 Every USD quantity is an exact integer in satoshi × cent (`DECIMAL(38,0)`, enough for 10^38);
 `derive.py` turns them into BTC and USD. Only `PAIRS` reads the outputs table: one O(N) scan.
 Everything after runs on `pairs` (at most one row per (created day, spent day), in practice far
-fewer than N) with per-day deltas and cumulative sums; the cohort × day grid (`GRID`) has at
-most D²/2 cells for D days, independent of N.
+fewer than N): per-day sums of creations and spends, accumulated with running sums, so
+O(pairs + days). The metrics that compare every cohort's price with every day's price (unrealised
+loss, supply in profit, the logistic LTH split) need each cohort's unspent value on each day: one
+row per (cohort, day) while it holds value, at most D²/2 for D days, independent of N. Those rows
+are made by expanding per-cohort constant intervals (`GENERATE_SERIES`), not by a range join or a
+per-day rescan.
 """
 
 from __future__ import annotations
@@ -20,18 +24,18 @@ from __future__ import annotations
 from functools import cache
 
 import sqlglot
+from sqlglot import exp
 
 DIALECT = "duckdb"
 """The dialect the SQL below is written in."""
 
 _RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
+# Integer microseconds since the epoch: integer day arithmetic, no float rounding near midnight.
 PAIRS = """
 SELECT c, s, SUM(value_sat) AS v, COUNT(*) AS n, COUNT(value_sat) AS n_values, MIN(value_sat) AS v_min
 FROM (
-    SELECT CAST(FLOOR(EPOCH(created_time) / 86400) AS BIGINT) AS c,
-           CAST(FLOOR(EPOCH(spent_time) / 86400) AS BIGINT) AS s,
-           value_sat
+    SELECT EPOCH_US(created_time) // 86400000000 AS c, EPOCH_US(spent_time) // 86400000000 AS s, value_sat
     FROM outputs
 ) AS o
 GROUP BY c, s
@@ -54,46 +58,75 @@ p AS (
     FROM pairs WHERE c <= {as_of}
 )"""
 
+# Unspent value per (cohort c, day) for every day it holds some: a cohort's unspent value only
+# changes on its spend days, so it is a few constant intervals [lo, hi], expanded to days.
+_CELLS = f"""
+cohorts AS (SELECT c, SUM(v) AS v, MIN(s) AS first_s FROM p GROUP BY c),
+intervals AS (
+    SELECT c, c AS lo, COALESCE(first_s, {{as_of}} + 1) - 1 AS hi, v AS u FROM cohorts
+    UNION ALL
+    SELECT p.c, p.s,
+           COALESCE(LEAD(p.s) OVER (PARTITION BY p.c ORDER BY p.s), {{as_of}} + 1) - 1,
+           k.v - SUM(p.v) OVER (PARTITION BY p.c ORDER BY p.s {_RUNNING})
+    FROM p JOIN cohorts AS k ON k.c = p.c
+    WHERE p.s IS NOT NULL
+),
+cells AS (
+    SELECT i.c, pc.price_cents AS pc, i.u, UNNEST(GENERATE_SERIES(i.lo, i.hi)) AS day
+    FROM intervals AS i JOIN prices AS pc ON pc.day = i.c
+    WHERE i.u <> 0 AND i.lo <= i.hi
+)"""
+
 DAILY = f"""
 WITH {_AS_OF},
 pp AS (
     SELECT p.c, p.s, p.v, pc.price_cents AS pc, ps.price_cents AS ps
     FROM p JOIN prices AS pc ON pc.day = p.c LEFT JOIN prices AS ps ON ps.day = p.s
 ),
-events AS (
-    -- creation: supply and realised cap grow by the value at the creation day's close
-    SELECT c AS day, v AS supply_d, v * pc AS cap_d, 0 AS lth_d, 0 AS lth_cap_d,
-           0 AS spent_cost, 0 AS spent_value, 0 AS profit, 0 AS loss, 0 AS cdd
-    FROM pp
-    UNION ALL
-    -- spend: the same amounts leave; the spend is valued at the spend day's close
-    SELECT s, -v, -(v * pc), 0, 0, v * pc, v * ps,
-           CASE WHEN ps > pc THEN v * (ps - pc) ELSE 0 END,
-           CASE WHEN pc > ps THEN v * (pc - ps) ELSE 0 END,
-           v * (s - c)
-    FROM pp WHERE s IS NOT NULL
-    UNION ALL
-    -- coming of age: still unspent {{lth_days}} days after creation, the value becomes long-term held
-    SELECT c + {{lth_days}}, 0, 0, v, v * pc, 0, 0, 0, 0, 0
-    FROM pp WHERE c + {{lth_days}} <= {{as_of}} AND (s IS NULL OR s > c + {{lth_days}})
-    UNION ALL
-    -- a long-term holder spends
-    SELECT s, 0, 0, -v, -(v * pc), 0, 0, 0, 0, 0
-    FROM pp WHERE s > c + {{lth_days}}
+created AS (
+    -- per creation day: value and realised cap added; `aging` is the part still unspent when
+    -- it comes of age (LTH) on day c + lth_days
+    SELECT c, SUM(v) AS v, SUM(v * pc) AS cap,
+           SUM(CASE WHEN s IS NULL OR s > c + {{lth_days}} THEN v ELSE 0 END) AS aging,
+           SUM(CASE WHEN s IS NULL OR s > c + {{lth_days}} THEN v * pc ELSE 0 END) AS aging_cap
+    FROM pp GROUP BY c
+),
+spent AS (
+    -- per spend day: value and realised cap leaving, valued at the spend day's close
+    SELECT s, SUM(v) AS v, SUM(v * pc) AS cost, SUM(v * ps) AS value,
+           SUM(CASE WHEN ps > pc THEN v * (ps - pc) ELSE 0 END) AS profit,
+           SUM(CASE WHEN pc > ps THEN v * (pc - ps) ELSE 0 END) AS loss,
+           SUM(v * (s - c)) AS cdd,
+           SUM(CASE WHEN s > c + {{lth_days}} THEN v ELSE 0 END) AS lth_v,
+           SUM(CASE WHEN s > c + {{lth_days}} THEN v * pc ELSE 0 END) AS lth_cost
+    FROM pp WHERE s IS NOT NULL GROUP BY s
+),
+{_CELLS},
+grid AS (
+    SELECT x.day,
+           SUM(CASE WHEN x.pc > d.price_cents THEN x.u * (x.pc - d.price_cents) ELSE 0 END) AS unrealized_loss,
+           SUM(CASE WHEN x.pc < d.price_cents THEN x.u ELSE 0 END) AS supply_in_profit
+    FROM cells AS x JOIN prices AS d ON d.day = x.day
+    GROUP BY x.day
 ),
 delta AS (
     SELECT d.day, d.price_cents,
-           COALESCE(SUM(e.supply_d), 0) AS supply_delta, COALESCE(SUM(e.cap_d), 0) AS cap_delta,
-           COALESCE(SUM(e.lth_d), 0) AS lth_delta, COALESCE(SUM(e.lth_cap_d), 0) AS lth_cap_delta,
-           COALESCE(SUM(e.spent_cost), 0) AS spent_cost, COALESCE(SUM(e.spent_value), 0) AS spent_value,
-           COALESCE(SUM(e.profit), 0) AS profit, COALESCE(SUM(e.loss), 0) AS loss,
-           COALESCE(SUM(e.cdd), 0) AS cdd
-    FROM prices AS d LEFT JOIN events AS e ON e.day = d.day
+           COALESCE(cr.v, 0) - COALESCE(sp.v, 0) AS supply_delta,
+           COALESCE(cr.cap, 0) - COALESCE(sp.cost, 0) AS cap_delta,
+           COALESCE(ag.aging, 0) - COALESCE(sp.lth_v, 0) AS lth_delta,
+           COALESCE(ag.aging_cap, 0) - COALESCE(sp.lth_cost, 0) AS lth_cap_delta,
+           COALESCE(sp.cost, 0) AS spent_cost, COALESCE(sp.value, 0) AS spent_value,
+           COALESCE(sp.profit, 0) AS profit, COALESCE(sp.loss, 0) AS loss, COALESCE(sp.cdd, 0) AS cdd,
+           COALESCE(g.unrealized_loss, 0) AS unrealized_loss, COALESCE(g.supply_in_profit, 0) AS supply_in_profit
+    FROM prices AS d
+    LEFT JOIN created AS cr ON cr.c = d.day
+    LEFT JOIN created AS ag ON ag.c + {{lth_days}} = d.day
+    LEFT JOIN spent AS sp ON sp.s = d.day
+    LEFT JOIN grid AS g ON g.day = d.day
     WHERE d.day <= {{as_of}}
-    GROUP BY d.day, d.price_cents
 ),
 level AS (
-    SELECT day, price_cents, spent_cost, spent_value, profit, loss, cdd,
+    SELECT day, price_cents, spent_cost, spent_value, profit, loss, cdd, unrealized_loss, supply_in_profit,
            SUM(supply_delta) OVER (ORDER BY day {_RUNNING}) AS supply,
            SUM(cap_delta) OVER (ORDER BY day {_RUNNING}) AS realized_cap,
            SUM(lth_delta) OVER (ORDER BY day {_RUNNING}) AS lth_supply,
@@ -104,34 +137,20 @@ level AS (
 )
 SELECT day, price_cents, supply, realized_cap, lth_supply, lth_cap, spent_cost, spent_value,
        profit, loss, cdd, cum_cdd, thermocap,
-       SUM(supply) OVER (ORDER BY day {_RUNNING}) - supply AS coin_days_created
+       SUM(supply) OVER (ORDER BY day {_RUNNING}) - supply AS coin_days_created,
+       unrealized_loss, supply_in_profit
 FROM level
 ORDER BY day
 """
 
-GRID = f"""
+# Only for the logistic split: Σ unspent × w(age) per day over the same cells.
+WEIGHTED = f"""
 WITH {_AS_OF},
-cohorts AS (SELECT c, SUM(v) AS created FROM p GROUP BY c),
-spent AS (SELECT c, s, SUM(v) AS v FROM p WHERE s IS NOT NULL GROUP BY c, s),
-grid AS (
-    SELECT k.c, d.day,
-           k.created - SUM(COALESCE(sp.v, 0)) OVER (PARTITION BY k.c ORDER BY d.day {_RUNNING}) AS u
-    FROM cohorts AS k
-    JOIN prices AS d ON d.day >= k.c AND d.day <= {{as_of}}
-    LEFT JOIN spent AS sp ON sp.c = k.c AND sp.s = d.day
-)
-SELECT g.day,
-       SUM(CASE WHEN pc.price_cents > pd.price_cents THEN g.u * (pc.price_cents - pd.price_cents) ELSE 0 END)
-           AS unrealized_loss,
-       SUM(CASE WHEN pc.price_cents < pd.price_cents THEN g.u ELSE 0 END) AS supply_in_profit,
-       SUM(g.u * w.w) AS lth_supply_w,
-       SUM(g.u * w.w * pc.price_cents) AS lth_cap_w
-FROM grid AS g
-JOIN prices AS pc ON pc.day = g.c
-JOIN prices AS pd ON pd.day = g.day
-JOIN lth_weights AS w ON w.age = g.day - g.c
-GROUP BY g.day
-ORDER BY g.day
+{_CELLS}
+SELECT x.day, SUM(x.u * w.w) AS lth_supply_w, SUM(x.u * w.w * x.pc) AS lth_cap_w
+FROM cells AS x JOIN lth_weights AS w ON w.age = x.day - x.c
+GROUP BY x.day
+ORDER BY x.day
 """
 
 URPD = f"""
@@ -145,7 +164,17 @@ bucketed AS (
 SELECT bucket, SUM(v) AS supply FROM bucketed GROUP BY bucket ORDER BY bucket
 """
 
-_TEMPLATES = {"pairs": PAIRS, "check": CHECK, "daily": DAILY, "grid": GRID, "urpd": URPD}
+_TEMPLATES = {"pairs": PAIRS, "check": CHECK, "daily": DAILY, "weighted": WEIGHTED, "urpd": URPD}
+
+
+def _spark_names(node: exp.Expression) -> exp.Expression:
+    """DuckDB functions SQLGlot reads as unknown but knows how to write for Spark.
+
+    SQLGlot writes Spark's `UNIX_MICROS` as DuckDB's `EPOCH_US` but does not parse it back.
+    """
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "EPOCH_US":
+        return exp.UnixMicros(this=node.expressions[0])
+    return node
 
 
 @cache
@@ -156,7 +185,8 @@ def _transpiled(name: str, dialect: str) -> str:
         return text
     # Placeholders are not SQL: swap them for identifiers SQLGlot passes through untouched.
     marked = text.replace("{", "__ph_").replace("}", "__")
-    out = sqlglot.transpile(marked, read=DIALECT, write=dialect, pretty=True)[0]
+    tree = sqlglot.parse_one(marked, read=DIALECT).transform(_spark_names)
+    out = tree.sql(dialect=dialect, pretty=True)
     return out.replace("__ph_", "{").replace("__", "}")
 
 

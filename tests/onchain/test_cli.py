@@ -85,9 +85,9 @@ def test_sync_follows_a_reorg_and_exports(httpserver: HTTPServer, tmp_path: Path
     node = Node(httpserver, "a")
     ledger, out = tmp_path / "ledger.duckdb", tmp_path / "outputs.parquet"
     first = runner.invoke(app, ["sync", "--rpc-url", node.url, "--ledger", str(ledger)])
-    assert first.exit_code == 0 and first.output == f"added 5 block(s) to {ledger}\n"
+    assert first.exit_code == 0 and first.stdout == f"added 5 block(s) to {ledger}\n"
     node.chain = "b"
     second = runner.invoke(app, ["sync", "--rpc-url", node.url, "--ledger", str(ledger), "--export", str(out)])
     assert second.exit_code == 0, second.output
-    assert second.output == (f"added 3 block(s) to {ledger} after undoing 2 orphaned block(s)\n"
+    assert second.stdout == (f"added 3 block(s) to {ledger} after undoing 2 orphaned block(s)\n"
                              f"wrote 17 outputs to {out}\n")  # chain B: 6 coinbases × 2 + t1: 2 + t2, t4, t6: 1 each
