@@ -28,6 +28,10 @@ from signaldesk.recordings import RecordingTransport, ReplayTransport
 
 USER_AGENT = f"signaldesk/{__version__} (+https://github.com/signaldesk/signaldesk; self-hosted market-signal desk)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Default cap on a response body *after* decompression; the largest real payload (a Farside page,
+three years of mempool blocks) is a few MB. A provider with a bigger one passes `max_bytes`."""
+_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class _Retryable(Exception):
@@ -99,6 +103,7 @@ class HttpClient:
         cache_ttl: float = 2 * 86400.0,
         user_agent: str = USER_AGENT,
         polite: bool = True,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         base = transport or BrowserRouting()  # `browser=True` requests go out with a browser's TLS and headers
         if cache_dir is not None:
@@ -115,6 +120,7 @@ class HttpClient:
         self.attempts = attempts
         self.backoff_initial = backoff_initial
         self.max_retry_wait = max_retry_wait
+        self.max_response_bytes = max_response_bytes
         self._gates: dict[str, _HostGate] = {}
         self._polite = polite
         for host, rps in (rate_limits or {}).items():
@@ -162,6 +168,7 @@ class HttpClient:
         provider: str = "",
         browser: bool = False,
         error_statuses: frozenset[int] = frozenset(),
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """Send a request with rate limit and retries; return a 2xx response or raise typed.
 
@@ -170,6 +177,7 @@ class HttpClient:
         bot blocks that a retry will not cure). `browser=True`: sent with a browser's TLS fingerprint and
         headers (`signaldesk.impersonate`), for sources that refuse other clients. A 4xx in `error_statuses` is
         returned, not raised: its body is an API error document the provider reads (Deribit's JSON-RPC errors).
+        A body larger than `max_bytes` (default `max_response_bytes`) once decompressed is refused as malformed.
         """
 
         def backoff_hook(exc: Exception) -> bool | float:
@@ -192,8 +200,9 @@ class HttpClient:
                     gate = self._gates.get(host) if self._polite else None
                     if gate is not None:
                         await gate.wait()
-                    response = await self._client.request(method, url, params=params, headers=headers, json=json_body,
-                                                          extensions={BROWSER: True} if browser else None)
+                    request = self._client.build_request(method, url, params=params, headers=headers, json=json_body,
+                                                         extensions={BROWSER: True} if browser else None)
+                    response = await self._send_capped(request, max_bytes or self.max_response_bytes, provider)
                     if response.status_code in RETRY_STATUSES:
                         raise _Retryable(response, parse_retry_after(response.headers.get("Retry-After")))
         except _Retryable as exc:
@@ -212,6 +221,26 @@ class HttpClient:
             )
             raise UnavailableError(f"{host} answered HTTP {response.status_code}: {why}{_short_body(response)}", provider=provider)
         return response
+
+    async def _send_capped(self, request: httpx.Request, limit: int, provider: str) -> httpx.Response:
+        """Send, and read the body counting *decoded* bytes, so a 1 MB gzip that inflates to 1 GiB is
+        refused at `limit` instead of being held in memory (httpx would inflate all of it). The answer
+        is rebuilt from the decoded bytes, without the encoding headers that no longer apply."""
+        response = await self._client.send(request, stream=True)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise MalformedError(f"{request.url.host} sent more than {limit / 2**20:g} MiB (decompressed); refused",
+                                         provider=provider)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [(k, v) for k, v in response.headers.raw if k.decode("latin-1").lower() not in _ENCODING_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
+                              extensions=response.extensions)
 
     async def get_json(self, url: str, *, params: dict[str, Any] | None = None,
                        headers: dict[str, str] | None = None, provider: str = "", browser: bool = False,
