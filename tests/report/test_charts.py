@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -162,5 +163,5 @@ def test_implied_volatility_axis_starts_at_zero(model_and_snapshot) -> None:  # 
 def test_right_labels_never_overlap() -> None:
     placed = charts._spread([0.5, 0.51, 0.52, 0.99], gap=0.05)
     ordered = sorted(placed)
-    assert all(b - a >= 0.05 - 1e-12 for a, b in zip(ordered, ordered[1:], strict=False))
+    assert all(b - a >= 0.05 - 1e-12 for a, b in itertools.pairwise(ordered))
     assert max(placed) <= 1.0 and placed[0] == 0.5  # moved as little as possible, kept on the chart
