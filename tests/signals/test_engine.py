@@ -12,12 +12,14 @@ from tests.signals.helpers import seed_file, series, snapshot
 def test_seed_day_from_a_snapshot_file(tmp_path):
     a = assess_snapshot_file(seed_file(tmp_path))
     states = {i.rule: i.state for i in a.indicators}
-    # The seed's five bearish signals and its contrarian bullish ones.
-    assert {r for r, s in states.items() if s == "bearish"} >= {"etf_streak", "whale_ratio", "funding_btc", "oi_change", "coinbase_premium"}
+    # The seed's bearish signals and its contrarian bullish ones; funding at -0.002 %/8h is ~0, neutral as in the
+    # seed's own table ("~0% / 8h 🟡 中性"), not the "funding turned negative" of its prose.
+    assert {r for r, s in states.items() if s == "bearish"} >= {"etf_streak", "whale_ratio", "oi_change", "coinbase_premium"}
+    assert states["funding_btc"] == "neutral"
     assert {r for r, s in states.items() if s == "bullish"} >= {"fear_greed", "eth_gas_low"}
     assert (a.phase, a.stance) == ("accelerating_decline", "defensive")
     assert a.band == "bearish" and 0 < a.score < 40
-    assert a.phase_reasons["zh-CN"].endswith("同时具备底部构建特征。")
+    assert a.phase_reasons == {"phase": "accelerating_decline", "also": "bottom_building"}
     assert states["btc_dominance"] == "bearish"  # altcoin view: 58 % dominance, no altcoin season
     # What a snapshot file cannot feed is listed, with a reason, never dropped.
     missing = {(m.id, m.entity) for m in a.missing}
@@ -33,8 +35,12 @@ def test_lang_picks_the_reason_language():
 
 def test_user_rulebook_changes_the_judgement(tmp_path):
     rules = tmp_path / "rules.toml"
-    rules.write_text('[[rules]]\nid = "fear_greed"\nreading = "trend"\nbands = [{ below = 50, state = "bearish", strength = 1.0 }, { state = "neutral" }]\n'
-                     '[rules.text]\nbearish = { zh-CN = "恐惧 {value}", en = "Fear {value}" }\nneutral = { zh-CN = "平 {value}", en = "Calm {value}" }\n')
+    # Band texts are keyed by class; the classes the [phase] table names (extreme_fear, extreme_greed) must exist.
+    rules.write_text('[[rules]]\nid = "fear_greed"\nreading = "trend"\n'
+                     'bands = [{ below = 50, state = "bearish", strength = 1.0, text = "extreme_fear" }, { below = 90, state = "neutral" },'
+                     ' { state = "neutral", text = "extreme_greed" }]\n'
+                     '[rules.text]\nextreme_fear = { zh-CN = "恐惧 {value}", en = "Fear {value}" }\n'
+                     'neutral = { zh-CN = "平 {value}", en = "Calm {value}" }\nextreme_greed = { zh-CN = "贪 {value}", en = "Greed {value}" }\n')
     a = assess_snapshot_file(seed_file(tmp_path), rulebook_path=rules)
     fg = next(i for i in a.indicators if i.rule == "fear_greed")
     assert (fg.state, fg.reasons["en"]) == ("bearish", "Fear 8/100")

@@ -18,7 +18,8 @@ AS_OF = date(2026, 2, 25)
 def test_bands_map_values_to_state_strength_and_sub_score():
     x = np.array([5, 12, 20, 50, 80, 95, np.nan])
     band, state, strength, sub = bands(RB.rule("fear_greed"), x)
-    assert band.tolist() == [0, 1, 1, 2, 3, 4, -1]
+    # cuts 12, 25, 50, 51, 75, 88: 5 → band 0, 12 and 20 → 1, 50 → 3 (the 50–51 neutral band), 80 → 5, 95 → 6
+    assert band.tolist() == [0, 1, 1, 3, 5, 6, -1]
     assert state.tolist() == [1, 1, 1, 0, -1, -1, 0]
     assert strength.tolist() == [1.0, 0.6, 0.6, 0.0, 0.6, 1.0, 0.0]
     np.testing.assert_allclose(sub, [100, 80, 80, 50, 20, 0, np.nan])
@@ -50,11 +51,15 @@ def test_etf_streak_reason_counts_weeks():
     assert ind.state == "bearish" and ind.reasons["zh-CN"] == "BTC ETF 连续 6 周净流出：机构资金撤离"
 
 
-def test_funding_band_texts_distinguish_negative_from_overheated():
-    neg, _ = _one(snapshot({("funding_rate_8h", "btc"): -0.00002}), "funding_btc")
+def test_funding_band_texts_distinguish_negative_neutral_and_overheated():
+    # Funding near 0 is neutral (the seed's "~0% / 8h 🟡 中性"); the neutral band is −0.01 %..+0.03 % per 8 h.
+    neg, _ = _one(snapshot({("funding_rate_8h", "btc"): -0.0002}), "funding_btc")
+    flat, _ = _one(snapshot({("funding_rate_8h", "btc"): -0.00002}), "funding_btc")
     hot, _ = _one(snapshot({("funding_rate_8h", "btc"): 0.0008}), "funding_btc")
-    assert (neg.state, neg.strength, hot.state, hot.strength) == ("bearish", 0.5, "bearish", 0.8)
-    assert "转负" in neg.reasons["zh-CN"] and "多头拥挤" in hot.reasons["zh-CN"]
+    assert (neg.state, neg.strength, hot.state, hot.strength) == ("bearish", 0.8, "bearish", 0.8)
+    assert (flat.state, flat.strength, flat.cls) == ("neutral", 0.0, "neutral")
+    assert (neg.cls, hot.cls) == ("negative", "overheated")
+    assert "转负" in neg.reasons["zh-CN"] and "多头拥挤" in hot.reasons["zh-CN"] and "多空平衡" in flat.reasons["zh-CN"]
 
 
 def test_ratio_rule_divides_by_the_reference_known_that_day():

@@ -33,17 +33,15 @@ def test_each_phase_from_hand_made_inputs():
     expected = {name: name for name in CASES.index}
     expected["seven_day_crash"] = "accelerating_decline"  # no 30-day momentum: the 7-day crash decides
     assert got == expected
-    assert set(phase.PHASE_NAMES) == {*phase.PHASE_ORDER, "insufficient_data"}
+    assert set(got.values()) <= {*phase.PHASE_ORDER, "insufficient_data"}
 
 
 def test_secondary_phases_are_reported():
     seed_day = CASES.loc[["accelerating_decline"]]
     assert phase.matching(seed_day) == [["accelerating_decline", "bottom_building"]]
-    text = phase.reasons(seed_day.iloc[0], "accelerating_decline", phase.matching(seed_day)[0])
-    assert text["zh-CN"] == ("BTC 较200日均线 -37.00%，30日涨跌 -24.90%，距高点回撤 -50.00%，MVRV 1.12，恐惧与贪婪 8。"
-                             "判定为加速下跌：趋势向下且跌势加速（30日跌幅超过15% 或 7日跌幅超过10%）。同时具备底部构建特征。")
-    assert text["en"].endswith("Also showing signs of: Bottom building.")
-    assert text["zh-TW"].startswith("BTC 較200日均線")
+    # Only ids leave the engine (the report words them): the deciding phase, then the others that hold.
+    assert phase.reasons(seed_day.iloc[0], "accelerating_decline", phase.matching(seed_day)[0]) == {
+        "phase": "accelerating_decline", "also": "bottom_building"}
 
 
 @pytest.mark.parametrize(
@@ -65,16 +63,6 @@ def test_secondary_phases_are_reported():
 def test_stance_table(score, coverage, phase_id, expected):
     got = phase.stance(np.array([score]), np.array([coverage]), np.array([phase_id], dtype=object), SETTINGS)
     assert got.tolist() == [expected]
-
-
-def test_guidance_names_the_nearest_zones():
-    support = [Level(price=61_500, low=60_000, high=63_000, why=("round:60000",))]
-    resistance = [Level(price=69_000, low=68_000, high=70_000, why=("round:70000",))]
-    text = phase.guidance("defensive", support, resistance)
-    assert text["zh-CN"] == "仓位降至30%以下，降低杠杆；等待 $60,000–$63,000 支撑确认，若放量跌破 $60,000 则继续减仓；反弹至 $68,000–$70,000 阻力区不追高。"
-    assert text["en"].startswith("Cut positions below 30% and reduce leverage; wait for support at $60,000–$63,000")
-    assert "放量突破 $70,000 可加仓" in phase.guidance("offensive", support, resistance)["zh-CN"]
-    assert phase.guidance("wait", [], [])["zh-CN"] == "以现金为主（仓位0–20%），等待企稳确认再行动。"
 
 
 def test_features_from_history_use_30_day_momentum():

@@ -11,7 +11,9 @@ def test_signals_json_shape_and_order(tmp_path):
     d = assessment_to_dict(a)
     assert list(d)[:10] == ["as_of", "score", "band", "phase", "stance", "indicators", "levels", "watchlist", "missing", "sources"]
     assert d["as_of"] == "2026-02-25" and d["score"] == round(a.score, 1)
-    assert d["phase_name"]["zh-CN"] == "加速下跌" and d["stance_name"]["zh-CN"] == "防御" and d["band_name"]["en"] == "Bearish"
+    # Ids only: the names are words, added by the report from its i18n files (tests/report).
+    assert (d["phase"], d["stance"], d["band"]) == ("accelerating_decline", "defensive", "bearish")
+    assert "phase_name" not in d and d["phase_reasons"] == {"phase": "accelerating_decline", "also": "bottom_building"}
     row = next(i for i in d["indicators"] if i["rule"] == "fear_greed")
     assert list(row)[:8] == ["id", "entity", "value", "state", "strength", "percentile", "reason", "contribution"]
     assert row["id"] == "fear_greed" and row["value"] == 8.0 and row["state"] == "bullish"
@@ -57,7 +59,7 @@ def test_plain_contract_objects_serialise_too():
                    support=[Level(price=60_000, low=60_000, high=60_000, why=("round_number:60000",))],
                    missing=[Missing("mvrv", "", "no data")])
     d = assessment_to_dict(a)
-    assert d["score"] is None and d["score_text"] == "—" and d["phase_name"]["zh-CN"] == "数据不足"
+    assert d["score"] is None and d["score_text"] == "—" and d["phase"] == "insufficient_data"
     assert d["indicators"][0] == {"id": "fear_greed", "entity": "", "value": 8.0, "state": "bullish", "strength": 1.0,
                                   "percentile": None, "reason": "恐惧 8", "contribution": 0.0, "rule": "", "group": "",
                                   "stale": False, "reasons": {}}
