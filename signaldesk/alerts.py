@@ -146,33 +146,51 @@ def request_for(channel: Channel, alert: Alert, day: date) -> tuple[str, dict[st
                          "text": alert.text, "severity": alert.severity}
 
 
-async def send_alerts(alerts: Sequence[Alert], channels: Sequence[Channel], client: HttpClient, store: Store,
-                      day: date, *, deadline_s: float = DEADLINE_S) -> list[Delivery]:
-    """Send each alert to each channel once per day; a failed channel does not stop the others.
+def pending(alerts: Sequence[Alert], channels: Sequence[Channel], store: Store,
+            day: date) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
+    """Split today's (alert, channel) pairs into those still to send and those already sent today
+    (a re-run sends nothing twice). Read under the store lock, before it is released."""
+    to_send: list[tuple[Alert, Channel]] = []
+    duplicates: list[Delivery] = []
+    for alert in alerts:
+        for channel in channels:
+            if store.alert_sent(day, alert.key, channel.name):
+                duplicates.append(Delivery(alert.key, channel.name, "duplicate"))
+            else:
+                to_send.append((alert, channel))
+    return to_send, duplicates
+
+
+async def send_alerts(pairs: Sequence[tuple[Alert, Channel]], client: HttpClient, day: date, *,
+                      deadline_s: float = DEADLINE_S) -> list[Delivery]:
+    """Send each (alert, channel) pair; a failed channel does not stop the others.
 
     The whole stage has one deadline (`deadline_s`): the client's timeouts bound each *read*, so
     an endpoint that drips a byte at a time would otherwise hold the run for minutes per alert. A
     channel that failed once is not tried again in this run — its remaining alerts fail with the
-    same reason at once. Every failure is recorded in the store (`alert_failures`) and returned.
+    same reason at once. Needs no store: the pipeline sends after releasing the store's lock.
     """
     deliveries: list[Delivery] = []
     broken: dict[str, str] = {}
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + deadline_s
-    for alert in alerts:
-        for channel in channels:
-            if store.alert_sent(day, alert.key, channel.name):
-                deliveries.append(Delivery(alert.key, channel.name, "duplicate"))
-                continue
-            reason = broken.get(channel.name) or await _deliver(client, channel, alert, day, ends_at - loop.time())
-            if reason:
-                broken.setdefault(channel.name, reason)
-                store.record_alert_failure(day, alert.key, channel.name, reason)
-                deliveries.append(Delivery(alert.key, channel.name, "failed", reason))
-                continue
-            store.mark_alert_sent(day, alert.key, channel.name)
+    for alert, channel in pairs:
+        reason = broken.get(channel.name) or await _deliver(client, channel, alert, day, ends_at - loop.time())
+        if reason:
+            broken.setdefault(channel.name, reason)
+            deliveries.append(Delivery(alert.key, channel.name, "failed", reason))
+        else:
             deliveries.append(Delivery(alert.key, channel.name, "sent"))
     return deliveries
+
+
+def record(store: Store, day: date, deliveries: Sequence[Delivery]) -> None:
+    """Mark what was sent (so it is never sent twice) and keep every failure (`alert_failures`)."""
+    for delivery in deliveries:
+        if delivery.status == "sent":
+            store.mark_alert_sent(day, delivery.key, delivery.channel)
+        elif delivery.status == "failed":
+            store.record_alert_failure(day, delivery.key, delivery.channel, delivery.reason)
 
 
 async def _deliver(client: HttpClient, channel: Channel, alert: Alert, day: date, budget_s: float) -> str:

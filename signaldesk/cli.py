@@ -217,6 +217,27 @@ def daily(
 
 @app.command()
 @guarded
+def report(
+    date_: Annotated[str, typer.Option("--date", help="The day to report on, YYYY-MM-DD.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")] = None,
+    site: Annotated[Path | None, typer.Option("--site", help="Also write the page bundle into this Hugo site.")] = None,
+    lang: LangOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the report of a past day from what the store holds, with no network (exit 3 when sources were missing)."""
+    from signaldesk.errors import UsageError
+    from signaldesk.pipeline import run_report
+    from signaldesk.settings import data_dir, preflight
+
+    day, langs, path = _day(date_), _langs(lang), _db(db)
+    preflight()
+    if not path.exists():
+        raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
+    _finish(run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs))
+
+
+@app.command()
+@guarded
 def collect(
     only: Annotated[list[str] | None, typer.Option("--only", help="Only these providers (repeatable).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Re-fetch from this day (YYYY-MM-DD) instead of the stored cursor.")] = None,

@@ -1,8 +1,8 @@
 """The daily job and the offline demo: collect → store → derive → judge → report.
 
 This is one of the two places (with cli.py) that imports several stages; everything here is
-orchestration, not business logic. A run holds the store's file lock from the first write to
-the last read, so two runs never interleave.
+orchestration, not business logic. A run holds the store's file lock from its first write to the
+saved assessment, so two runs never interleave; the report and the alerts come after the lock.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from signaldesk.alerts import Delivery
+from signaldesk.alerts import Alert, Channel, Delivery
 from signaldesk.clock import now_utc, pinned_now, utc_day
 from signaldesk.collect import DEFAULT_TIMEOUT_S, CollectResult, OnDone, collect
 from signaldesk.errors import EXIT_OK, EXIT_PARTIAL, StoreLockedError, UsageError
 from signaldesk.http import HttpClient
-from signaldesk.models import Assessment, ProviderOutcome, SourceStatus
+from signaldesk.models import Assessment, ProviderOutcome, Snapshot, SourceStatus
 from signaldesk.providers import registry
 from signaldesk.providers.base import Provider
 from signaldesk.store import Store
@@ -171,58 +171,61 @@ def collect_into(
     return result, stats.inserted
 
 
-def judge_and_write(
-    store: Store,
-    *,
-    as_of: date,
-    outcomes: Sequence[ProviderOutcome],
-    out: Path | None,
-    site: Path | None,
-    langs: Sequence[str],
-    demo: bool,
-) -> tuple[Assessment, Path | None, Path | None]:
-    """Build the snapshot as of the day, judge it, and write the report bundle and dashboard."""
+@dataclass(slots=True)
+class Judged:
+    """A day judged: what the report, the dashboard and the alerts are made from."""
+
+    assessment: Assessment
+    snapshot: Snapshot
+    scores: Any  # the causal score history both the report's chart and the dashboard plot
+
+
+def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome]) -> Judged:
+    """Build the snapshot as of the day and judge it; reads the store, writes nothing."""
+    from signaldesk.report.scores import recent_scores
     from signaldesk.signals import assess
     from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.signals.snapshot import snapshot_from_store
+    from signaldesk.web.dashboard import HISTORY_DAYS
 
     snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes))
     if not snapshot.news:
         snapshot.news = store.news(as_of=as_of, days=2)
     assessment = assess(snapshot, rulebook=resolve_rulebook())  # the user's [signals] rulebook, if any
     assessment.sources = source_statuses(outcomes)
-    bundle = dashboard = None
-    if out is not None or site is not None:
-        from signaldesk import settings
-        from signaldesk.report.render import write_report
-        from signaldesk.report.scores import recent_scores
-        from signaldesk.report.signals_json import assessment_dict
-        from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
-
-        # One causal score history serves the report's chart and the dashboard.
-        scores = recent_scores(store.history(as_of=as_of), as_of, days=max(HISTORY_DAYS, 365))
-        # SVG only: text stays text in every language; PNG copies would double the charts' cost.
-        bundle = write_report(assessment, snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
-                              site_dir=site, outcomes=tuple(outcomes), score_history=scores, png=False,
-                              author=settings.byline())
-        if out is not None:
-            dashboard = write_dashboard(out, assessment_dict(assessment), snapshot.history, scores,
-                                        days=HISTORY_DAYS, demo=demo)
-    return assessment, bundle, dashboard
+    scores = recent_scores(store.history(as_of=as_of), as_of, days=max(HISTORY_DAYS, 365))
+    return Judged(assessment, snapshot, scores)
 
 
-def remember_and_alert(
-    store: Store,
-    assessment: Assessment,
-    *,
-    run_id: str,
-    client_factory: Callable[[], HttpClient] | None,
-    send: bool,
-) -> list[Delivery]:
-    """Save the day's signals.json in the store, then alert on what changed since the last day."""
+def write_outputs(judged: Judged, *, outcomes: Sequence[ProviderOutcome], out: Path | None, site: Path | None,
+                  langs: Sequence[str], demo: bool) -> tuple[Path | None, Path | None]:
+    """Write the report bundle (and the dashboard beside it, under `out`); needs no store."""
+    if out is None and site is None:
+        return None, None
+    from signaldesk import settings
+    from signaldesk.report.render import write_report
+    from signaldesk.report.signals_json import assessment_dict
+    from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
+
+    # SVG only: text stays text in every language; PNG copies would double the charts' cost.
+    bundle = write_report(judged.assessment, judged.snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
+                          site_dir=site, outcomes=tuple(outcomes), score_history=judged.scores, png=False,
+                          author=settings.byline())
+    dashboard = None
+    if out is not None:
+        dashboard = write_dashboard(out, assessment_dict(judged.assessment), judged.snapshot.history, judged.scores,
+                                    days=HISTORY_DAYS, demo=demo)
+    return bundle, dashboard
+
+
+def remember(store: Store, assessment: Assessment, *, run_id: str,
+             send: bool) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
+    """Save the day's signals.json in the store; return the alerts still to send (and those already
+    sent today) for what changed since the last saved day."""
     import json
 
-    from signaldesk.alerts import DEADLINE_S, channels_from_config, detect, send_alerts
+    from signaldesk import settings
+    from signaldesk.alerts import channels_from_config, detect, pending
     from signaldesk.signals.serialize import assessment_to_dict
 
     current = assessment_to_dict(assessment)
@@ -230,18 +233,27 @@ def remember_and_alert(
     channels = channels_from_config() if send else []
     previous = store.assessment_before(assessment.as_of)
     if not channels or previous is None:
+        return [], []
+    threshold = float(settings.section("alerts").get("score_change", 10))
+    alerts = detect(json.loads(previous[1]), current, score_change=threshold)
+    return pending(alerts, channels, store, assessment.as_of)
+
+
+def deliver(pairs: Sequence[tuple[Alert, Channel]], client_factory: Callable[[], HttpClient] | None,
+            day: date) -> list[Delivery]:
+    """Send the alerts under the alerts stage's one deadline (`[alerts] deadline_s`)."""
+    if not pairs:
         return []
     from signaldesk import settings
+    from signaldesk.alerts import DEADLINE_S, send_alerts
 
-    config = settings.section("alerts")
-    alerts = detect(json.loads(previous[1]), current, score_change=float(config.get("score_change", 10)))
+    deadline = float(settings.section("alerts").get("deadline_s", DEADLINE_S))
 
     async def go() -> list[Delivery]:
         async with (client_factory or HttpClient)() as client:
-            return await send_alerts(alerts, channels, client, store, assessment.as_of,
-                                     deadline_s=float(config.get("deadline_s", DEADLINE_S)))
+            return await send_alerts(pairs, client, day, deadline_s=deadline)
 
-    return asyncio.run(go()) if alerts else []
+    return asyncio.run(go())
 
 
 def run_daily(
@@ -258,7 +270,14 @@ def run_daily(
     demo: bool = False,
     provider_timeout: float = DEFAULT_TIMEOUT_S,
 ) -> RunSummary:
-    """The daily job: collect live (or from `client_factory`), store, judge, write the report."""
+    """The daily job: collect live (or from `client_factory`), store, judge, write the report.
+
+    The store's lock is held for collecting, judging and remembering the day, then released
+    before the slow optional steps — the report (an LLM narrative may take minutes) and the
+    webhooks — so a reader or the next run never waits on them; deliveries are recorded after.
+    """
+    from signaldesk.alerts import record
+
     day = as_of or now_utc().date()
     providers = select_providers(only)
     run_id = f"{mode}:{day.isoformat()}"
@@ -266,13 +285,29 @@ def run_daily(
         result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
                                         mode=mode, on_done=on_done, provider_timeout=provider_timeout,
                                         full_history=demo)
-        assessment, bundle, dashboard = judge_and_write(
-            store, as_of=day, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo
-        )
-        deliveries = remember_and_alert(store, assessment, run_id=run_id, client_factory=client_factory, send=not demo)
-    summary = RunSummary(run_id, day, str(db), result.outcomes, inserted, assessment, bundle, dashboard)
-    summary.deliveries = deliveries
+        judged = judge(store, as_of=day, outcomes=result.outcomes)
+        to_send, duplicates = remember(store, judged.assessment, run_id=run_id, send=not demo)
+    bundle, dashboard = write_outputs(judged, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo)
+    sent = deliver(to_send, client_factory, day)
+    if sent:
+        with locked_store(db) as store:
+            record(store, day, sent)
+    summary = RunSummary(run_id, day, str(db), result.outcomes, inserted, judged.assessment, bundle, dashboard)
+    summary.deliveries = duplicates + sent
     return summary
+
+
+def run_report(*, db: Path | str, as_of: date, out: Path | None = None, site: Path | None = None,
+               langs: Sequence[str] = LANGS) -> RunSummary:
+    """The report of a past day from what the store holds: no network, nothing written to the store.
+
+    Sources are described by each provider's last stored outcome up to that day, so a report
+    rendered again later says what was known then."""
+    with Store.open(db, read_only=True) as store:
+        outcomes = [outcome for outcome, _ in store.last_outcomes(as_of=as_of).values()]
+        judged = judge(store, as_of=as_of, outcomes=outcomes)
+    bundle, dashboard = write_outputs(judged, outcomes=outcomes, out=out, site=site, langs=langs, demo=False)
+    return RunSummary(f"report:{as_of.isoformat()}", as_of, str(db), outcomes, 0, judged.assessment, bundle, dashboard)
 
 
 def run_collect(

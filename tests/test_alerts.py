@@ -8,7 +8,7 @@ from datetime import date
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from signaldesk.alerts import Alert, Channel, channels_from_config, detect, send_alerts
+from signaldesk.alerts import Alert, Channel, channels_from_config, detect, pending, record, send_alerts
 from signaldesk.http import HttpClient
 
 PREVIOUS = {
@@ -77,8 +77,11 @@ async def test_delivery_shapes_dedup_and_retry(httpserver: HTTPServer, store):
     ]
     alert = Alert("watch:btc_support_60000", "BTC <lost> $60,000", "price_usd = 59000 (below 60000)", "warning")
     async with HttpClient(backoff_initial=0.0) as client:
-        first = await send_alerts([alert], channels, client, store, day)
-        again = await send_alerts([alert], channels, client, store, day)
+        to_send, duplicates = pending([alert], channels, store, day)
+        first = await send_alerts(to_send, client, day)
+        record(store, day, first)
+        to_send_again, again = pending([alert], channels, store, day)
+    assert duplicates == [] and to_send_again == []
     assert [d.status for d in first] == ["sent", "sent", "sent"]
     assert [d.status for d in again] == ["duplicate", "duplicate", "duplicate"]
     assert attempts["n"] == 2  # the 503 was retried once, then delivered
@@ -93,10 +96,13 @@ async def test_a_dead_channel_fails_alone_without_leaking_the_token(httpserver: 
     dead = Channel("me", "telegram", token="SECRET-TOKEN", chat_id="1", api_base="http://127.0.0.1:9")
     live = Channel("ops", "webhook", url=httpserver.url_for("/hook"))
     async with HttpClient(backoff_initial=0.0, timeout=2) as client:
-        result = await send_alerts([Alert("k", "t", "x")], [dead, live], client, store, date(2026, 2, 26))
+        to_send, _ = pending([Alert("k", "t", "x")], [dead, live], store, date(2026, 2, 26))
+        result = await send_alerts(to_send, client, date(2026, 2, 26))
+    record(store, date(2026, 2, 26), result)
     assert [(d.channel, d.status) for d in result] == [("me", "failed"), ("ops", "sent")]
     assert "SECRET-TOKEN" not in result[0].reason
     assert not store.alert_sent(date(2026, 2, 26), "k", "me")
+    assert store.alert_sent(date(2026, 2, 26), "k", "ops")
 
 
 async def test_a_failing_channel_is_recorded_and_the_stage_keeps_its_deadline(httpserver: HTTPServer, store):
@@ -121,7 +127,9 @@ async def test_a_failing_channel_is_recorded_and_the_stage_keeps_its_deadline(ht
     day = date(2026, 2, 26)
     alerts = [Alert("a1", "t", "x"), Alert("a2", "t", "y")]
     async with HttpClient(backoff_initial=0.0, attempts=1, timeout=1.0) as client:
-        result = await send_alerts(alerts, channels, client, store, day, deadline_s=1.5)
+        to_send, _ = pending(alerts, channels, store, day)
+        result = await send_alerts(to_send, client, day, deadline_s=1.5)
+    record(store, day, result)
     assert [(d.key, d.channel, d.status) for d in result] == [
         ("a1", "down", "failed"), ("a1", "slow", "failed"), ("a2", "down", "failed"), ("a2", "slow", "failed")]
     assert "501" in result[0].reason and result[2].reason == result[0].reason  # not tried again

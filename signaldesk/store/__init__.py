@@ -362,15 +362,17 @@ class Store:
             for p, s, r, n, ts, et, d in rows
         ]
 
-    def last_outcomes(self) -> dict[str, tuple[ProviderOutcome, datetime]]:
-        """Each provider's most recent outcome with the time of its run."""
+    def last_outcomes(self, *, as_of: date | None = None) -> dict[str, tuple[ProviderOutcome, datetime]]:
+        """Each provider's most recent outcome with the time of its run (of runs about `as_of` or before)."""
         rows = self._con.execute(
             """
             SELECT o.provider, o.status, o.reason, o.observations, o.latest_ts, o.error_type, o.duration_s,
                    r.finished_at
             FROM provider_outcomes o JOIN runs r USING (run_id)
+            WHERE ?::DATE IS NULL OR r.as_of <= ?::DATE
             QUALIFY row_number() OVER (PARTITION BY o.provider ORDER BY r.finished_at DESC) = 1
-            """
+            """,
+            [as_of, as_of],
         ).fetchall()
         return {
             p: (ProviderOutcome(p, s, r, n, _aware(ts), et, d), _aware(fin))  # type: ignore[arg-type]
