@@ -1,10 +1,7 @@
-"""Perpetual funding and open interest for BTC and ETH across Binance, Bybit and OKX, via ccxt.
+"""Perpetual funding and open interest for BTC and ETH across Binance, Bybit and OKX (public REST endpoints).
 
-Venues (all keyless; each one's endpoints are called through ccxt's *implicit* API methods, so
-ccxt builds and signs the URLs while its low-level `fetch(url, method, headers, body)` is
-overridden to go through our shared `HttpClient` — rate limits, retries, typed errors and
-record/replay apply as for every other provider, and `load_markets()` (megabytes of market lists)
-is never called):
+Venues (all keyless public GETs, sent through our shared `HttpClient` — rate limits, retries,
+typed errors and record/replay apply as for every other provider; no market lists are loaded):
 
 | venue | current | history (daily) |
 |---|---|---|
@@ -31,16 +28,16 @@ IPs and reports errors in HTTP 200 bodies, OKX wraps errors in `{code ≠ "0", m
 `venues.py`). A venue that fails is dropped for this run (see `venue_errors`); the provider fails
 only when no venue answers.
 
-Why ccxt's implicit methods and not its unified ones (`fetch_funding_rate_history`,
-`fetch_open_interest_history`, `fetch_ohlcv`): with the same requests they give different numbers.
-OKX's unified funding history reads `realizedRate`, which OKX rounds (0.0001515032 → 0.00015, up to
-15 % off on small rates; we read the unrounded `fundingRate`), and its unified OI history accepts
-only the `1D` period, whose buckets close at 00:00 Hong Kong time (we ask for `1Dutc`). Bybit's
-unified OI history returns coins only (we value them at the day's close). The unified methods
-also need market lists (`load_markets`, megabytes, or hand-built market dicts that must track
-ccxt's internals), and ccxt's error mapping and rate limiter live in its own `fetch`, which is
-replaced here so every request goes through the shared `HttpClient` — the per-host limits, retries,
-typed errors, record/replay and loopback tests that every other provider has.
+Why not ccxt: its unified methods (`fetch_funding_rate_history`, `fetch_open_interest_history`,
+`fetch_ohlcv`) give different numbers for the same requests. OKX's unified funding history reads
+`realizedRate`, which OKX rounds (0.0001515032 → 0.00015, up to 15 % off on small rates; we read
+the unrounded `fundingRate`), its unified OI history accepts only the `1D` period, whose buckets
+close at 00:00 Hong Kong time (we ask for `1Dutc`), and Bybit's unified OI history returns coins
+only (we value them at the day's close). They also need market lists (`load_markets`, megabytes).
+What remained of ccxt, its *implicit* methods, only joined a base URL, a path and a query string
+for these twelve public endpoints — and importing it loads every exchange it supports (~1 s of
+every run). `ENDPOINTS` holds the twelve URLs; a test checks each request against the one
+ccxt's implicit method builds for the same parameters.
 
 Bybit changed its schema on 2026-06-11: `openInterest` became "both sides" and
 `singleOpenInterest(Value)` was added. We pin one side: `single*` when present, else the old field.
@@ -49,7 +46,6 @@ Bybit changed its schema on 2026-06-11: `openInterest` became "both sides" and
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import logging
 import statistics
@@ -58,6 +54,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from signaldesk.catalog import metric
 from signaldesk.clock import day_start, epoch_ms_to_utc, today_utc, utc_day
@@ -76,7 +73,6 @@ ASSETS = ("btc", "eth")
 VENUES = ("binance", "bybit", "okx")
 HISTORY_DAYS = 30
 """Backfill depth on a fresh store: Binance serves no more than 30 days of OI history."""
-_CCXT_IDS = {"binance": "binanceusdm", "bybit": "bybit", "okx": "okx"}
 _SYMBOLS = {
     "binance": {"btc": "BTCUSDT", "eth": "ETHUSDT"},
     "bybit": {"btc": "BTCUSDT", "eth": "ETHUSDT"},
@@ -302,24 +298,33 @@ def parse_okx_oi_history(payload: Any) -> dict[date, float]:
     return out
 
 
-# -- ccxt, routed through the shared client -----------------------------------------------------------
-def routed_exchange(venue: str, client: HttpClient) -> Any:
-    """A ccxt async exchange whose HTTP goes through `client` (ccxt's override point is `fetch`).
+# -- the endpoints ----------------------------------------------------------------------------------
+ENDPOINTS = {
+    "binance": {
+        "premium_index": "https://fapi.binance.com/fapi/v1/premiumIndex",
+        "open_interest": "https://fapi.binance.com/fapi/v1/openInterest",
+        "funding_history": "https://fapi.binance.com/fapi/v1/fundingRate",
+        "oi_history": "https://fapi.binance.com/futures/data/openInterestHist",
+    },
+    "bybit": {
+        "tickers": "https://api.bybit.com/v5/market/tickers",
+        "funding_history": "https://api.bybit.com/v5/market/funding/history",
+        "oi_history": "https://api.bybit.com/v5/market/open-interest",
+        "kline": "https://api.bybit.com/v5/market/kline",
+    },
+    "okx": {
+        "funding_rate": "https://www.okx.com/api/v5/public/funding-rate",
+        "open_interest": "https://www.okx.com/api/v5/public/open-interest",
+        "funding_history": "https://www.okx.com/api/v5/public/funding-rate-history",
+        "oi_history": "https://www.okx.com/api/v5/rubik/stat/contracts/open-interest-history",
+    },
+}
+"""venue → endpoint → URL without its query (what ccxt's implicit public methods call)."""
 
-    ccxt still builds URLs and query strings (`sign`); we turn off its own rate limiter, since
-    the shared client enforces the per-host limits declared in `capabilities`.
-    """
-    import ccxt.async_support as ccxt_async
 
-    base = getattr(ccxt_async, _CCXT_IDS[venue])
-
-    class Routed(base):  # type: ignore[misc, valid-type]
-        async def fetch(self, url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
-            if method != "GET":
-                raise NotImplementedError(f"{venue}: only public GET endpoints are used")
-            return await client.get_json(url, provider=NAME)
-
-    return Routed({"enableRateLimit": False})
+def endpoint_url(venue: str, endpoint: str, params: dict[str, Any]) -> str:
+    """The full URL of one request, the query in the caller's order (as ccxt's `urlencode` writes it)."""
+    return f"{ENDPOINTS[venue][endpoint]}?{urlencode(params)}" if params else ENDPOINTS[venue][endpoint]
 
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -327,10 +332,10 @@ Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 async def fetch_binance(call: Call, asset: str, days: int) -> VenueData:
     symbol = _SYMBOLS["binance"][asset]
-    premium = await call("fapipublic_get_premiumindex", {"symbol": symbol})
-    oi_now = await call("fapipublic_get_openinterest", {"symbol": symbol})
-    funding = await call("fapipublic_get_fundingrate", {"symbol": symbol, "limit": min(1000, days * 3 + 3)})
-    oi_hist = await call("fapidata_get_openinteresthist", {"symbol": symbol, "period": "1d", "limit": min(30, days)})
+    premium = await call("premium_index", {"symbol": symbol})
+    oi_now = await call("open_interest", {"symbol": symbol})
+    funding = await call("funding_history", {"symbol": symbol, "limit": min(1000, days * 3 + 3)})
+    oi_hist = await call("oi_history", {"symbol": symbol, "period": "1d", "limit": min(30, days)})
     ts, rate, _mark, oi_usd = parse_binance_current(premium, oi_now)
     settlements = parse_binance_funding_history(funding)
     interval = _latest_gap_hours(settlements, default=8.0)
@@ -340,11 +345,11 @@ async def fetch_binance(call: Call, asset: str, days: int) -> VenueData:
 
 async def fetch_bybit(call: Call, asset: str, days: int) -> VenueData:
     symbol = _SYMBOLS["bybit"][asset]
-    ticker = await call("public_get_v5_market_tickers", {"category": "linear", "symbol": symbol})
-    funding = await call("public_get_v5_market_funding_history", {"category": "linear", "symbol": symbol, "limit": min(200, days * 3 + 3)})
-    oi_hist = await call("public_get_v5_market_open_interest",
+    ticker = await call("tickers", {"category": "linear", "symbol": symbol})
+    funding = await call("funding_history", {"category": "linear", "symbol": symbol, "limit": min(200, days * 3 + 3)})
+    oi_hist = await call("oi_history",
                          {"category": "linear", "symbol": symbol, "intervalTime": "1d", "limit": min(200, days)})
-    kline = await call("public_get_v5_market_kline", {"category": "linear", "symbol": symbol, "interval": "D", "limit": min(1000, days + 1)})
+    kline = await call("kline", {"category": "linear", "symbol": symbol, "interval": "D", "limit": min(1000, days + 1)})
     ts, rate, interval, oi_usd = parse_bybit_ticker(ticker)
     return VenueData("bybit", asset, ts, to_8h(rate, interval), oi_usd,
                      daily_funding(parse_bybit_funding_history(funding), interval), parse_bybit_oi_history(oi_hist, kline))
@@ -352,10 +357,10 @@ async def fetch_bybit(call: Call, asset: str, days: int) -> VenueData:
 
 async def fetch_okx(call: Call, asset: str, days: int) -> VenueData:
     inst = _SYMBOLS["okx"][asset]
-    current = await call("public_get_public_funding_rate", {"instId": inst})
-    oi_now = await call("public_get_public_open_interest", {"instType": "SWAP", "instId": inst})
-    funding = await call("public_get_public_funding_rate_history", {"instId": inst, "limit": min(100, days * 3 + 3)})
-    oi_hist = await call("public_get_rubik_stat_contracts_open_interest_history",
+    current = await call("funding_rate", {"instId": inst})
+    oi_now = await call("open_interest", {"instType": "SWAP", "instId": inst})
+    funding = await call("funding_history", {"instId": inst, "limit": min(100, days * 3 + 3)})
+    oi_hist = await call("oi_history",
                          {"instId": inst, "period": "1Dutc", "limit": min(100, days)})
     ts, rate, interval = parse_okx_funding_rate(current)
     return VenueData("okx", asset, ts, to_8h(rate, interval), parse_okx_open_interest(oi_now),
@@ -391,7 +396,7 @@ class Exchanges(Provider):
     capabilities = Capabilities(
         hosts={"fapi.binance.com": 5.0, "api.bybit.com": 5.0, "www.okx.com": 4.0},
         history="30 days (Binance OI history); stored daily from then on",
-        docs="https://docs.ccxt.com/",
+        docs="https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api",
     )
 
     def __init__(self, venues: Sequence[str] = VENUES) -> None:
@@ -403,14 +408,7 @@ class Exchanges(Provider):
         today = today_utc()
         days = history_days(since, today)
         self.venue_errors = {}
-        # ccxt takes seconds to import: do it off the event loop so other providers keep going.
-        await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
-        exchanges = {venue: routed_exchange(venue, client) for venue in self.venues}
-        try:
-            results = await asyncio.gather(*(self._venue(exchanges[v], v, a, days) for a in ASSETS for v in self.venues))
-        finally:
-            for exchange in exchanges.values():
-                await exchange.close()
+        results = await asyncio.gather(*(self._venue(client, v, a, days) for a in ASSETS for v in self.venues))
         answered = [data for data in results if isinstance(data, VenueData)]
         if not answered:
             raise _all_failed([e for e in results if isinstance(e, ProviderError)])
@@ -418,9 +416,9 @@ class Exchanges(Provider):
         observations = [o for o in observations if since is None or utc_day(o.ts) >= since]
         return check_observations(observations, provider=NAME)
 
-    async def _venue(self, exchange: Any, venue: str, asset: str, days: int) -> VenueData | ProviderError:
-        async def call(method: str, params: dict[str, Any]) -> Any:
-            return await getattr(exchange, method)(params)
+    async def _venue(self, client: HttpClient, venue: str, asset: str, days: int) -> VenueData | ProviderError:
+        async def call(endpoint: str, params: dict[str, Any]) -> Any:
+            return await client.get_json(endpoint_url(venue, endpoint, params), provider=NAME)
 
         try:
             return validate_venue(await _FETCHERS[venue](call, asset, days))

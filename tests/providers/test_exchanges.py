@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -19,11 +20,14 @@ from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.derive import derive_all
 from signaldesk.providers.exchanges import (
+    _FETCHERS,
+    ENDPOINTS,
     Exchanges,
     Settlement,
     VenueData,
     closing_day,
     daily_funding,
+    endpoint_url,
     history_days,
     parse_binance_current,
     parse_binance_funding_history,
@@ -414,6 +418,66 @@ def test_demo_matches_seed_000():
     assert got[("open_interest_usd", "btc", date(2026, 2, 18))] > 38e9
 
 
-def test_ccxt_is_not_imported_at_module_level():
+CCXT_METHODS = {
+    ("binance", "premium_index"): "fapipublic_get_premiumindex",
+    ("binance", "open_interest"): "fapipublic_get_openinterest",
+    ("binance", "funding_history"): "fapipublic_get_fundingrate",
+    ("binance", "oi_history"): "fapidata_get_openinteresthist",
+    ("bybit", "tickers"): "public_get_v5_market_tickers",
+    ("bybit", "funding_history"): "public_get_v5_market_funding_history",
+    ("bybit", "oi_history"): "public_get_v5_market_open_interest",
+    ("bybit", "kline"): "public_get_v5_market_kline",
+    ("okx", "funding_rate"): "public_get_public_funding_rate",
+    ("okx", "open_interest"): "public_get_public_open_interest",
+    ("okx", "funding_history"): "public_get_public_funding_rate_history",
+    ("okx", "oi_history"): "public_get_rubik_stat_contracts_open_interest_history",
+}
+"""Our endpoint names → the ccxt implicit API method of the same endpoint (the reference for the URLs)."""
+CCXT_IDS = {"binance": "binanceusdm", "bybit": "bybit", "okx": "okx"}
+
+
+async def _ccxt_url(venue: str, method: str, params: dict) -> str:
+    """The URL ccxt's implicit method builds for `params` (its `fetch` captures it instead of sending)."""
+    ccxt_async = pytest.importorskip("ccxt.async_support")
+
+    class Captured(Exception):
+        pass
+
+    class Capturing(getattr(ccxt_async, CCXT_IDS[venue])):
+        async def fetch(self, url, method="GET", headers=None, body=None):
+            raise Captured(url)
+
+    exchange = Capturing({"enableRateLimit": False})
+    try:
+        await getattr(exchange, method)(params)
+    except Captured as exc:
+        return str(exc)
+    finally:
+        await exchange.close()
+    raise AssertionError(f"{venue} {method} sent nothing")
+
+
+@pytest.mark.parametrize("venue", ["binance", "bybit", "okx"])
+@pytest.mark.parametrize("days", [2, 30])
+async def test_every_request_is_the_url_ccxt_builds(venue, days):
+    # Run the real fetcher; answer each request from the fixtures; check its URL against ccxt's.
+    asked: list[tuple[str, str, dict]] = []
+    hosts_paths = {ENDPOINTS[v][e]: (v, e) for v in ENDPOINTS for e in ENDPOINTS[v]}
+
+    async def call(endpoint, params):
+        asked.append((endpoint, endpoint_url(venue, endpoint, params), dict(params)))
+        split = urlsplit(ENDPOINTS[venue][endpoint])
+        return load(ROUTES[(split.hostname, split.path)])
+
+    with pinned_now(NOW):
+        await _FETCHERS[venue](call, "btc", days)
+    assert {endpoint for endpoint, _, _ in asked} == set(ENDPOINTS[venue])  # every endpoint, once each
+    for endpoint, url, params in asked:
+        assert hosts_paths[url.partition("?")[0]] == (venue, endpoint)
+        assert url == await _ccxt_url(venue, CCXT_METHODS[(venue, endpoint)], params)
+
+
+def test_the_provider_does_not_import_ccxt():
+    # ccxt's package imports every exchange it supports (~1 s); the URLs are ours (checked above).
     source = Path(__file__).resolve().parents[2].joinpath("signaldesk", "providers", "exchanges.py").read_text()
-    assert "\nimport ccxt" not in source and "\nfrom ccxt" not in source
+    assert "import ccxt" not in source and "from ccxt" not in source
