@@ -7,7 +7,7 @@ the three venues sum to exactly that — Binance $15.2B, Bybit $10.4B, OKX $10.0
 of decline (≈ $39.9B on 2026-02-18, about −11 %), and their current rates (−0.0030 %, −0.0015 %,
 −0.0010 % per 8 h) weight to −0.0020 % per 8 h, the day funding flipped below zero.
 
-The recordings are written by running the real `Exchanges.fetch` (so ccxt builds every URL)
+The recordings are written by running the real `Exchanges.fetch` (so it builds every URL)
 against a stand-in client that answers each request from the generated market below, in each
 venue's exact response shape, and records what it answered.
 """
