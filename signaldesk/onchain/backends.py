@@ -37,7 +37,7 @@ class Backend(Protocol):
 
     dialect: str
 
-    def load_outputs(self, path: Path) -> None: ...
+    def load_outputs(self, location: str) -> None: ...
     def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None: ...
     def materialize(self, name: str, sql: str) -> None: ...
     def fetch(self, sql: str) -> Rows: ...
@@ -74,8 +74,8 @@ class DuckDBBackend:
         self._con = duckdb.connect(":memory:", config=config)
         self._con.execute("SET enable_progress_bar = false")
 
-    def load_outputs(self, path: Path) -> None:
-        quoted = str(path).replace("'", "''")
+    def load_outputs(self, location: str) -> None:
+        quoted = location.replace("'", "''")
         self._con.execute(f"CREATE OR REPLACE VIEW outputs AS SELECT * FROM read_parquet('{quoted}')")
 
     def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None:
@@ -108,29 +108,35 @@ class DuckDBBackend:
         self._con.close()
 
 
+SUBMITTED = "PYSPARK_GATEWAY_PORT"
+"""Set by `spark-submit` for the Python driver it starts (PySpark then joins that JVM)."""
+
+
 def spark_session(master: str = "local[*]", driver_memory: str = "4g", shuffle_partitions: int = 8) -> Any:
     """The active SparkSession or a new one set up for the engine (UTC days, no UI).
 
-    A `local[...]` master keeps the driver on 127.0.0.1: otherwise Spark resolves the host name and
-    binds on the first network interface, which a single-machine run has no use for. A cluster
-    master leaves the addresses to the cluster's own configuration.
+    Under `spark-submit` the session is the submitted application's: master, memory, partitions
+    and UI come from spark-submit's options, and only the UTC session zone is set here. Otherwise
+    a `local[...]` master keeps the driver on 127.0.0.1: without that Spark resolves the host name
+    and binds on the first network interface, which a single-machine run has no use for.
     """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise OnchainError("--engine spark needs PySpark: pip install 'signaldesk[spark]'") from exc
+    builder = SparkSession.builder.appName("signaldesk-onchain").config("spark.sql.session.timeZone", "UTC")
+    if SUBMITTED in os.environ:
+        return builder.getOrCreate()
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise OnchainError(
             "--engine spark needs Java 17 or newer: install a JDK (Debian: apt-get install openjdk-17-jre-headless) "
             "or set JAVA_HOME"
         )
-    builder = SparkSession.builder.master(master)
+    builder = builder.master(master)
     if master.startswith("local"):
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     return (
-        builder.appName("signaldesk-onchain")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
+        builder.config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", driver_memory)
@@ -161,8 +167,9 @@ class SparkBackend:
         self._spark.conf.set("spark.sql.session.timeZone", "UTC")
         self._cached: list[Any] = []
 
-    def load_outputs(self, path: Path) -> None:
-        self._spark.read.parquet(str(path)).createOrReplaceTempView("outputs")
+    def load_outputs(self, location: str) -> None:
+        with _spark_errors():
+            self._spark.read.parquet(location).createOrReplaceTempView("outputs")
 
     def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None:
         schema = ", ".join(f"{col} BIGINT" for col in columns)

@@ -124,7 +124,9 @@ def result_json(result: OnchainResult, engine: str) -> dict[str, Any]:
 @app.command()
 @_one_line_errors
 def compute(
-    outputs: Annotated[Path, typer.Option("--outputs", help="The outputs Parquet file (docs/onchain.md).")],
+    outputs: Annotated[
+        str, typer.Option("--outputs", help="The outputs Parquet file (docs/onchain.md); with Spark also s3a://… etc.")
+    ],
     engine: Annotated[Engine, typer.Option("--engine", help="Where the SQL runs.")] = Engine.duckdb,
     prices: Annotated[
         Path | None, typer.Option("--prices", help="A date,price CSV of daily BTC closes (default: the store).")

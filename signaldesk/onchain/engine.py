@@ -106,6 +106,8 @@ def compute(
 ) -> OnchainResult:
     """Every on-chain series from the outputs Parquet file and daily BTC closes (USD).
 
+    `outputs` is a local path, or with the Spark engine also a URI Spark can read (`s3a://…`).
+
     `as_of` (default: the last day with a creation or spend) cuts the chain: later outputs are
     ignored and later spends count as unspent. URPD uses `urpd_buckets` equal buckets from 0 to
     the all-time-high close up to `as_of` (days before the chain's first included).
@@ -118,12 +120,16 @@ def compute(
         raise OnchainError(f"unknown LTH mode {lth_mode!r}; choose sharp or logistic")
     if urpd_buckets < 1:
         raise OnchainError("URPD needs at least one bucket")
-    path = Path(outputs)
-    check_outputs_file(path)
+    location = str(outputs)
+    if "://" in location:  # object storage (s3a://, gs://, abfss://, hdfs://): Spark reads and checks it
+        if engine != "spark":
+            raise OnchainError(f"{location}: a URI input needs --engine spark; DuckDB reads local files")
+    else:
+        check_outputs_file(location)
     backend = open_backend(engine, duckdb_options=duckdb_options, spark=spark)
     try:
         dialect = backend.dialect
-        backend.load_outputs(path)
+        backend.load_outputs(location)
         backend.materialize("pairs", queries.render("pairs", dialect))
         rows, first_day, last_day = _checked_range(backend)
         cut = last_day if as_of is None else day_number(as_of)

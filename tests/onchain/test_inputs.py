@@ -72,3 +72,8 @@ def test_zone_less_timestamps_are_read_as_utc(tmp_path: Path) -> None:
     pq.write_table(table.cast(naive_schema), naive)
     prices = price_series(5, lambda d: 10.0 + d)
     assert compute(aware, prices).exact.equals(compute(naive, prices).exact)
+
+
+def test_object_storage_needs_spark() -> None:
+    with pytest.raises(OnchainError, match="a URI input needs --engine spark"):
+        compute("s3a://bucket/outputs.parquet", PRICES)
