@@ -44,6 +44,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI, where nothing may be missing: {reason}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sec_contact() -> Iterator[None]:
+    """A user who has given SEC a contact, so SEC EDGAR runs in every test (module-scoped runs too);
+    its skip without one is tested on its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIGNALDESK_SEC_CONTACT", "Test Desk tests@signaldesk-ci.dev")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test away from the user's data dir, config file and real keys."""
@@ -53,8 +62,6 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY",
                 "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
-    # a user who has given SEC a contact, so SEC EDGAR runs in every test; its skip is tested on its own
-    monkeypatch.setenv("SIGNALDESK_SEC_CONTACT", "Test Desk tests@signaldesk-ci.dev")
     from signaldesk import settings
 
     settings.reload()
