@@ -59,7 +59,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("signaldesk-home")
     monkeypatch.setenv("SIGNALDESK_HOME", str(home))
     monkeypatch.setenv("SIGNALDESK_CONFIG", str(home / "no-config.toml"))
-    for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY",
+    for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY", "STOOQ_API_KEY",
                 "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
     from signaldesk import settings
