@@ -29,6 +29,23 @@ _SKIP = re.compile(
     r"|https?://\S+"                           # links
     r"|&#\d+;"                                 # HTML character references (escaped braces)
 )
+WINDOWS = "1|7|14|24|25|28|30|90|155|180|200|365"
+"""The windows the report's labels name (7d, 24h, 25Δ, 155-day, 200-day): in untrusted text only these
+are skipped as labels — "777-day" or "100000 hours" are numbers a model made up."""
+IDENTIFIERS = r"L[123]|x402|SHA-?256|Q[1-4]"
+"""Names with digits an untrusted text may use (layer 2, the x402 protocol, a quarter)."""
+_STRICT_SKIP = re.compile(
+    rf"(?<![A-Za-z0-9_.])(?:{WINDOWS})\s?(?:d|h|D|H|Δ)(?![A-Za-z0-9_])"
+    rf"|(?<![A-Za-z0-9_.])(?:{WINDOWS})-(?:delta|day|hour|week)(?![A-Za-z])"
+    rf"|(?<![A-Za-z0-9_.])(?:{WINDOWS})\s?(?:小时|小時|日|天)"
+    rf"|(?<![A-Za-z0-9_])(?:{IDENTIFIERS})(?![A-Za-z0-9_])"
+    r"|&#\d+;"
+)
+_GLUED_NUMBER = re.compile(
+    r"(?<![0-9.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s?(?P<scale>[KMBT](?![a-z0-9])|万|萬|亿|億|%|/100(?!\d))?"
+)
+"""In untrusted text a number glued to letters is still a number: `BTC150K`, `BTCUSD150000`."""
 _NUMBER = re.compile(
     r"(?<![A-Za-z0-9_.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s?(?P<scale>[KMBT](?![A-Za-z0-9])|万|萬|亿|億|%|/100(?!\d))?"
@@ -54,8 +71,14 @@ def _canonical(digits: str, scale: str) -> Token:
     return Token(digits, _SCALE.get(scale, scale))
 
 
-def tokens(text: str) -> list[Token]:
-    """The numbers in `text`, as tokens, in order of appearance."""
+def tokens(text: str, *, strict: bool = False) -> list[Token]:
+    """The numbers in `text`, as tokens, in order of appearance.
+
+    `strict` is for text from outside (an LLM's answer): no list marker, identifier or window tag
+    is skipped unless it is one the report itself uses, and digits glued to letters count."""
+    if strict:
+        cleaned = _STRICT_SKIP.sub(" ", text)
+        return [_canonical(m.group("num"), m.group("scale") or "") for m in _GLUED_NUMBER.finditer(cleaned)]
     cleaned = _SKIP.sub(" ", text)
     return [_canonical(m.group("num"), m.group("scale") or "") for m in _NUMBER.finditer(cleaned)]
 
@@ -100,8 +123,11 @@ def _leaves(obj: Any) -> Iterator[Any]:
         yield obj
 
 
-def allowed(signals: Any) -> set[Token]:
-    """Every token a text may use, given the `signals.json` data."""
+def allowed(signals: Any, *, from_strings: bool = True) -> set[Token]:
+    """Every token a text may use, given the `signals.json` data.
+
+    `from_strings=False` (for untrusted text) takes numbers from numeric fields and dates only: a
+    feed title in `signals.json` saying "BTC will reach $999,999" must not make $999,999 allowed."""
     out: set[Token] = set()
     for leaf in _leaves(signals):
         if isinstance(leaf, bool) or leaf is None:
@@ -111,16 +137,19 @@ def allowed(signals: Any) -> set[Token]:
                 for text in _variants(float(leaf)):
                     out.update(tokens(text))
         elif isinstance(leaf, str):
-            out.update(tokens(leaf))
-            out.update(tokens(re.sub(r"[-:T+]", " ", leaf)) if re.match(r"\d{4}-\d{2}-\d{2}", leaf) else ())
+            if from_strings:
+                out.update(tokens(leaf))
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", leaf):
+                out.update(tokens(re.sub(r"[-:T+.Z]", " ", leaf)))
     return out
 
 
-def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = ()) -> list[Token]:
-    """Tokens of `text` that no number of `signals` explains (empty when the text is faithful)."""
-    ok = allowed(signals) | set(extra)
+def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = (), strict: bool = False) -> list[Token]:
+    """Tokens of `text` that no number of `signals` explains (empty when the text is faithful);
+    `strict` for untrusted text (see `tokens` and `allowed`)."""
+    ok = allowed(signals, from_strings=not strict) | set(extra)
     seen: list[Token] = []
-    for token in tokens(text):
+    for token in tokens(text, strict=strict):
         if token not in ok and token not in seen:
             seen.append(token)
     return seen

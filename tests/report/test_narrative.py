@@ -17,21 +17,21 @@ from signaldesk.report.signals_json import build_signals
 from tests.report import sample
 
 FAITHFUL = {
-    "lead": "**AI与Crypto明显分化**：AI篮子30日收益+4.20%，BTC同期-23.60%；ETF已连续6周净流出，2月23日单日流出$203.8M。"
+    "lead": "AI与Crypto明显分化：AI篮子30日收益+4.20%，BTC同期-23.60%；ETF已连续6周净流出，2月23日单日流出$203.8M。"
             "恐惧与贪婪指数跌至8/100，综合评分42/100。",
-    "summary": "- **AI侧**：五大云厂商TTM资本开支$405.0B，同比+67.0%。\n- **Crypto侧**：BTC报$62,900，"
+    "summary": "AI侧：五大云厂商TTM资本开支$405.0B，同比+67.0%。Crypto侧：BTC报$62,900，"
                "支撑区$60,000–63,000，阻力区$68,000–70,000。",
     "crypto": "资金费率转负（-0.0020% / 8h），Coinbase溢价-0.12%，机构买盘疲软。",
 }
 HALLUCINATED = dict(FAITHFUL, summary="BTC有望在本周反弹至$75,000，ETF将转为净流入$500.0M。")
-BAD_LEVEL = dict(FAITHFUL, summary="- 关键支撑位在$62,900附近。")
+BAD_LEVEL = dict(FAITHFUL, summary="关键支撑位在$62,900附近。")
 
 
 def _chat(parts: dict[str, str]) -> Any:
     def handler(request: Request) -> Response:
         body = request.get_json()
         assert body["model"] == "fake-model" and body["temperature"] == 0
-        assert "signals.json" in body["messages"][1]["content"]
+        assert body["messages"][1]["content"].startswith("<signals-json>\n{")
         assert request.headers.get("Authorization") == "Bearer sk-test-secret"
         answer = {"choices": [{"message": {"role": "assistant", "content": "```json\n" + json.dumps(parts, ensure_ascii=False) + "\n```"}}]}
         return Response(json.dumps(answer), content_type="application/json")
@@ -57,7 +57,7 @@ def test_faithful_answer_is_used(llm_env: HTTPServer, tmp_path: Path) -> None:
                        charts=False, strict=True)
     zh = (out / page_name("zh-CN")).read_text(encoding="utf-8")
     assert FAITHFUL["lead"] in zh and "AI与Crypto明显分化" in zh
-    assert "- **Crypto侧**：BTC报$62,900，支撑区$60,000–63,000，阻力区$68,000–70,000。" in zh
+    assert "Crypto侧：BTC报$62,900，支撑区$60,000–63,000，阻力区$68,000–70,000。" in zh
     assert "资金费率转负（-0.0020% / 8h）" in zh
     assert "引言、总结与点评由语言模型（fake-model）根据signals.json撰写，所有数字均已核对。" in zh
     signals = json.loads((out / "signals.json").read_text(encoding="utf-8"))

@@ -1,0 +1,57 @@
+"""Inert text: words from outside (feed titles, an LLM's prose) reach the Markdown as plain prose.
+
+A feed title or a model's answer is data, never page structure. Written raw into Markdown it can
+open a heading (`# …`), a list (`150000. BTC is going there` renders as `<ol start="150000">`), a
+rule or front matter (`---`), a link (`[login](https://…)`), raw HTML, or a link through Goldmark's
+linkify (bare `https://…`, `www.…`, e-mail addresses); control characters and bidi overrides
+(U+202E) can disguise what a reader sees. `inert()` removes the invisible characters, folds the
+text onto one line, and backslash-escapes every character that could start structure — the
+escapes render as the characters themselves in Hugo (checked with the real binary in the tests),
+so the reader sees the text exactly as written, and nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+INVISIBLE = frozenset(
+    {"\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"}
+    | {chr(c) for c in range(0x202A, 0x202F)}  # bidi embeddings and overrides (U+202E reverses text)
+    | {chr(c) for c in range(0x2066, 0x206A)}  # bidi isolates
+)
+"""Characters that change how text looks or reads without being seen: zero-width and bidi controls."""
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+_LINKIFY = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<![\w.])(www)(\.)|(?<=\w)(@)(?=\w)")
+_LINE_START = re.compile(r"^(\s*)([#>+=\-]|\d+[.)])")
+
+
+def strip_invisible(text: str) -> str:
+    """Drop control characters (C0 except tab/newline, DEL, C1), zero-width and bidi controls;
+    line and paragraph separators become spaces."""
+    out = []
+    for ch in text:
+        if ch in INVISIBLE:
+            continue
+        if ch in "\u2028\u2029":
+            out.append(" ")
+        elif ch in "\t\n" or unicodedata.category(ch) != "Cc":
+            out.append(ch)
+    return "".join(out)
+
+
+def one_line(text: str) -> str:
+    """All whitespace runs (newlines included) folded to single spaces, ends trimmed."""
+    return " ".join(strip_invisible(text).split())
+
+
+def inert(text: str) -> str:
+    """`text` as one line of Markdown that renders as exactly these words: no structure, no links."""
+    line = _INLINE.sub(r"\\\1", one_line(text))
+    line = _LINKIFY.sub(lambda m: "".join(("\\" + g if g in (":", ".", "@") else g) for g in m.groups() if g), line)
+    return _LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), line)
+
+
+def _escape_marker(marker: str) -> str:
+    """`#` → `\\#`; `150000.` → `150000\\.` (a list marker only while its punctuation is bare)."""
+    return marker[:-1] + "\\" + marker[-1]
