@@ -46,7 +46,7 @@ Verdict = Literal["ok", "blocked", "failed", "skipped"]
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One small request. `key_env`/`key_header` send the provider's key the way the provider does."""
+    """One small request. `key_env` with `key_header` (or `key_param`) sends the provider's key the way it does."""
 
     label: str
     url: str
@@ -58,6 +58,7 @@ class Probe:
     key_env: str = ""
     key_header: str = ""
     key_prefix: str = ""
+    key_param: str = ""
     key_required: bool = False
 
 
@@ -186,7 +187,7 @@ def _checks() -> dict[str, Callable[[], Check]]:
         "yahoo": lambda: Check("yahoo", (
             Probe("chart", yahoo.URL.format(ticker="NVDA"), params={"range": "5d", "interval": "1d"}, browser=True),
             Probe("stooq fallback", stooq.URL, params={"s": "nvda.us", "i": "d"}, browser=True,
-                  key_env=stooq.KEY_ENV, key_header="apikey"),
+                  key_env=stooq.KEY_ENV, key_param="apikey"),
         ), need="any"),
     }
 
@@ -235,8 +236,8 @@ def diagnose(status: int, headers: httpx.Headers, body: str, *, key_sent: str = 
 async def _send(client: httpx.AsyncClient, probe: Probe, key: str | None, *, browser: bool) -> httpx.Response:
     headers = dict(probe.headers)
     params = dict(probe.params)
-    if key and probe.key_header == "apikey":  # Stooq takes its key in the query
-        params["apikey"] = key
+    if key and probe.key_param:
+        params[probe.key_param] = key
     elif key:
         headers[probe.key_header] = probe.key_prefix + key
     return await client.request(probe.method, probe.url, params=params, headers=headers, json=probe.json_body,
@@ -263,7 +264,7 @@ async def run_probe(client: httpx.AsyncClient, provider: str, probe: Probe, time
                            cause=f"cannot connect ({type(exc).__name__}: {exc}): DNS, firewall or no route")
     latency = round((time.perf_counter() - started) * 1000, 1)
     verdict, cause = diagnose(response.status_code, response.headers, response.text,
-                              key_sent=probe.key_env if key and probe.key_header != "apikey" else "")
+                              key_sent=probe.key_env if key else "")
     if key:
         key_state = "refused" if cause.startswith("key refused") else ("accepted" if verdict == "ok" else "present")
     if verdict == "blocked" and response.status_code in (403, 429) and not probe.browser:

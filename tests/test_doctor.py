@@ -88,6 +88,7 @@ def _by_provider(report):
 
 async def test_each_failure_is_named_and_the_exit_code_says_partial(server, monkeypatch):
     monkeypatch.setenv("GLASSNODE_API_KEY", "not-a-valid-key")
+    monkeypatch.setenv("STOOQ_API_KEY", "stooq-key-1")
     only = ["deribit", "farside", "coingecko", "mempool", "alternative_me", "glassnode", "coinmetrics", "sec_edgar",
             "cryptoquant", "yahoo"]
     report = await run_doctor(only, transport=HostAsPath(server), timeout=0.5)
@@ -133,6 +134,9 @@ async def test_each_failure_is_named_and_the_exit_code_says_partial(server, monk
 
     # Yahoo refuses even the browser here (429), but its Stooq fallback answers: prices are still there
     assert got["yahoo", "chart"].verdict == "blocked" and got["yahoo", "stooq fallback"].verdict == "ok"
+    assert got["yahoo", "stooq fallback"].key == "accepted"
+    stooq_request = next(r for r in server.seen if r.path.startswith("/stooq.com/"))
+    assert stooq_request.args["apikey"] == "stooq-key-1"  # Stooq takes its key in the query, as the provider sends it
 
     assert report.providers == {
         "deribit": "blocked", "farside": "blocked", "coingecko": "blocked", "mempool": "blocked",
