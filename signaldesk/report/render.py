@@ -428,14 +428,16 @@ def write_report(
     model = build_model(assessment, snapshot, outcomes=outcomes, demo=demo, published=published)
     bundle = bundle_dir(Path(out_dir), model.as_of)
     bundle.mkdir(parents=True, exist_ok=True)
+    pending_charts = None
     if charts:
-        from signaldesk.report.charts import write_charts
+        from signaldesk.report.charts import start_charts
 
         if score_history is None:
             from signaldesk.report.scores import recent_scores
 
             score_history = recent_scores(snapshot.history, model.as_of)
-        model.charts = write_charts(bundle, model, snapshot, langs=langs, score_history=score_history, png=png)
+        pending_charts = start_charts(bundle, model, snapshot, langs=langs, score_history=score_history, png=png)
+        model.charts = pending_charts.files  # final names; the files are drawn in another process meanwhile
     signals = build_signals(assessment, model)
     texts: dict[str, dict[str, str]] = {}
     if narrative is None and use_llm:
@@ -459,6 +461,8 @@ def write_report(
             log.warning(message)
         (bundle / page_name(lang)).write_text(markdown, encoding="utf-8")
     (bundle / "signals.json").write_text(dumps(signals), encoding="utf-8")
+    if pending_charts is not None:
+        pending_charts.wait()
     if site_dir is not None:
         target = bundle_dir(Path(site_dir), model.as_of)
         if target.resolve() != bundle.resolve():  # out_dir may be the site itself

@@ -165,3 +165,32 @@ def test_right_labels_never_overlap() -> None:
     ordered = sorted(placed)
     assert all(b - a >= 0.05 - 1e-12 for a, b in itertools.pairwise(ordered))
     assert max(placed) <= 1.0 and placed[0] == 0.5  # moved as little as possible, kept on the chart
+
+
+def test_charts_drawn_in_the_background_are_the_same_files(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    model, snap = model_and_snapshot
+    langs = ("zh-CN", "en")
+    for where in ("inline", "forked"):
+        (tmp_path / where).mkdir()
+    inline = charts.write_charts(tmp_path / "inline", model, snap, langs=langs, score_history=sample.score_history(),
+                                 png=False)
+    pending = charts.start_charts(tmp_path / "forked", model, snap, langs=langs, score_history=sample.score_history(),
+                                  png=False)
+    assert pending.files == inline  # the names are final before anything is drawn
+    assert pending.wait() == inline
+    written = sorted(p.name for p in (tmp_path / "forked").iterdir())
+    assert written == sorted(f for by_lang in inline.values() for f in by_lang.values())
+    for name in written:
+        assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name
+
+
+def test_a_chart_failing_in_the_background_fails_the_wait(tmp_path: Path, model_and_snapshot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    model, snap = model_and_snapshot
+
+    def broken(fig, data, words):  # type: ignore[no-untyped-def]
+        raise ValueError("drawing went wrong")
+
+    monkeypatch.setitem(charts.DRAW, "fear-greed", broken)  # the forked worker inherits the patch
+    pending = charts.start_charts(tmp_path, model, snap, langs=("en",), png=False)
+    with pytest.raises(ValueError, match="drawing went wrong"):
+        pending.wait()
