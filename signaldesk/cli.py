@@ -54,8 +54,10 @@ def guarded(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from signaldesk.errors import SignaldeskError, UsageError
+        from signaldesk.settings import preflight
 
         try:
+            preflight()  # the configuration and settings, checked before any work or network call
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
@@ -130,14 +132,10 @@ def _main(
 
 # -- the pipeline -------------------------------------------------------------------------------
 def _run_with_progress(run: Callable[..., Any], provider_count: int, **kwargs: Any) -> Any:
-    """Run a pipeline function with a live progress bar over the providers, once the settings it
-    will need have been checked (a bad value fails here, in one line, before any network call)."""
+    """Run a pipeline function with a live progress bar over the providers."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from signaldesk.settings import preflight
-
-    preflight()
     console = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -227,10 +225,9 @@ def report(
     """Write the report of a past day from what the store holds, with no network (exit 3 when sources were missing)."""
     from signaldesk.errors import UsageError
     from signaldesk.pipeline import run_report
-    from signaldesk.settings import data_dir, preflight
+    from signaldesk.settings import data_dir
 
     day, langs, path = _day(date_), _langs(lang), _db(db)
-    preflight()
     if not path.exists():
         raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
     _finish(run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs))

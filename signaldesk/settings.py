@@ -51,8 +51,10 @@ def _config() -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         return {}
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
 
 
 def section(name: str) -> dict[str, Any]:
@@ -93,7 +95,11 @@ def lock_wait_s() -> float:
 def preflight() -> None:
     """Check every setting a run reads, before the run starts: a typo must cost one line, not a
     collect that fails at its end."""
+    from signaldesk.config import validate
+
     lock_wait_s()
+    path = config_path()
+    validate(_config(), path, path.read_text(encoding="utf-8") if path.exists() else "")
 
 
 def secret(env_var: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Generate the reference pages that must never lag the code: `docs/metrics.md` from the catalog.
+"""Generate the reference pages that must never lag the code: `docs/metrics.md` from the catalog,
+`docs/configuration.md` from the typed configuration model.
 
     python -m tools.docs            # rewrite the generated pages
     python -m tools.docs --check    # exit 1 if a page is out of date (tests/test_docs.py does this)
@@ -9,8 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from signaldesk.catalog import CATALOG
+from signaldesk.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILY_TITLES = {
@@ -42,7 +48,73 @@ def metrics_page() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES: dict[str, Callable[[], str]] = {"docs/metrics.md": metrics_page}
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "true/false"}
+
+
+def _type_name(annotation: object) -> str:
+    """A reader's name for a field type: `list of URL`, `number > 0`, `one of "webhook", "slack"`."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        base, *meta = args
+        for item in meta:
+            pattern = getattr(item, "pattern", None)
+            if pattern:
+                return "URL" if "https?" in pattern else "environment variable name"
+            for bound, word in (("gt", ">"), ("ge", "≥")):
+                value = getattr(item, bound, None)
+                if value is None:
+                    for inner in getattr(item, "metadata", ()):
+                        value = getattr(inner, bound, value)
+                if value is not None:
+                    return f"{_type_name(base)} {word} {value:g}"
+        return _type_name(base)
+    if origin in (Union, UnionType):
+        return " or ".join(_type_name(a) for a in args if a is not type(None))
+    if origin is Literal:
+        return "one of " + ", ".join(f'"{a}"' for a in args)
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"table of {_type_name(args[0])} → {_type_name(args[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table (below)"
+    return _SCALARS.get(annotation, str(annotation))  # type: ignore[arg-type]
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        rows.append(f"| `{prefix}{name}` | {_type_name(field.annotation)} | {field.description or ''} |")
+    return rows
+
+
+def configuration_page() -> str:
+    """Every section and key of config.toml, from `signaldesk/config.py`."""
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `signaldesk/config.py` by `python -m tools.docs`; do not edit by hand.",
+        "`config.toml` lives under the user config dir (`SIGNALDESK_CONFIG` overrides). Every key is optional;",
+        "a key left out keeps the built-in default. The whole file is checked before any command does work:",
+        "an unknown key, a wrong type or a bad value is one error line naming the file, the key and its line",
+        "(exit 2). Secrets are never written here — only the names of the environment variables that hold them.",
+    ]
+    for section, field in Config.model_fields.items():
+        model = field.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        lines += ["", f"## `[{section}]`", "", "| key | type | meaning |", "|---|---|---|", *_rows(model, "")]
+        for name, sub in model.model_fields.items():
+            nested = [a for a in getattr(sub.annotation, "__args__", ()) if isinstance(a, type)
+                      and issubclass(a, BaseModel)]
+            if isinstance(sub.annotation, type) and issubclass(sub.annotation, BaseModel):
+                nested.append(sub.annotation)
+            for inner in nested:
+                lines += ["", f"Each entry of `{name}`:", "", "| key | type | meaning |", "|---|---|---|",
+                          *_rows(inner, f"{name}[].")]
+    return "\n".join(lines) + "\n"
+
+
+PAGES: dict[str, Callable[[], str]] = {"docs/metrics.md": metrics_page, "docs/configuration.md": configuration_page}
 
 
 def stale_pages() -> list[str]:
