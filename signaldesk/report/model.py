@@ -69,13 +69,28 @@ class Lead:
     fear_greed: Cell
     etf_streak: Cell
     drawdown: Cell
+    moves: list[Move] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One line of the opening's "what moved and why": a fact kind the templates know how to say,
+    its numbers, and the class id (from the rulebook) that explains it."""
+
+    kind: str
+    cells: tuple[Cell, ...]
+    cls: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CompanyCapex:
+    """A hyperscaler's CapEx: trailing twelve months, growth, and the latest reported quarter."""
+
     ticker: str
     ttm: Cell
     yoy: Cell
+    quarter: Cell = field(default_factory=lambda: Cell("capex_usd"))
+    quarter_end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,10 @@ class News:
     link: str
     day: date
     themes: tuple[str, ...]
+    theme: str = ""
+    """The item's AI theme id (`report.themes`): chips, datacenters_power, models_agents, miners_pivot, deals."""
+    title_translated: dict[str, str] = field(default_factory=dict)
+    """The title per language when a checked LLM translation exists (otherwise the original is shown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +142,13 @@ class AISide:
     hosting_usd_per_kwh: float | None = None
     news_why: str = ""
     """The news provider's failure class when it gave nothing today (the section says so)."""
+    themes: list[str] = field(default_factory=list)
+    """The day's AI news themes, most items first (what the news adds up to)."""
+    quarter_total: float | None = None
+    """The hyperscalers' latest reported quarters added up (guidance is not in filings)."""
+    ai_basket_class: str = ""
+    """The `ai_basket_30d` rule's class: the basket's 30-day move against its own history."""
+    nvda_shown: bool = False
 
     @property
     def available(self) -> bool:
@@ -289,6 +315,10 @@ class Row:
     """The engine's name for the indicator, per language (empty: the report's own label)."""
     display: str = ""
     """The engine's value column (value and transform output), language-neutral."""
+    cls: str = ""
+    """The class its rule's band gave (the id its reason words); "" for rows from plain contracts."""
+    metric_key: str = ""
+    """`metric` or `metric:entity` of the rule's input, the key its claim is recorded under."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,18 +351,102 @@ class Phase:
     also: list[str]
     """Other phases whose conditions hold too (ids, in priority order)."""
     group_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)
+    """The clauses of the phase's condition that held today (`signals.phase.CLAUSES` ids)."""
+    state: dict[str, float] = field(default_factory=dict)
+    """The measured inputs of the phase (`Assessment.market_state`): a description, not a forecast."""
+    outlook: Outlook | None = None
+    bullish_groups: list[Reasons] = field(default_factory=list)
+    bearish_groups: list[Reasons] = field(default_factory=list)
+    also_held: dict[str, list[str]] = field(default_factory=dict)
+    """For each secondary phase, the clauses of its condition that held."""
+    clause_keys: dict[str, str] = field(default_factory=dict)
+    """A `rule:class` clause → the metric key of its rule (such a clause classifies that metric)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reasons:
+    """One group's signals on one side: the strongest row's reason said once, the others as evidence."""
+
+    group: str
+    lead: Row
+    others: list[Row]
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What has tended to follow scores like today's (`Assessment.outlook`): evidence, not a description.
+
+    `status` is `evidence` (out-of-sample skill), `no_skill` (tested, none found) or `prior` (not
+    yet tested: the rulebook's weights). `momentum_ic` is the 28-day momentum baseline's IC over
+    the same days, the bar the score must clear.
+    """
+
+    status: str
+    horizon_days: int
+    ic: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    hit_rate: float | None = None
+    calls: float | None = None
+    momentum_ic: float | None = None
+    calibrated: bool = False
+    band_returns: dict[str, dict[str, float]] = field(default_factory=dict)
+    """band → {days, mean, median, share_up}: forward returns after past days in that band."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One structural reason for a zone: the kind (`signals.levels.KINDS`), its price, the swing's day."""
+
+    kind: str
+    price: float
+    day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Zone:
-    """A support or resistance zone; `whys` holds the engine's reasons in words, per language."""
+    """A support or resistance zone: its span, family (`kind`), distance from the price, and reasons."""
 
     price: float
     low: float
     high: float
-    why: tuple[str, ...]
-    strength: float
-    whys: dict[str, list[str]] = field(default_factory=dict)
+    kind: str = ""
+    distance: float | None = None
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CostRung:
+    """A major cost basis and the price's distance to it (listed however far it is)."""
+
+    kind: str
+    metric: str
+    price: float
+    distance: float
+    side: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssetMap:
+    """One asset's levels: price, zones nearest first, every major cost basis with its distance."""
+
+    asset: str
+    price: float | None
+    support: list[Zone]
+    resistance: list[Zone]
+    cost_bases: list[CostRung]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A conditional action of the strategy (`Assessment.actions`), worded from i18n `[levels.action]`."""
+
+    id: str
+    asset: str
+    price: float | None
+    support: Zone | None
+    resistance: Zone | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +465,8 @@ class Strategy:
     price: Cell
     support: list[Zone]
     resistance: list[Zone]
+    maps: dict[str, AssetMap]
+    steps: list[Step]
     eth_price: Cell
     eth_btc: Cell
     eth_btc_change_30d: float | None
@@ -372,15 +488,20 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """Section 11: a watch-list item from the engine, with the metric's current value."""
+    """Section 11: a structured watch-list item from the engine (`models.WatchItem`), worded by the
+    template from i18n `[watch_item]`: which metric, which side of which threshold, over which window."""
 
     id: str
     metric: str
     entity: str
     trigger: float
     direction: str
-    text: dict[str, str]
+    mode: str
+    window: str
     current: float | None
+    rule: str = ""
+    reference: float | None = None
+    zone: Zone | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +554,10 @@ class ReportModel:
     narrative: Narrative = field(default_factory=Narrative)
     charts: dict[str, dict[str, str]] = field(default_factory=dict)
     """chart name → {lang: file name in the bundle}; filled by the renderer."""
+    claims: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """lang → every (metric, class id) a sentence of that page classified, recorded at render time
+    (templates word a judgement only through `judged`), so a test can hold one class per metric.
+    Not part of `signals.json` (the classes are there already, as the rules' and sections' ids)."""
 
 
 def _plain(value: Any) -> Any:
@@ -453,7 +578,7 @@ def _plain(value: Any) -> Any:
 
 def to_dict(model: ReportModel) -> dict[str, Any]:
     """The model as JSON-ready data (dates as ISO strings), for `signals.json["report"]`."""
-    raw = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    raw = {f.name: getattr(model, f.name) for f in dataclasses.fields(model) if f.name != "claims"}
     out: dict[str, Any] = {}
     for name, value in raw.items():
         if dataclasses.is_dataclass(value):

@@ -28,7 +28,7 @@ from signaldesk.errors import ReportError
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot
 from signaldesk.report import numbers
 from signaldesk.report.emphasis import fit_bold
-from signaldesk.report.model import Cell, ReportModel, Zone
+from signaldesk.report.model import Cell, ReportModel, Step, Watch, Zone
 from signaldesk.report.sections import build_model
 from signaldesk.report.signals_json import build_signals, dumps, thresholds
 
@@ -157,11 +157,14 @@ class Formatter:
         found = self.words.get(table, {}).get(key)
         return found if found is not None else md_escape(key.replace("_", " "))
 
+    def limits(self) -> dict[str, Markup]:
+        """The rulebook's phase limits (fractions) as the percentages the text quotes."""
+        return {k: Markup(fmt.pct(abs(v), signed=False, digits=0)) for k, v in thresholds().items()
+                if isinstance(v, float)}
+
     def condition(self, phase: str) -> Markup:
-        """The phase's condition in words, its limits (fractions in the rulebook) said as percentages."""
-        limits = {k: Markup(fmt.pct(abs(v), signed=False, digits=0)) for k, v in thresholds().items()
-                  if isinstance(v, float)}
-        return self.say(f"phase_condition.{phase}", **limits)
+        """The phase's condition in words (when its measured inputs are not at hand)."""
+        return self.say(f"phase_condition.{phase}", **self.limits())
 
     def row_label(self, row: Any) -> Markup:
         """An indicator's name: the engine's (per language) when it has one."""
@@ -173,11 +176,56 @@ class Formatter:
         labels = phase.group_labels.get(name, {})
         return md_escape(labels[self.lang]) if self.lang in labels else self.word("group", name)
 
-    def whys(self, zone: Zone) -> Markup:
+    def reason(self, kind: str, price: float, day: date | None, *, priced: bool) -> Markup:
+        """One reason of a zone in words: "STH cost basis $88,985", "swing low $65,299 (Feb 4)"."""
+        name = self.word("why", kind)
+        if kind == "round_number" or not priced:
+            return self.say("levels.reason.plain", name=name) if day is None else self.say(
+                "levels.reason.dated", name=name, day=Markup(fmt.day(day, self.lang)))
+        key = "levels.reason.priced_dated" if day is not None else "levels.reason.priced"
+        return self.say(key, name=name, price=Markup(fmt.price(price)),
+                        day=Markup(fmt.day(day, self.lang)) if day is not None else Markup(""))
+
+    def zone_text(self, zone: Zone) -> Markup:
+        """A zone's span and its reasons: a reason's own price is said only when the zone is a range."""
         sep = str(self.words["strategy"]["why_sep"])
-        if self.lang in zone.whys:
-            return Markup(sep.join(str(md_escape(w)) for w in zone.whys[self.lang]))
-        return Markup(sep.join(str(self.word("why", w)) for w in zone.why))
+        ranged = zone.high > zone.low
+        reasons = sep.join(str(self.reason(r.kind, r.price, r.day, priced=ranged)) for r in zone.reasons)
+        span = Markup(fmt.price_range(zone.low, zone.high))
+        return self.say("levels.zone", span=span, why=Markup(reasons)) if reasons else span
+
+    def cost_basis(self, rung: Any) -> Markup:
+        side = "above" if rung.distance >= 0 else "below"
+        return self.say(f"levels.cost_basis.{side}", name=self.word("why", rung.kind), price=Markup(fmt.price(rung.price)),
+                        distance=Markup(fmt.pct(abs(rung.distance), signed=False, digits=1)))
+
+    def action(self, step: Step) -> Markup:
+        """A stance's conditional action (`[levels.action]`), with its zones and trigger price."""
+        def span(z: Zone | None) -> Markup:
+            return Markup(fmt.DASH) if z is None else Markup(fmt.price_range(z.low, z.high))
+
+        zone = step.support if step.support is not None else step.resistance
+        return self.say(f"levels.action.{step.id}", zone=span(zone), price=Markup(fmt.price(step.price)),
+                        support=span(step.support), resistance=span(step.resistance))
+
+    def watch_item(self, w: Watch) -> Markup:
+        """A watch item in words (`[watch_item]`): which side of which threshold, in this language."""
+        value = (lambda x: Markup(fmt.value(w.metric, x)))  # noqa: E731 - one formatter for trigger and reading
+        now = value(w.current) if w.current is not None else Markup(fmt.DASH)
+        if w.id == "etf_flow":
+            weeks = Markup(fmt.number(abs(w.reference or 0.0), 0))
+            return self.say(f"watch_item.etf_flow_{w.direction}", weeks=weeks, current=now)
+        if w.id in ("support", "resistance") and w.zone is not None:
+            return self.say(f"watch_item.{w.id}", zone=Markup(fmt.price_range(w.zone.low, w.zone.high)),
+                            threshold=Markup(fmt.price(w.trigger)), current=now)
+        if w.id == "cost_basis" and w.zone is not None and w.zone.reasons:
+            return self.say(f"watch_item.cost_basis_{w.direction}", name=self.word("why", w.zone.reasons[0].kind),
+                            threshold=Markup(fmt.price(w.trigger)), current=now)
+        if w.id == "ma200":
+            return self.say(f"watch_item.ma200_{w.direction}", threshold=Markup(fmt.price(w.trigger)), current=now)
+        zero = "_zero" if w.mode == "cross" and w.trigger == 0 else ""
+        return self.say(f"watch_item.{w.mode}_{w.direction}{zero}", label=self.label(w.metric, w.entity),
+                        threshold=value(w.trigger), current=now)
 
     def entity(self, entity: str) -> Markup:
         return self.word("entity", entity) if entity in self.words.get("entity", {}) else md_escape(
@@ -223,6 +271,7 @@ class Formatter:
             "pct": wrap(lambda x, digits=2: fmt.pct(raw(x), digits=digits)),
             "pct_abs": lambda x, digits=2: Markup(fmt.pct(None if raw(x) is None else abs(raw(x)), signed=False, digits=digits)),
             "upct": wrap(lambda x, digits=1: fmt.pct(raw(x), signed=False, digits=digits)),
+            "ic": wrap(lambda x: fmt.number(raw(x), 2) if raw(x) is None or raw(x) < 0 else "+" + fmt.number(raw(x), 2)),
             "num": wrap(lambda x, digits=2: fmt.number(raw(x), digits)),
             "int_abs": lambda x: Markup(fmt.number(None if raw(x) is None else abs(raw(x)), 0)),
             "score": wrap(lambda x: fmt.score(raw(x))),
@@ -231,20 +280,23 @@ class Formatter:
             "date": wrap(lambda d: fmt.long_date(d, lang)),
             "ts": wrap(fmt.timestamp),
             "zone": lambda z: Markup(fmt.price_range(z.low, z.high)) if isinstance(z, Zone) else Markup(fmt.DASH),
+            "zone_text": self.zone_text,
+            "cost_basis": self.cost_basis,
+            "action": self.action,
+            "watch_item": self.watch_item,
             "pctile": wrap(lambda x: fmt.percentile(x)),
             "n": lambda i: Markup(str(int(i))),
             "md": md_escape,
             "url": lambda u: Markup(safe_url(u)),
             "label": self.label,
             "ent": self.entity,
-            "whys": self.whys,
             "susd": wrap(lambda x: fmt.signed_usd(raw(x))),
             "phase_name": lambda p: self.word("phases", p),
         }
 
     def functions(self) -> dict[str, Callable[..., Markup]]:
         return {"say": self.say, "word": self.word, "label": self.label, "chart": self.chart,
-                "row_label": self.row_label, "group": self.group, "condition": self.condition}
+                "row_label": self.row_label, "group": self.group, "condition": self.condition, "limits": self.limits}
 
     def context(self) -> dict[str, Any]:
         """Per-language names a template reads as variables."""
@@ -311,7 +363,21 @@ def shared_environment(template_dir: Path | None = None) -> jinja2.Environment:
         env.filters[name] = _dispatch(name, "filter")
     for name in _bound("en", "function"):
         env.globals[name] = _dispatch(name, "function")
+    import jinja2
+
+    env.globals["judged"] = jinja2.pass_context(_judged)
     return env
+
+
+def _judged(ctx: Any, metric: str, cls: str) -> str:
+    """Record that a sentence classifies `metric` as `cls` (a rulebook class id) and return the id.
+
+    Templates word every judgement through this, so the page's claims can be checked for
+    contradictions: one class per metric per page (tests/report/test_contradictions.py)."""
+    if cls:
+        ctx["claims"].append((metric, str(cls)))
+    return str(cls)
+
 
 
 def _one_line(text: str) -> str:
@@ -329,11 +395,14 @@ def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, st
     env = shared_environment(template_dir)
     helper = formatter(lang)
     words = helper.words
-    context = {"m": model, "llm": {k: llm_escape(v) for k, v in (narrative or {}).items()}, **helper.context()}
+    claims: list[tuple[str, str]] = []
+    context = {"m": model, "llm": {k: llm_escape(v) for k, v in (narrative or {}).items()}, "claims": claims,
+               **helper.context()}
     title = _strip_md(_one_line(env.get_template("title.j2").render(context)))
     description = _strip_md(_one_line(env.get_template("description.j2").render(context).replace("\n", "")))
     body = env.get_template("index.md.j2").render(context)
     body = fit_bold(re.sub(r"\n{3,}", "\n\n", body).strip()) + "\n"  # bold that renders next to CJK
+    model.claims[lang] = sorted(set(claims))
     phase_name = str(helper.word("phases", model.phase_id))
     stance_name = str(helper.word("stance", model.stance))
     matter: list[tuple[str, Any]] = [

@@ -25,9 +25,10 @@ from signaldesk.models import (
     ProviderOutcome,
     Snapshot,
 )
-from signaldesk.report import gaps
+from signaldesk.report import gaps, themes
 from signaldesk.report.model import (
     AISide,
+    AssetMap,
     Basket,
     Cell,
     Chain,
@@ -37,16 +38,22 @@ from signaldesk.report.model import (
     Equity,
     Flow,
     Gap,
+    CostRung,
     Lead,
     Liquidity,
+    Move,
     News,
     OnChain,
     Options,
+    Outlook,
     Phase,
+    Reason,
+    Reasons,
     ReportModel,
     Row,
     Rung,
     Source,
+    Step,
     Strategy,
     Summary,
     Tenor,
@@ -96,7 +103,9 @@ class _Facts:
             rule = self.rulebook.rule(rule_id)
         except KeyError:
             return ""
-        return self.rulebook.class_of(rule_id, self.value(rule.metric, rule.entity)) if rule.over is None else ""
+        # Without the engine's row, only a rule that reads its metric as it is can be re-applied here.
+        plain = rule.over is None and rule.transform == "level"
+        return self.rulebook.class_of(rule_id, self.value(rule.metric, rule.entity)) if plain else ""
 
     def value(self, metric: str, entity: str = "") -> float | None:
         value = self.snapshot.values.get((metric, entity))
@@ -186,15 +195,33 @@ def _lead(f: _Facts) -> Lead:
         theme = "greed"
     elif flows in ("outflows", "inflows"):
         theme = flows
-    return Lead(theme, direction, z, corr, ai30, btc30, fg, streak, f.cell("drawdown_from_ath", "btc"))
+    return Lead(theme, direction, z, corr, ai30, btc30, fg, streak, f.cell("drawdown_from_ath", "btc"), _moves(f))
+
+
+def _moves(f: _Facts) -> list[Move]:
+    """The opening's "what moved and why", one line per fact family the day has data for: BTC's
+    price and its week, the ETF money, sentiment, and the AI basket against its own history."""
+    price, week, drawdown = f.cell("price_usd", "btc"), f.cell("price_change_7d", "btc"), f.cell("drawdown_from_ath", "btc")
+    flow7, streak = f.cell("etf_net_flow_usd_7d", "btc"), f.cell("etf_flow_streak_weeks", "btc")
+    fg, ai30 = f.cell("fear_greed"), f.cell("basket_return_30d", "ai")
+    moves = []
+    if price.ok:
+        moves.append(Move("btc", (price, week, drawdown), f.cls("btc_momentum_7d") if week.ok else ""))
+    if flow7.ok or streak.ok:
+        moves.append(Move("etf", (flow7, streak), f.cls("etf_flow_7d") if flow7.ok else ""))
+    if fg.ok:
+        moves.append(Move("fear_greed", (fg,), f.cls("fear_greed")))
+    if ai30.ok:
+        moves.append(Move("ai", (ai30, f.cell("basket_return_30d", "btc")), f.cls("ai_basket_30d")))
+    return moves
 
 
 def _ai(f: _Facts, news: Sequence[object]) -> AISide:
-    companies = [
-        CompanyCapex(t, f.cell("capex_ttm_usd", t), f.cell("capex_yoy", t))
-        for t in f.entities("capex_ttm_usd") if t != "hyperscalers" and f.value("capex_ttm_usd", t) is not None
-    ]
+    companies = [_company(f, t) for t in f.entities("capex_ttm_usd")
+                 if t != "hyperscalers" and f.value("capex_ttm_usd", t) is not None]
     companies.sort(key=lambda c: (-(c.ttm.value or 0.0), c.ticker))
+    quarters = [c.quarter.value for c in companies if c.quarter.ok]
+    quarter_total = float(sum(quarters)) if quarters and len(quarters) == len(companies) else None  # type: ignore[arg-type]
     baskets = [
         Basket(e, f.cell("basket_return_7d", e), f.cell("basket_return_30d", e), f.cell("basket_return_90d", e))
         for e in ("ai", "miners", "btc")
@@ -206,8 +233,8 @@ def _ai(f: _Facts, news: Sequence[object]) -> AISide:
     ]
     picked = [n for n in news if AI_THEMES.intersection(getattr(n, "themes", ()))]
     picked.sort(key=lambda n: (-n.ts.timestamp(), n.id))  # type: ignore[attr-defined]
-    items = [News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes))  # type: ignore[attr-defined]
-             for n in picked[:MAX_NEWS]]
+    items = [News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes),  # type: ignore[attr-defined]
+                  themes.theme_of(n.title)) for n in picked[:MAX_NEWS]]  # type: ignore[attr-defined]
     revenue, hosting = f.cell("miner_revenue_usd_per_mw_day"), f.cell("ai_hosting_usd_per_mw_day")
     multiple = hosting.value / revenue.value if hosting.ok and revenue.ok and revenue.value else None  # type: ignore[operator]
     return AISide(
@@ -215,7 +242,17 @@ def _ai(f: _Facts, news: Sequence[object]) -> AISide:
         f.cell("ai_crypto_correlation_90d"), f.cell("ai_crypto_divergence_z"), items,
         f.cell("miners_vs_btc_30d"), revenue, hosting, multiple,
         *_assumptions(revenue.ok or hosting.ok), news_why=_news_why(f) if not items else "",
+        themes=themes.ranked(n.theme for n in items), quarter_total=quarter_total,
+        ai_basket_class=f.cls("ai_basket_30d"), nvda_shown=any(e.ticker == "NVDA" for e in equities),
     )
+
+
+def _company(f: _Facts, ticker: str) -> CompanyCapex:
+    """A hyperscaler's TTM CapEx and growth, with its latest reported quarter (filings, not guidance)."""
+    quarters = f.series("capex_usd", ticker)
+    last = Cell("capex_usd", ticker, float(quarters.iloc[-1])) if quarters is not None else Cell("capex_usd", ticker)
+    end = _day(quarters.index[-1]) if quarters is not None else None
+    return CompanyCapex(ticker, f.cell("capex_ttm_usd", ticker), f.cell("capex_yoy", ticker), last, end)
 
 
 def _news_why(f: _Facts) -> str:
@@ -375,7 +412,8 @@ def _row(i: Indicator) -> Row:
     label = getattr(i, "label", None)
     return Row(i.id, i.entity, value, i.state, float(i.strength), i.percentile, float(i.contribution), i.group,
                dict(sorted(i.reasons.items())), i.reason, bool(i.stale),
-               dict(label) if isinstance(label, dict) else {}, str(getattr(i, "display", "") or ""))
+               dict(label) if isinstance(label, dict) else {}, str(getattr(i, "display", "") or ""),
+               str(getattr(i, "cls", "") or ""), f"{i.id}:{i.entity}" if i.entity else i.id)
 
 
 def _rulebook() -> Rulebook:
@@ -386,49 +424,120 @@ def _rulebook() -> Rulebook:
 
 
 def _phase(a: Assessment, rows: list[Row]) -> Phase:
+    from signaldesk.signals.phase import held_clauses
+
     def strongest(state: str) -> list[Row]:
         picked = [r for r in rows if r.state == state]
         return sorted(picked, key=lambda r: (-abs(r.contribution), -r.strength, r.id, r.entity))
 
     bullish, bearish = strongest("bullish"), strongest("bearish")
     rulebook = _rulebook()
-    low, high = rulebook.score.bearish_below, rulebook.score.bullish_above
+    low, high = _bands(a, rulebook)
     labels = {name: dict(spec.label) for name, spec in rulebook.groups.items()}
     also = [p for p in a.phase_reasons.get("also", "").split(",") if p]
     groups = {k: v for k, v in a.group_scores.items() if v is not None and math.isfinite(v)}
+    state = {k: float(v) for k, v in a.market_state.items() if isinstance(v, int | float) and math.isfinite(v)}
+    held = held_clauses(state, a.phase, rulebook) if state else []
+    # A secondary phase's clauses, less those the main phase's sentence already states.
+    also_held = {p: [c for c in held_clauses(state, p, rulebook) if c not in held] for p in also} if state else {}
     return Phase(a.score, a.band, a.phase, a.coverage, float(low), float(high), bullish, bearish,
-                 len(bullish), len(bearish), groups, also, {k: labels[k] for k in groups if k in labels})
+                 len(bullish), len(bearish), groups, also, {k: labels[k] for k in groups if k in labels},
+                 held=held, state=state, outlook=_outlook(a.outlook), bullish_groups=_by_group(bullish),
+                 bearish_groups=_by_group(bearish), also_held=also_held,
+                 clause_keys=_clause_keys([held, *also_held.values()], rulebook))
+
+
+def _clause_keys(lists: list[list[str]], rulebook: Rulebook) -> dict[str, str]:
+    """`rule:class` clause → the metric key its rule reads (a clause that names a class is a claim)."""
+    out = {}
+    for clause in (c for held in lists for c in held if ":" in c):
+        rule = rulebook.rule(clause.split(":")[0])
+        out[clause] = f"{rule.metric}:{rule.entity}" if rule.entity else rule.metric
+    return out
+
+
+def _bands(a: Assessment, rulebook: Rulebook) -> tuple[float, float]:
+    """The band edges the day was judged with: the calibrated ones when the outlook has them."""
+    bands = a.outlook.get("bands") if isinstance(a.outlook, dict) else None
+    if isinstance(bands, dict) and bands.get("bearish_below") is not None and bands.get("bullish_above") is not None:
+        return float(bands["bearish_below"]), float(bands["bullish_above"])
+    return rulebook.score.bearish_below, rulebook.score.bullish_above
+
+
+def _by_group(rows: list[Row]) -> list[Reasons]:
+    """One line per group: the strongest row's reason, the group's other rows as evidence (each reason once)."""
+    out: dict[str, list[Row]] = {}
+    for row in rows:
+        out.setdefault(row.group, []).append(row)
+    return [Reasons(g, members[0], members[1:]) for g, members in out.items()]
+
+
+def _num_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _outlook(raw: dict[str, object]) -> Outlook | None:
+    """The score's evidence (docs/evidence.md): status, horizon, out-of-sample record in today's band."""
+    if not raw:
+        return None
+    record = raw.get("track_record") if isinstance(raw.get("track_record"), dict) else {}
+    bands = raw.get("bands") if isinstance(raw.get("bands"), dict) else {}
+    baselines = record.get("baselines") if isinstance(record.get("baselines"), dict) else {}  # type: ignore[union-attr]
+    return Outlook(
+        str(raw.get("status", "prior")), int(raw.get("horizon_days") or 30),  # type: ignore[call-overload]
+        _num_or_none(record.get("ic")), _num_or_none(record.get("ci_low")), _num_or_none(record.get("ci_high")),  # type: ignore[union-attr]
+        _num_or_none(record.get("hit_rate")), _num_or_none(record.get("calls")),  # type: ignore[union-attr]
+        _num_or_none(baselines.get("momentum_28d")),  # type: ignore[union-attr]
+        calibrated=bool(bands.get("calibrated")),  # type: ignore[union-attr]
+        band_returns=dict(record.get("band_returns") or {}),  # type: ignore[union-attr]
+    )
 
 
 def _zone(level: Level) -> Zone:
-    try:
-        from signaldesk.signals.levels import why_texts
+    reasons = tuple(Reason(src.kind, float(src.price), src.day) for src in level.sources)
+    return Zone(float(level.price), float(level.low), float(level.high), level.kind, level.distance, reasons)
 
-        whys = {lang: list(texts) for lang, texts in why_texts(level).items()}
-    except Exception:  # noqa: BLE001 - unknown reason codes: show them as they are
-        whys = {}
-    return Zone(level.price, level.low, level.high, tuple(level.why), float(level.strength), whys)
+
+def _maps(a: Assessment) -> dict[str, AssetMap]:
+    """Each asset's zones (nearest first) and every major cost basis with its distance."""
+    out = {}
+    for asset in sorted(a.asset_levels, key=lambda x: (x != "btc", x)):
+        lv = a.asset_levels[asset]
+        rungs = sorted((CostRung(c.kind, c.metric, float(c.price), float(c.distance), c.side) for c in lv.cost_bases),
+                       key=lambda c: -c.price)
+        out[asset] = AssetMap(asset, lv.price, [_zone(z) for z in lv.support], [_zone(z) for z in lv.resistance], rungs)
+    return out
 
 
 def _strategy(a: Assessment, f: _Facts) -> Strategy:
     near_level = f.rulebook.thresholds.near_level
     price = f.cell("price_usd", "btc")
-    support = sorted((_zone(z) for z in a.support), key=lambda z: -z.price)
-    resistance = sorted((_zone(z) for z in a.resistance), key=lambda z: z.price)
+    maps = _maps(a)
+    btc = maps.get("btc")
+    support = btc.support if btc else sorted((_zone(z) for z in a.support), key=lambda z: -z.price)
+    resistance = btc.resistance if btc else sorted((_zone(z) for z in a.resistance), key=lambda z: z.price)
     near = ""
     if price.ok and support and price.value <= support[0].high * (1 + near_level):  # type: ignore[operator]
         near = "support"
     elif price.ok and resistance and price.value >= resistance[0].low * (1 - near_level):  # type: ignore[operator]
         near = "resistance"
+    steps = [Step(x.id, x.asset, x.price, None if x.support is None else _zone(x.support),
+                  None if x.resistance is None else _zone(x.resistance)) for x in a.actions]
     ratio_change = _change(f.series("eth_btc_ratio"), 30)
     relative = f.cls("eth_vs_btc") if ratio_change is not None else ""
     alt = f.cell("altcoin_season_index")
     regime = f.cls("altseason") if alt.ok else ""
     return Strategy(
-        a.stance, a.band, near, price, support, resistance,
+        a.stance, a.band, near, price, support, resistance, maps, steps,
         f.cell("price_usd", "eth"), f.cell("eth_btc_ratio"), ratio_change, relative, f.cell("price_change_7d", "eth"),
         f.cell("price_change_7d", "btc"), f.cell("btc_dominance"), alt, regime,
     )
+
+
+def _watch(a: Assessment) -> list[Watch]:
+    return [Watch(w.id, w.metric, w.entity, float(w.trigger), w.direction, w.mode, w.window,
+                  None if w.current is None or not math.isfinite(w.current) else float(w.current), w.rule,
+                  w.reference, None if w.level is None else _zone(w.level)) for w in a.watchlist]
 
 
 def _summary(ai: AISide, crypto: CryptoSide) -> Summary:
@@ -485,8 +594,7 @@ def build_model(assessment: Assessment, snapshot: Snapshot, *, outcomes: Sequenc
     rows = [_row(i) for i in assessment.indicators]
     ai, crypto = _ai(f, snapshot.news), _crypto(f)
     missing, stale = _gaps(assessment, snapshot, outcomes)
-    watch = [Watch(w.id, w.metric, w.entity, float(w.trigger), w.direction, dict(sorted(w.text.items())),
-                   f.value(w.metric, w.entity)) for w in assessment.watchlist]
+    watch = _watch(assessment)
     return ReportModel(
         as_of=assessment.as_of,
         published=(published or published_at(assessment, snapshot, outcomes)).astimezone(UTC),

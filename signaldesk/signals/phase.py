@@ -53,19 +53,69 @@ def _in_classes(frame: Frame, refs: tuple[str, ...], rulebook: Rulebook) -> np.n
     return out
 
 
-def conditions(frame: Frame, rulebook: Rulebook) -> dict[str, np.ndarray]:
-    """Each phase's condition per row, with the limits and classes of `rulebook.phase`."""
+CLAUSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "overheated": (("trend_hot",), ("classes:overheated",)),
+    "distribution": (("above_ma", "near_high", "mom30_slipping"), ()),
+    "recovery": (("near_ma", "mom30_rebound", "deep_drawdown_recovery"), ()),
+    "bull_expansion": (("trend_bull", "mom30_positive"), ()),
+    "accelerating_decline": (("below_ma",), ("mom30_falling", "mom7_falling")),
+    "bottom_building": (("below_ma",), ("deep_drawdown", "classes:bottom")),
+}
+"""Each phase's condition as clauses: (all of, any of). `classes:<table>` stands for the rule
+classes listed in the rulebook's `[phase]` (one clause per `rule:class`, id `rule:class`)."""
+
+
+def clause_values(frame: Frame, rulebook: Rulebook) -> dict[str, np.ndarray]:
+    """Every clause of every phase per row, with the limits and classes of `rulebook.phase`: the one
+    place a phase's inputs are compared with its limits (the report words the clauses that held)."""
     p = rulebook.phase
     trend, mom30, mom7, drawdown = frame["trend"], frame["mom30"], frame["mom7"], frame["drawdown"]
     with np.errstate(invalid="ignore"):
-        return {
-            "overheated": (trend > p.overheated_trend) & _in_classes(frame, p.overheated_classes, rulebook),
-            "distribution": (trend > 0) & (drawdown > p.distribution_drawdown) & (mom30 < p.distribution_mom30),
-            "recovery": (trend > p.recovery_trend) & (mom30 > p.recovery_mom30) & (drawdown < p.recovery_drawdown),
-            "bull_expansion": (trend > p.bull_trend) & (mom30 >= 0),
-            "accelerating_decline": (trend < 0) & ((mom30 < p.decline_mom30) | (mom7 < p.decline_mom7)),
-            "bottom_building": (trend < 0) & ((drawdown < p.bottom_drawdown) | _in_classes(frame, p.bottom_classes, rulebook)),
+        out = {
+            "trend_hot": trend > p.overheated_trend, "above_ma": trend > 0,
+            "near_high": drawdown > p.distribution_drawdown, "mom30_slipping": mom30 < p.distribution_mom30,
+            "near_ma": trend > p.recovery_trend, "mom30_rebound": mom30 > p.recovery_mom30,
+            "deep_drawdown_recovery": drawdown < p.recovery_drawdown,
+            "trend_bull": trend > p.bull_trend, "mom30_positive": mom30 >= 0,
+            "below_ma": trend < 0, "mom30_falling": mom30 < p.decline_mom30, "mom7_falling": mom7 < p.decline_mom7,
+            "deep_drawdown": drawdown < p.bottom_drawdown,
         }
+    for ref in (*p.overheated_classes, *p.bottom_classes):
+        out[ref] = _in_classes(frame, (ref,), rulebook)
+    return out
+
+
+def _expand(ids: tuple[str, ...], rulebook: Rulebook) -> list[str]:
+    tables = {"classes:overheated": rulebook.phase.overheated_classes, "classes:bottom": rulebook.phase.bottom_classes}
+    return [ref for i in ids for ref in (tables[i] if i in tables else (i,))]
+
+
+def phase_clauses(phase_id: str, rulebook: Rulebook) -> tuple[list[str], list[str]]:
+    """The clause ids of a phase's condition: (all of, any of), class references expanded."""
+    all_of, any_of = CLAUSES.get(phase_id, ((), ()))
+    return _expand(all_of, rulebook), _expand(any_of, rulebook)
+
+
+def conditions(frame: Frame, rulebook: Rulebook) -> dict[str, np.ndarray]:
+    """Each phase's condition per row: all of its clauses, and at least one of its alternatives."""
+    values = clause_values(frame, rulebook)
+    out = {}
+    for name in CLAUSES:
+        all_of, any_of = phase_clauses(name, rulebook)
+        held = np.logical_and.reduce([values[c] for c in all_of])
+        if any_of:
+            held = held & np.logical_or.reduce([values[c] for c in any_of])
+        out[name] = held
+    return out
+
+
+def held_clauses(state: Mapping[str, float | None], phase_id: str, rulebook: Rulebook | None = None) -> list[str]:
+    """The clauses of `phase_id` that held for one day's inputs (`Assessment.market_state`), in order."""
+    rb = rulebook or default_rulebook()
+    frame = {name: np.array([np.nan if state.get(name) is None else float(state[name])]) for name in FEATURES}  # type: ignore[arg-type]
+    values = clause_values(frame, rb)
+    all_of, any_of = phase_clauses(phase_id, rb)
+    return [c for c in (*all_of, *any_of) if bool(values[c][0])]
 
 
 def features(history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | list[date],
