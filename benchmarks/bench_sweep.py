@@ -34,7 +34,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signaldesk.backtest.sweep import combine, grid_total_returns, make_grid, walk_forward
+from signaldesk.backtest.sweep import combine, make_grid, walk_forward
+from tests.backtest.helpers import grid_total_returns
 
 FEE_BPS = 10.0
 SEED = 20260225

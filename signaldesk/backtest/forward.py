@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from signaldesk.signals import evidence
@@ -43,12 +42,6 @@ def forward_returns(
     track record uses it too); `lag` must be >= 1 so only prices dated after the day enter.
     """
     return evidence.forward_returns(close, horizons, lag=lag)
-
-
-def log_returns(close: pd.Series) -> pd.Series:
-    """Daily log returns on the calendar index: log(close_t / close_{t-1}); NaN across gaps."""
-    prices = daily(close)
-    return np.log(prices / prices.shift(1))
 
 
 def join_forward(scores: pd.DataFrame, forward: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ Allocations:
   through the neutral band (50 → half). A day without a score keeps the previous weight. To avoid
   paying fees on noise, a trade happens only when the target moves at least `tolerance` (0.10)
   away from the current weight.
-- `threshold_weight`: 1 when score >= threshold else 0 (the simple strategy of the cross-check).
+- `threshold_weight`: 1 when score >= threshold else 0.
 - buy-and-hold: 100 % BTC bought on the first day, never rebalanced.
 - momentum: 100 % BTC while its 28-day return is positive, else cash (the baseline a composite
   must beat, per the research notes).
@@ -193,18 +193,6 @@ def score_strategy(
     returns.iloc[0] = 0.0
     return simulate(returns, target.to_frame("btc"), fee_bps=fee_bps, tolerance=tolerance,
                     name="score", note=f"BTC weight = clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), traded at close D+{lag}")
-
-
-def threshold_strategy(
-    score: pd.Series, btc_close: pd.Series, *, threshold: float, fee_bps: float, lag: int = 1,
-) -> Curve:
-    """All-in BTC when score >= threshold, else all cash (the vectorbt cross-check strategy)."""
-    prices = filled_prices(btc_close)
-    index = _window(prices.index, score.dropna().index)
-    target = executed(threshold_weight(score, threshold), index, lag)
-    returns = prices.pct_change().reindex(index).to_frame("btc")
-    returns.iloc[0] = 0.0
-    return simulate(returns, target.to_frame("btc"), fee_bps=fee_bps, name=f"score>={threshold:g}")
 
 
 def buy_and_hold(btc_close: pd.Series, index: pd.DatetimeIndex, *, fee_bps: float) -> Curve:

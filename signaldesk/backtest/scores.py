@@ -53,17 +53,6 @@ class ScoreHistory:
 Scorer = Callable[[History], ScoreHistory]
 
 
-def band_of(score: float | None, bearish_below: float = 40.0, bullish_above: float = 60.0) -> str:
-    """The report's bands: below 40 bearish, 40–60 neutral, above 60 bullish ('' without a score)."""
-    if score is None or pd.isna(score):
-        return ""
-    if score < bearish_below:
-        return "bearish"
-    if score > bullish_above:
-        return "bullish"
-    return "neutral"
-
-
 def engine_scorer(rulebook: Rulebook | None = None) -> Scorer:
     """The signal engine's vectorised history as a `Scorer`."""
     from signaldesk.signals.history import score_history

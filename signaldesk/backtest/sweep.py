@@ -261,22 +261,6 @@ def all_composites(subscores: np.ndarray, grid: Grid) -> np.ndarray:
     return np.ascontiguousarray(combine(subscores, grid.weights).T)
 
 
-def grid_total_returns(
-    subscores: pd.DataFrame, grid: Grid, close: pd.Series, *, fee_bps: float, lag: int = 1, chunk: int = 1024
-) -> np.ndarray:
-    """Total return of every grid point over the whole calendar of `subscores` (K,)."""
-    sub, log_ret = _aligned(subscores, grid, close)
-    simple = np.expm1(log_ret)
-    composites = all_composites(sub, grid)
-    out = np.empty(grid.size)
-    for start in range(0, grid.size, chunk):
-        cols = np.arange(start, min(start + chunk, grid.size))
-        _, _, growth = cumulative_sums(composites, grid, simple, fee=fee_bps / 1e4, lag=lag, cols=cols,
-                                       at=np.array([len(log_ret)]))
-        out[cols] = np.expm1(growth[0])
-    return out
-
-
 def _aligned(subscores: pd.DataFrame, grid: Grid, close: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     index = subscores.index
     prices = daily(close).ffill().reindex(index)

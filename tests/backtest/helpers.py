@@ -1,4 +1,5 @@
-"""A tiny causal scorer, a deliberately leaky one, and a synthetic store for the backtest tests."""
+"""A tiny causal scorer, a deliberately leaky one, a synthetic store, and the strategies the vectorbt
+cross-check and the sweep benchmark run, composed from the backtest's own building blocks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from signaldesk.backtest.forward import daily
-from signaldesk.backtest.scores import ScoreHistory, band_of
+from signaldesk.backtest.portfolio import Curve, _window, executed, filled_prices, simulate, threshold_weight
+from signaldesk.backtest.scores import ScoreHistory
+from signaldesk.backtest.sweep import Grid, _aligned, all_composites, cumulative_sums
 from signaldesk.models import Observation
 
 PHASE = {"bearish": "markdown", "neutral": "range", "bullish": "markup", "": ""}
@@ -71,3 +74,42 @@ def fill_store(store, history: dict, source: str = "synthetic") -> None:
         for (metric, entity), series in history.items() for d, v in series.items()
     ]
     store.write_observations(obs, run_id="test", fetched_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def band_of(score: float | None, bearish_below: float = 40.0, bullish_above: float = 60.0) -> str:
+    """The report's bands: below 40 bearish, 40–60 neutral, above 60 bullish ('' without a score)."""
+    if score is None or pd.isna(score):
+        return ""
+    if score < bearish_below:
+        return "bearish"
+    if score > bullish_above:
+        return "bullish"
+    return "neutral"
+
+
+def threshold_strategy(
+    score: pd.Series, btc_close: pd.Series, *, threshold: float, fee_bps: float, lag: int = 1,
+) -> Curve:
+    """All-in BTC when score >= threshold, else all cash (the vectorbt cross-check strategy)."""
+    prices = filled_prices(btc_close)
+    index = _window(prices.index, score.dropna().index)
+    target = executed(threshold_weight(score, threshold), index, lag)
+    returns = prices.pct_change().reindex(index).to_frame("btc")
+    returns.iloc[0] = 0.0
+    return simulate(returns, target.to_frame("btc"), fee_bps=fee_bps, name=f"score>={threshold:g}")
+
+
+def grid_total_returns(
+    subscores: pd.DataFrame, grid: Grid, close: pd.Series, *, fee_bps: float, lag: int = 1, chunk: int = 1024
+) -> np.ndarray:
+    """Total return of every grid point over the whole calendar of `subscores` (K,)."""
+    sub, log_ret = _aligned(subscores, grid, close)
+    simple = np.expm1(log_ret)
+    composites = all_composites(sub, grid)
+    out = np.empty(grid.size)
+    for start in range(0, grid.size, chunk):
+        cols = np.arange(start, min(start + chunk, grid.size))
+        _, _, growth = cumulative_sums(composites, grid, simple, fee=fee_bps / 1e4, lag=lag, cols=cols,
+                                       at=np.array([len(log_ret)]))
+        out[cols] = np.expm1(growth[0])
+    return out

@@ -13,8 +13,8 @@ from signaldesk.backtest.portfolio import (
     score_weight,
     simulate,
     three_three_three,
-    threshold_strategy,
 )
+from tests.backtest.helpers import threshold_strategy
 
 
 def _days(n, start="2024-01-01"):

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from signaldesk.backtest.portfolio import simulate
-from signaldesk.backtest.sweep import combine, grid_total_returns, make_grid, positions, walk_forward
+from signaldesk.backtest.sweep import combine, make_grid, positions, walk_forward
+from tests.backtest.helpers import grid_total_returns
 
 
 def test_grid_shape_and_labels():

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signaldesk.backtest.portfolio import executed, threshold_strategy, threshold_weight
-from signaldesk.backtest.sweep import combine, grid_total_returns, make_grid
+from signaldesk.backtest.portfolio import executed, threshold_weight
+from signaldesk.backtest.sweep import combine, make_grid
+from tests.backtest.helpers import grid_total_returns, threshold_strategy
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # importing vectorbt takes several seconds
