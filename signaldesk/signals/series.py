@@ -32,10 +32,25 @@ def max_age(metric: str) -> float:
     return spec.max_age_days if spec is not None else DEFAULT_MAX_AGE
 
 
+_DAY_TICKS = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+"""One day in each datetime64 unit's ticks."""
+
+
+def _is_daily(series: pd.Series) -> bool:
+    """True when `series` already is what `daily` makes (the common case: the store's and the derived
+    series), checked with vectorised tests instead of re-sorting and de-duplicating it."""
+    index = series.index
+    return (series.dtype == np.float64 and isinstance(index, pd.DatetimeIndex) and index.tz is None
+            and index.unit in _DAY_TICKS and index.is_monotonic_increasing and index.is_unique
+            and not (index.asi8 % _DAY_TICKS[index.unit]).any() and bool(np.isfinite(series.to_numpy()).all()))
+
+
 def daily(series: pd.Series) -> pd.Series:
     """A clean daily series: float values, tz-naive midnight dates, sorted, one value per day, no NaN."""
     if series is None or len(series) == 0:
         return pd.Series([], dtype=float, index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
+    if _is_daily(series):  # already clean: same values and index, in a new unnamed series
+        return pd.Series(series.to_numpy(), index=series.index.as_unit("ns"))
     index = pd.DatetimeIndex(series.index)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
