@@ -19,6 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signaldesk.atomic import staged_dir
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -96,27 +98,18 @@ def dashboard_data(assessment_dict: Mapping[str, Any], histories: Mapping[Any, p
 
 def write_dashboard(out_dir: Path | str, assessment_dict: Mapping[str, Any], histories: Mapping[Any, pd.Series],
                     score_history: Any = None, *, days: int = HISTORY_DAYS, demo: bool | None = None) -> Path:
-    """Write `<out_dir>/dashboard/` (index.html, style.css, app.js, data.js); return the index path."""
+    """Write `<out_dir>/dashboard/` (index.html, style.css, app.js, data.js); return the index path.
+
+    The directory is written aside and swapped in whole (`atomic.staged_dir`): a page is never
+    served with last run's `data.js` or none."""
     target = Path(out_dir) / "dashboard"
-    target.mkdir(parents=True, exist_ok=True)
-    for asset in sorted(ASSETS.iterdir()):
-        if asset.is_file():
-            shutil.copyfile(asset, target / asset.name)
     data = dashboard_data(assessment_dict, histories, score_history, days=days, demo=demo)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default)
     # "</" inside a script would end it early if this were ever inlined; keep it inert anyway.
     text = text.replace("</", "<\\/")
-    (target / "data.js").write_text(f"window.SIGNALDESK = {text};\n", encoding="utf-8")
+    with staged_dir(target) as staging:
+        for asset in sorted(ASSETS.iterdir()):
+            if asset.is_file():
+                shutil.copyfile(asset, staging / asset.name)
+        (staging / "data.js").write_text(f"window.SIGNALDESK = {text};\n", encoding="utf-8")
     return target / "index.html"
-
-
-def write_dashboard_from_store(out_dir: Path | str, store: Any, assessment: Any, snapshot: Any, *,
-                               days: int = HISTORY_DAYS, demo: bool | None = None) -> Path:
-    """The pipeline's call: the dashboard of `assessment`, with histories from `snapshot` and the
-    score history the engine recomputes from the store as of the day (never past it)."""
-    from signaldesk.report.scores import recent_scores
-    from signaldesk.report.signals_json import assessment_dict
-
-    history = store.history(as_of=snapshot.as_of)
-    scores = recent_scores(history, snapshot.as_of, days=days)
-    return write_dashboard(out_dir, assessment_dict(assessment), snapshot.history, scores, days=days, demo=demo)

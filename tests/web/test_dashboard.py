@@ -103,17 +103,17 @@ def test_from_store_uses_the_engine_and_stops_at_the_as_of_day(store, tmp_path: 
     from datetime import UTC, date, datetime, timedelta
 
     from signaldesk.models import Observation
-    from signaldesk.signals.engine import assess
-    from signaldesk.signals.snapshot import snapshot_from_store
-    from signaldesk.web.dashboard import write_dashboard_from_store
+    from signaldesk.pipeline import judge
+    from signaldesk.report.signals_json import assessment_dict
 
     start = datetime(2025, 6, 1, tzinfo=UTC)
     obs = [Observation("fear_greed", "", start + timedelta(days=i), float(20 + i % 50), "alternative_me") for i in range(300)]
     obs += [Observation("price_usd", "btc", start + timedelta(days=i), 60_000.0 + 50 * i, "coingecko") for i in range(300)]
     store.write_observations(obs, run_id="t", fetched_at=datetime(2026, 4, 1, tzinfo=UTC))
     as_of = date(2026, 2, 25)
-    snap = snapshot_from_store(store, as_of)
-    index = write_dashboard_from_store(tmp_path, store, assess(snap), snap, demo=False)
+    judged = judge(store, as_of=as_of, outcomes=[])  # the pipeline's path: the engine, as of the day
+    index = write_dashboard(tmp_path, assessment_dict(judged.assessment), judged.snapshot.history, judged.scores,
+                            demo=False)
     data = _data(index.parent)
     assert data["assessment"]["as_of"] == "2026-02-25" and data["assessment"]["demo"] is False
     assert data["history"]["fear_greed"][-1][0] == "2026-02-25"  # nothing after the as-of day
