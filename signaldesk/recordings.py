@@ -52,28 +52,60 @@ def _extension(content_type: str) -> str:
     return ".txt"
 
 
+_CONTENT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".xml": "application/xml",
+                  ".csv": "text/csv"}
+
+
+class Recordings:
+    """The recorded responses in `directory`, looked up by request.
+
+    Each host folder is listed once and the listing kept, instead of globbing the folder for every
+    request (a demo run makes ~150); a request the listing cannot answer lists the folder again, so
+    recordings written meanwhile are found.
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        self._listings: dict[Path, dict[str, str]] = {}
+
+    def _listing(self, folder: Path, *, fresh: bool) -> dict[str, str]:
+        """stem → body file name in `folder` (sidecar `.meta.json` files left out)."""
+        if fresh or folder not in self._listings:
+            names = sorted(p.name for p in folder.iterdir() if not p.name.endswith(".meta.json")) if folder.is_dir() else []
+            listing: dict[str, str] = {}
+            for name in names:
+                listing.setdefault(name.rsplit(".", 1)[0], name)
+            self._listings[folder] = listing
+        return self._listings[folder]
+
+    def body_path(self, stem: Path) -> Path | None:
+        """The body file recorded under `stem`, if there is one."""
+        for fresh in (False, True):
+            name = self._listing(stem.parent, fresh=fresh).get(stem.name)
+            if name is not None and (stem.parent / name).is_file():
+                return stem.parent / name
+        return None
+
+    def response(self, request: httpx.Request) -> httpx.Response:
+        """The recorded response to `request`; a request with no recording fails like a dead network would."""
+        stem = self.directory / recording_stem(request)
+        body_path = self.body_path(stem)
+        if body_path is None:
+            raise httpx.ConnectError(f"no recording for {request.method} {request.url.host}{request.url.path}", request=request)
+        meta_path = stem.parent / (stem.name + ".meta.json")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        headers = {"content-type": _CONTENT_TYPES.get(body_path.suffix, "text/plain"), **meta.get("headers", {})}
+        return httpx.Response(meta.get("status", 200), headers=headers, content=body_path.read_bytes(), request=request)
+
+
 class ReplayTransport(httpx.AsyncBaseTransport):
     """Serves recorded responses; a request with no recording fails like a dead network would."""
 
     def __init__(self, directory: Path | str) -> None:
-        self.directory = Path(directory)
+        self.recordings = Recordings(directory)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        stem = self.directory / recording_stem(request)
-        bodies = [p for p in stem.parent.glob(stem.name + ".*") if not p.name.endswith(".meta.json")]
-        if not bodies:
-            raise httpx.ConnectError(f"no recording for {request.method} {request.url.host}{request.url.path}", request=request)
-        body_path = bodies[0]
-        meta_path = stem.parent / (stem.name + ".meta.json")
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        content_type = {
-            ".json": "application/json",
-            ".html": "text/html; charset=utf-8",
-            ".xml": "application/xml",
-            ".csv": "text/csv",
-        }.get(body_path.suffix, "text/plain")
-        headers = {"content-type": content_type, **meta.get("headers", {})}
-        return httpx.Response(meta.get("status", 200), headers=headers, content=body_path.read_bytes(), request=request)
+        return self.recordings.response(request)
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):

@@ -413,6 +413,18 @@ async def test_replay_without_a_recording_fails_like_a_dead_network(tmp_path: Pa
     assert caught.value.provider == "prov" and not isinstance(caught.value, RateLimitedError)
 
 
+async def test_replay_finds_recordings_written_after_its_first_lookup(tmp_path: Path) -> None:
+    """The replay lists a host folder once; a recording added (or removed) later is still seen as it is."""
+    write_recording(tmp_path, httpx.Request("GET", API, params={"asset": "btc"}), b'{"v": 1}')
+    async with HttpClient.replay(tmp_path) as client:
+        assert await client.get_json(API, params={"asset": "btc"}) == {"v": 1}
+        eth = write_recording(tmp_path, httpx.Request("GET", API, params={"asset": "eth"}), b'{"v": 2}')
+        assert await client.get_json(API, params={"asset": "eth"}) == {"v": 2}
+        eth.unlink()
+        with pytest.raises(UnavailableError, match="no recording"):
+            await client.get_json(API, params={"asset": "eth"})
+
+
 async def test_replay_defaults_to_a_single_try(tmp_path: Path, own_attempts: None) -> None:
     """Replaying a recorded 503 again would give the same 503: replays try once (and skip politeness)."""
     write_recording(tmp_path, httpx.Request("GET", API), b"down", status=503, content_type="text/plain")
