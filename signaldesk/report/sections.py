@@ -90,7 +90,7 @@ class _Facts:
         self.missing = {(m.id, m.entity): m.reason for m in assessment.missing}
         self.stale_flags = {(i.id, i.entity) for i in assessment.indicators if i.stale}
         self.failed = _failed_metrics(snapshot, outcomes)
-        self.outcomes = gaps.by_provider(outcomes)
+        self.outcomes = _known_outcomes(assessment, outcomes)
         self.rulebook: Rulebook = default_rulebook()
         self.rows = {i.rule: i for i in assessment.indicators if i.rule}
 
@@ -135,6 +135,12 @@ class _Facts:
     def entities(self, metric: str) -> list[str]:
         keys: Iterable[MetricKey] = list(self.snapshot.values) + list(self.snapshot.history)
         return sorted({e for m, e in keys if m == metric})
+
+
+def _known_outcomes(a: Assessment, outcomes: Sequence[ProviderOutcome]) -> dict[str, ProviderOutcome]:
+    """Every provider's outcome: this run's, else the status the assessment recorded (a stored day)."""
+    recorded = [ProviderOutcome(s.provider, s.status, s.reason) for s in a.sources]
+    return gaps.by_provider([*recorded, *outcomes])
 
 
 def _failed_metrics(snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> dict[str, str]:
@@ -493,7 +499,8 @@ def _outlook(raw: dict[str, object]) -> Outlook | None:
     )
 
 
-def _zone(level: Level) -> Zone:
+def zone(level: Level) -> Zone:
+    """A level as the report words it: span, family, distance and its structured reasons."""
     reasons = tuple(Reason(src.kind, float(src.price), src.day) for src in level.sources)
     return Zone(float(level.price), float(level.low), float(level.high), level.kind, level.distance, reasons)
 
@@ -505,7 +512,7 @@ def _maps(a: Assessment) -> dict[str, AssetMap]:
         lv = a.asset_levels[asset]
         rungs = sorted((CostRung(c.kind, c.metric, float(c.price), float(c.distance), c.side) for c in lv.cost_bases),
                        key=lambda c: -c.price)
-        out[asset] = AssetMap(asset, lv.price, [_zone(z) for z in lv.support], [_zone(z) for z in lv.resistance], rungs)
+        out[asset] = AssetMap(asset, lv.price, [zone(z) for z in lv.support], [zone(z) for z in lv.resistance], rungs)
     return out
 
 
@@ -514,15 +521,15 @@ def _strategy(a: Assessment, f: _Facts) -> Strategy:
     price = f.cell("price_usd", "btc")
     maps = _maps(a)
     btc = maps.get("btc")
-    support = btc.support if btc else sorted((_zone(z) for z in a.support), key=lambda z: -z.price)
-    resistance = btc.resistance if btc else sorted((_zone(z) for z in a.resistance), key=lambda z: z.price)
+    support = btc.support if btc else sorted((zone(z) for z in a.support), key=lambda z: -z.price)
+    resistance = btc.resistance if btc else sorted((zone(z) for z in a.resistance), key=lambda z: z.price)
     near = ""
     if price.ok and support and price.value <= support[0].high * (1 + near_level):  # type: ignore[operator]
         near = "support"
     elif price.ok and resistance and price.value >= resistance[0].low * (1 - near_level):  # type: ignore[operator]
         near = "resistance"
-    steps = [Step(x.id, x.asset, x.price, None if x.support is None else _zone(x.support),
-                  None if x.resistance is None else _zone(x.resistance)) for x in a.actions]
+    steps = [Step(x.id, x.asset, x.price, None if x.support is None else zone(x.support),
+                  None if x.resistance is None else zone(x.resistance)) for x in a.actions]
     ratio_change = _change(f.series("eth_btc_ratio"), 30)
     relative = f.cls("eth_vs_btc") if ratio_change is not None else ""
     alt = f.cell("altcoin_season_index")
@@ -534,10 +541,11 @@ def _strategy(a: Assessment, f: _Facts) -> Strategy:
     )
 
 
-def _watch(a: Assessment) -> list[Watch]:
+def watch_items(a: Assessment) -> list[Watch]:
+    """The engine's watch items with their zones, as the report words them (page and terminal)."""
     return [Watch(w.id, w.metric, w.entity, float(w.trigger), w.direction, w.mode, w.window,
                   None if w.current is None or not math.isfinite(w.current) else float(w.current), w.rule,
-                  w.reference, None if w.level is None else _zone(w.level)) for w in a.watchlist]
+                  w.reference, None if w.level is None else zone(w.level)) for w in a.watchlist]
 
 
 def _summary(ai: AISide, crypto: CryptoSide) -> Summary:
@@ -567,7 +575,7 @@ def _gap(key: tuple[str, str], reason: str, outcomes: dict[str, ProviderOutcome]
 
 
 def _gaps(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> tuple[list[Gap], list[Gap]]:
-    known = gaps.by_provider(outcomes)
+    known = _known_outcomes(a, outcomes)
     missing = {(m.id, m.entity): m.reason for m in a.missing}
     for key, reason in snapshot.missing.items():
         missing.setdefault(key, reason)
@@ -594,7 +602,7 @@ def build_model(assessment: Assessment, snapshot: Snapshot, *, outcomes: Sequenc
     rows = [_row(i) for i in assessment.indicators]
     ai, crypto = _ai(f, snapshot.news), _crypto(f)
     missing, stale = _gaps(assessment, snapshot, outcomes)
-    watch = _watch(assessment)
+    watch = watch_items(assessment)
     return ReportModel(
         as_of=assessment.as_of,
         published=(published or published_at(assessment, snapshot, outcomes)).astimezone(UTC),

@@ -7,10 +7,12 @@ page always say the same thing.
 
 from __future__ import annotations
 
+import re
+
 from signaldesk import fmt
 from signaldesk.models import Assessment
-from signaldesk.report.render import i18n
-from signaldesk.signals.levels import why_texts
+from signaldesk.report.render import formatter, i18n
+from signaldesk.report.sections import watch_items, zone
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
 
 _STATE_MARK = {"bullish": "[green]🟢[/green]", "neutral": "[yellow]🟡[/yellow]", "bearish": "[red]🔴[/red]"}
@@ -19,6 +21,11 @@ _STATE_MARK = {"bullish": "[green]🟢[/green]", "neutral": "[yellow]🟡[/yello
 def _esc(text: str) -> str:
     """Escape rich markup in data-derived text."""
     return str(text).replace("[", "\\[")
+
+
+def _plain(markdown: str) -> str:
+    """The report's Markdown wording for a terminal: escapes and bold marks dropped, rich markup escaped."""
+    return _esc(re.sub(r"\\(.)", r"\1", str(markdown).replace("**", "")))
 
 
 def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebook | None = None) -> str:
@@ -43,14 +50,14 @@ def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebo
         contribution = f"{ind.contribution:+.1f}" if scored else "  · "
         lines.append(f" {_STATE_MARK[ind.state]} {contribution:>5}  {_esc(label)}: {_esc(display)}{stale}{context}")
         lines.append(f"          {_esc(ind.reasons.get(lang, ind.reason))}")
+    words = formatter(lang)
     for title, zones in ((t["support"], assessment.support), (t["resistance"], assessment.resistance)):
         if zones:
             lines += ["", f"[bold]{title}[/bold]"]
-            for zone in zones:
-                lines.append(f" {fmt.price_range(zone.low, zone.high)}: {_esc('; '.join(why_texts(zone)[lang]))}")
+            lines += [f" {_plain(words.zone_text(zone(level)))}" for level in zones]
     if assessment.watchlist:
         lines += ["", f"[bold]{t['watch']}[/bold]"]
-        lines += [f" {n}. {_esc(item.text.get(lang, ''))}" for n, item in enumerate(assessment.watchlist, 1)]
+        lines += [f" {n}. {_plain(words.watch_item(item))}" for n, item in enumerate(watch_items(assessment), 1)]
     if assessment.missing:
         lines += ["", f"[bold]{t['missing']}[/bold]"]
         for gap in assessment.missing:

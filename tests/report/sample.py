@@ -7,14 +7,19 @@ nothing but this module. Values the seed states are used as stated; the rest are
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from signaldesk.models import (
+    Action,
     Assessment,
+    AssetLevels,
+    CostBasis,
     Indicator,
     Level,
+    LevelSource,
     Missing,
     NewsItem,
     ProviderOutcome,
@@ -70,6 +75,10 @@ def history() -> dict[tuple[str, str], pd.Series]:
     for fund, value in (("IBIT", -116.4e6), ("BITB", -43.6e6), ("FBTC", -27.9e6), ("ARKB", -15.9e6), ("GBTC", 0.0)):
         h[("etf_net_flow_usd", fund)] = pd.Series([value], index=[pd.Timestamp("2026-02-23")])
     h[("etf_aum_usd", "btc")].loc[pd.Timestamp("2025-10-07")] = 170e9
+    for ticker, last, end in (("AMZN", 35.0e9, "2025-12-31"), ("GOOGL", 25.0e9, "2025-12-31"), ("MSFT", 24.0e9, "2025-12-31"),
+                              ("META", 21.0e9, "2025-12-31"), ("ORCL", 8.5e9, "2025-11-30")):
+        ends = pd.date_range(end=end, periods=4, freq="3ME")
+        h[("capex_usd", ticker)] = pd.Series([last * 0.7, last * 0.8, last * 0.9, last], index=ends)
     for ticker, start, end in (("SMH", 250, 287.4), ("NVDA", 160, 181.2), ("AMD", 170, 212.6), ("AVGO", 300, 341.1),
                                ("TSM", 210, 238.9), ("MSFT", 420, 455.0), ("META", 610, 702.5)):
         h[("equity_close_usd", ticker)] = _curve(start, end, start * 0.04, period=23)
@@ -135,6 +144,40 @@ def _reasons(zh: str, tw: str, en: str) -> dict[str, str]:
     return {"zh-CN": zh, "zh-TW": tw, "en": en}
 
 
+def _zone(side: str, low: float, high: float, kind: str, *sources: LevelSource) -> Level:
+    price = (low + high) / 2
+    return Level(price, low, high, tuple(f"{s.kind}:{s.day}:{s.price:g}" if s.day else f"{s.kind}:{s.price:g}" for s in sources), 1.0, sources[0].entity or "btc",
+                 side, price / 62_900 - 1, kind, sources)
+
+
+def _src(kind: str, metric: str, price: float, day: date | None = None, entity: str = "") -> LevelSource:
+    return LevelSource(kind, metric, entity, price, price, price, day)
+
+
+BTC_LEVELS = AssetLevels(
+    "btc", 62_900, 2_100.0, 2_500.0, 98_000.0,
+    support=(_zone("support", 60_000, 63_000, "swing", _src("swing_low", "price_usd", 63_000, date(2026, 2, 5), "btc"),
+                   _src("round_number", "price_usd", 60_000, None, "btc")),
+             _zone("support", 55_800, 55_800, "cost_basis", _src("realized_price", "realized_price_usd", 55_800))),
+    resistance=(_zone("resistance", 68_000, 70_000, "swing", _src("swing_high", "price_usd", 70_000, date(2026, 2, 20), "btc"),
+                      _src("volume_cluster", "price_usd", 68_000, None, "btc")),
+                _zone("resistance", 71_200, 71_200, "cost_basis", _src("true_market_mean", "true_market_mean_usd", 71_200))),
+    cost_bases=(CostBasis("sth_cost_basis", "sth_cost_basis_usd", "", "btc", 88_400, 88_400 / 62_900 - 1, "resistance"),
+                CostBasis("true_market_mean", "true_market_mean_usd", "", "btc", 71_200, 71_200 / 62_900 - 1, "resistance"),
+                CostBasis("realized_price", "realized_price_usd", "", "btc", 55_800, 55_800 / 62_900 - 1, "support"),
+                CostBasis("lth_cost_basis", "lth_cost_basis_usd", "", "btc", 39_100, 39_100 / 62_900 - 1, "support")),
+)
+ETH_LEVELS = AssetLevels(
+    "eth", 1_840, 80.0, 70.0, 2_900.0,
+    support=(replace(_zone("support", 1_800, 1_800, "round_number", _src("round_number", "price_usd", 1_800, None, "eth")),
+                     asset="eth", distance=1_800 / 1_840 - 1),),
+    resistance=(replace(_zone("resistance", 2_050, 2_110, "swing",
+                              _src("swing_high", "price_usd", 2_110, date(2026, 2, 14), "eth"),
+                              _src("dwell_cluster", "price_usd", 2_050, None, "eth")),
+                        asset="eth", distance=2_080 / 1_840 - 1),),
+)
+
+
 def assessment() -> Assessment:
     ind = [
         Indicator("fear_greed", "", 8, "bullish", 0.9, 0.01, "Extreme fear (8): extremes often precede rebounds", 6.0, "sentiment",
@@ -146,34 +189,40 @@ def assessment() -> Assessment:
         Indicator("etf_flow_streak_weeks", "btc", -6, "bearish", 0.8, 0.02, "Six weeks of ETF outflows", -5.0, "flows",
                   reasons=_reasons("ETF连续6周流出", "ETF連續6週流出", "ETF outflows for 6 weeks running")),
         Indicator("exchange_whale_ratio", "", 0.64, "bearish", 0.7, 0.99, "Whale ratio at a ten-year high", -3.0, "onchain",
-                  reasons=_reasons("Whale Ratio创十年新高", "Whale Ratio創十年新高", "Whale ratio at a ten-year high")),
-        Indicator("funding_rate_8h", "btc", -0.00002, "bearish", 0.4, 0.12, "Funding turned negative", -2.0, "derivatives",
-                  reasons=_reasons("Funding转负", "資金費率轉負", "Funding turned negative")),
+                  reasons=_reasons("鲸鱼比率创十年新高", "鯨魚比率創十年新高", "Whale ratio at a ten-year high")),
+        Indicator("funding_rate_8h", "btc", -0.00002, "neutral", 0.0, 0.12, "Funding about 0: balanced", 0.0, "derivatives",
+                  reasons=_reasons("资金费率接近0：多空平衡", "資金費率接近0：多空平衡", "Funding about 0: longs and shorts balanced")),
         Indicator("open_interest_change_7d", "btc", -0.083, "bearish", 0.5, 0.15, "OI falling", -2.0, "derivatives",
                   reasons=_reasons("OI下降", "未平倉量下降", "Open interest falling")),
         Indicator("coinbase_premium", "", -0.0012, "bearish", 0.5, 0.2, "Coinbase premium negative", -2.0, "flows",
-                  reasons=_reasons("Coinbase Premium转负", "Coinbase Premium轉負", "Coinbase premium negative")),
-        Indicator("mvrv", "", 1.13, "neutral", 0.2, 0.18, "MVRV near fair value", 0.0, "onchain",
-                  reasons=_reasons("MVRV接近合理区间", "MVRV接近合理區間", "MVRV near fair value"), stale=True),
+                  reasons=_reasons("Coinbase溢价转负", "Coinbase溢價轉負", "Coinbase premium negative")),
+        Indicator("mvrv", "", 1.13, "bullish", 0.5, 0.18, "MVRV near holders' cost", 1.0, "onchain",
+                  reasons=_reasons("MVRV接近持币成本", "MVRV接近持幣成本", "MVRV close to holders' cost"), stale=True),
     ]
     return Assessment(
         as_of=AS_OF, score=42.0, band="neutral", phase="accelerating_decline", stance="defensive", coverage=0.82,
         indicators=ind,
-        support=[Level(61_500, 60_000, 63_000, ("swing_low:2026-02-05:60000", "round:60000")),
-                 Level(55_800, 55_000, 56_500, ("realized_price_usd:55800",))],
-        resistance=[Level(69_000, 68_000, 70_000, ("swing_high:2026-02-20:69000",)),
-                    Level(71_200, 70_500, 72_000, ("true_market_mean_usd:71200",))],
+        support=list(BTC_LEVELS.support), resistance=list(BTC_LEVELS.resistance),
+        asset_levels={"btc": BTC_LEVELS, "eth": ETH_LEVELS},
+        actions=[Action("wait_for_support", "btc", 60_000, support=BTC_LEVELS.support[0]),
+                 Action("reduce_on_breakdown", "btc", 60_000, support=BTC_LEVELS.support[0]),
+                 Action("no_chase", "btc", 68_000, resistance=BTC_LEVELS.resistance[0]),
+                 Action("reassess_above_resistance", "btc", 68_000, resistance=BTC_LEVELS.resistance[0])],
         watchlist=[
-            WatchItem("etf_streak", "etf_flow_streak_weeks", "btc", -7, "streak",
-                      _reasons("BTC ETF流量 — 是否连续第7周流出？", "BTC ETF流量 — 是否連續第7週流出？",
-                               "BTC ETF flows: a seventh straight week of outflows?")),
-            WatchItem("btc_support", "price_usd", "btc", 60_000, "below",
-                      _reasons("$60K支撑 — 若放量跌破可能触发程序抛售", "$60K支撐 — 若放量跌破可能觸發程式賣壓",
-                               "$60K support: a break on volume could trigger systematic selling")),
-            WatchItem("fear_greed_20", "fear_greed", "", 20, "above",
-                      _reasons("恐惧指数 — 能否维持在20以下？", "恐懼指數 — 能否維持在20以下？",
-                               "Fear & Greed: does it stay below 20?")),
+            WatchItem("etf_flow", "etf_net_flow_usd_7d", "btc", 0.0, "above", mode="cross", window="7d",
+                      current=-612.5e6, rule="etf_flow_7d", reference=-6),
+            WatchItem("support", "price_usd", "btc", 60_000, "below", current=62_900, level=BTC_LEVELS.support[0]),
+            WatchItem("cost_basis", "price_usd", "btc", 55_800, "below", current=62_900, level=BTC_LEVELS.support[1]),
+            WatchItem("fear_greed", "fear_greed", "", 25, "below", mode="hold", current=8, rule="fear_greed"),
         ],
+        market_state={"phase": "accelerating_decline", "trend": -0.37, "mom30": -0.249, "mom7": -0.0723,
+                      "drawdown": 62_900 / 126_200 - 1, "mvrv": 1.13, "fear_greed": 8.0},
+        outlook={"status": "evidence", "horizon_days": 30,
+                 "track_record": {"ic": 0.126, "ci_low": -0.02, "ci_high": 0.27, "hit_rate": 0.56, "calls": 412,
+                                  "baselines": {"momentum_28d": 0.15, "momentum_90d": 0.11},
+                                  "band_returns": {"neutral": {"days": 640, "mean": 0.031, "median": 0.012,
+                                                               "share_up": 0.54}}},
+                 "bands": {"bearish_below": 40.0, "bullish_above": 60.0, "calibrated": False}},
         missing=[Missing("long_liquidations_usd_24h", "btc", "coinglass: COINGLASS_API_KEY not set"),
                  Missing("short_liquidations_usd_24h", "btc", "coinglass: COINGLASS_API_KEY not set")],
         sources=[
@@ -185,12 +234,7 @@ def assessment() -> Assessment:
             SourceStatus("deribit", "ok", datetime(2026, 2, 25, 22, 0, tzinfo=UTC)),
         ],
         group_scores={"sentiment": 88.0, "flows": 12.0, "derivatives": 30.0, "onchain": 41.0, "liquidity": 55.0},
-        phase_reasons=_reasons("价格跌破短期持有者成本、ETF持续流出，而情绪已到极值：下跌加速与底部构建并存。",
-                               "價格跌破短期持有者成本、ETF持續流出，而情緒已到極值：下跌加速與底部構建並存。",
-                               "Price is below the short-term holder cost basis and ETF outflows persist while sentiment "
-                               "sits at an extreme: an accelerating decline that is also building a base."),
-        stance_guidance=_reasons("控制仓位，等待支撑确认后再行动。", "控制部位，等待支撐確認後再行動。",
-                                 "Keep exposure small and wait for support to be confirmed before acting."),
+        phase_reasons={"phase": "accelerating_decline", "also": "bottom_building"},
     )
 
 

@@ -77,7 +77,9 @@ def test_hallucinated_number_is_rejected_with_the_reason(llm_env: HTTPServer, tm
     signals = json.loads((out / "signals.json").read_text(encoding="utf-8"))
     assert signals["narrative"]["source"] == "template"
     assert signals["narrative"]["reason"] == "zh-CN summary: 75000, 500.0M not in signals.json"
-    assert "语言模型的文字未通过核对，已改用模板文字：zh-CN summary: 75000, 500.0M not in signals.json。" in zh
+    # The page says the text was replaced, in words; the raw reason is for the log and signals.json only.
+    assert "语言模型的文字未通过数字核对，已改用模板文字（原因见日志与signals.json）。" in zh
+    assert "not in signals.json" not in zh
     assert front_matter(zh)["title"].endswith("AI与Crypto走势明显分化")
 
 

@@ -1,6 +1,6 @@
 import json
 
-from signaldesk.signals import assess_snapshot_file
+from signaldesk.signals.engine import assess_snapshot_file
 from signaldesk.report.terminal import render_text
 from signaldesk.signals.serialize import assessment_to_dict
 from tests.signals.helpers import seed_file
@@ -42,6 +42,7 @@ def test_render_text_in_each_language(tmp_path):
     zh = render_text(a, "zh-CN")
     assert "综合评分" in zh and "加速下跌" in zh and "防御" in zh and "低于40偏空" in zh
     assert "恐惧与贪婪指数 8/100，极度恐惧" in zh
+    assert "一周净流入能否转正" in zh and "触发值" not in zh  # watch items said in words, not as raw triggers
     en = render_text(a, "en")
     assert f"Score: {a.score:.0f}/100" in en and "Accelerating decline" in en and "(context, not scored)" in en
     assert "Missing data" in en and "sth_cost_basis_usd" in en
