@@ -65,7 +65,7 @@ def _chart_stages(store: Any, as_of: Any, out: Path) -> dict[str, float]:
     from signaldesk.report import charts
     from signaldesk.report.scores import recent_scores
     from signaldesk.report.sections import build_model
-    from signaldesk.signals import assess
+    from signaldesk.signals.engine import assess
     from signaldesk.signals.snapshot import snapshot_from_store
 
     snapshot = snapshot_from_store(store, as_of)

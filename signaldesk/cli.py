@@ -335,7 +335,7 @@ def signals(
     (lang,) = _langs([lang])
     if (snapshot is None) == (as_of is None):
         raise UsageError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
-    from signaldesk import signals as engine
+    from signaldesk.signals import engine
     from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.report.terminal import render_text
     from signaldesk.signals.serialize import assessment_to_dict

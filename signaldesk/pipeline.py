@@ -183,7 +183,7 @@ class Judged:
 def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome]) -> Judged:
     """Build the snapshot as of the day and judge it; reads the store, writes nothing."""
     from signaldesk.report.scores import recent_scores
-    from signaldesk.signals import assess
+    from signaldesk.signals.engine import assess
     from signaldesk.signals.engine import resolve_rulebook
     from signaldesk.signals.snapshot import snapshot_from_store
     from signaldesk.web.dashboard import HISTORY_DAYS

@@ -5,7 +5,8 @@ import pytest
 
 from signaldesk.clock import pinned_now
 from signaldesk.models import Observation, ProviderOutcome
-from signaldesk.signals import assess, assess_snapshot_file, assess_store, load_rulebook
+from signaldesk.signals.engine import assess, assess_snapshot_file, assess_store
+from signaldesk.signals.rulebook import load_rulebook
 from tests.signals.helpers import seed_file, series, snapshot
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signaldesk.signals import assess, transforms
+from signaldesk.signals import transforms
+from signaldesk.signals.engine import assess
 from signaldesk.signals.history import recombine, rescore, score_grid, score_history
 from signaldesk.signals.rulebook import default_rulebook, loads
 from signaldesk.signals.snapshot import snapshot_from_history

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from signaldesk.models import MetricKey
-from signaldesk.signals import assess
+from signaldesk.signals.engine import assess
 from signaldesk.signals.history import score_history
 from signaldesk.signals.snapshot import snapshot_from_history
 from tests.conftest import shared_file

@@ -3,7 +3,8 @@ import dataclasses
 import pytest
 
 from signaldesk.models import AssetLevels, CostBasis, Level, LevelSource
-from signaldesk.signals import assess, watchlist
+from signaldesk.signals import watchlist
+from signaldesk.signals.engine import assess
 from signaldesk.signals.rulebook import Band, default_rulebook
 from tests.signals.helpers import SEED_VALUES, snapshot
 
