@@ -449,6 +449,15 @@ def check_numbers(markdown: str, signals: Mapping[str, Any]) -> list[numbers.Tok
     return numbers.unknown_numbers(text, signals)
 
 
+def _with_titles(ai: Any, titles: Mapping[str, Sequence[str]]) -> Any:
+    """The AI side with each news item's checked translated title per language."""
+    import dataclasses
+
+    news = [dataclasses.replace(item, title_translated={lang: str(ts[i]) for lang, ts in sorted(titles.items())})
+            for i, item in enumerate(ai.news)]
+    return dataclasses.replace(ai, news=news)
+
+
 # -- the entry point ---------------------------------------------------------------------------
 def bundle_dir(root: Path, as_of: date) -> Path:
     return root / "content" / "posts" / SLUG.format(day=as_of.isoformat())
@@ -516,6 +525,10 @@ def write_report(
     if narrative is not None:
         model.narrative = narrative.info
         texts = narrative.texts if narrative.info.source == "llm" else {}
+        if narrative.info.source == "llm" and narrative.titles:
+            model.ai = _with_titles(model.ai, narrative.titles)
+            for item, news in zip(signals["report"]["ai"]["news"], model.ai.news, strict=True):
+                item["title_translated"] = dict(news.title_translated)
         if narrative.info.reason:
             log.warning("LLM narrative: %s", narrative.info.reason)
     signals["narrative"] = {"source": model.narrative.source, "model": model.narrative.model,

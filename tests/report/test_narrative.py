@@ -23,6 +23,8 @@ FAITHFUL = {
                "支撑区$60,000–63,000，阻力区$68,000–70,000。",
     "crypto": "资金费率转负（-0.0020% / 8h），Coinbase溢价-0.12%，机构买盘疲软。",
 }
+TITLES = ["Anthropic发布面向企业智能体的Claude Opus 4.6", "AMD与Meta签署6GW芯片供应协议", "OpenAI推出Codex编程智能体"]
+"""The sample's AI news titles translated, newest first (the order of report.ai.news)."""
 HALLUCINATED = dict(FAITHFUL, summary="BTC有望在本周反弹至$75,000，ETF将转为净流入$500.0M。")
 BAD_LEVEL = dict(FAITHFUL, summary="关键支撑位在$62,900附近。")
 
@@ -65,6 +67,27 @@ def test_faithful_answer_is_used(llm_env: HTTPServer, tmp_path: Path) -> None:
     assert len(llm_env.log) == 2  # one request per language
     for path in out.iterdir():
         assert "sk-test-secret" not in path.read_text(encoding="utf-8")
+
+
+def test_news_titles_are_translated_and_checked(llm_env: HTTPServer, tmp_path: Path) -> None:
+    llm_env.expect_request("/v1/chat/completions", method="POST").respond_with_handler(
+        _chat({**FAITHFUL, "news_titles": TITLES}))
+    out = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("zh-CN",), demo=True,
+                       charts=False, strict=True)
+    zh = (out / page_name("zh-CN")).read_text(encoding="utf-8")
+    assert "[Anthropic发布面向企业智能体的Claude Opus 4.6](https://www.anthropic.com/news/claude-opus-4-6)" in zh
+    assert "Anthropic releases Claude Opus 4.6" not in zh
+    signals = json.loads((out / "signals.json").read_text(encoding="utf-8"))
+    assert signals["report"]["ai"]["news"][1]["title_translated"] == {"zh-CN": TITLES[1]}
+
+
+async def test_a_translated_title_with_an_invented_number_is_rejected(httpserver: HTTPServer) -> None:
+    bad = [TITLES[0], "AMD与Meta签署价值$90.0B的芯片协议", TITLES[2]]
+    httpserver.expect_request("/v1/chat/completions").respond_with_json(
+        {"choices": [{"message": {"content": json.dumps({**FAITHFUL, "news_titles": bad}, ensure_ascii=False)}}]})
+    result = await narrative.generate(_signals(), ("zh-CN",), narrative.LLMConfig(httpserver.url_for("/v1"), "m"))
+    assert result.info.source == "template" and result.info.reason == "zh-CN news_titles: 90.0B not in signals.json"
+    assert narrative.check_titles(TITLES[:2], _signals()) == "2 translated titles for 3 news items"
 
 
 def test_hallucinated_number_is_rejected_with_the_reason(llm_env: HTTPServer, tmp_path: Path) -> None:
