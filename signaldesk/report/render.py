@@ -389,6 +389,14 @@ def _strip_md(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text.replace("**", ""))
 
 
+def plain_text(markdown: str) -> str:
+    """The report's wording as plain text (terminal, signals.json): escapes and bold marks dropped,
+    HTML-escaped characters restored."""
+    import html
+
+    return html.unescape(_strip_md(str(markdown)))
+
+
 def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, str] | None = None,
                     template_dir: Path | None = None, author: str = "signaldesk") -> str:
     """One language's `index.<lang>.md`: YAML front matter, then the twelve sections."""

@@ -29,8 +29,15 @@ def _finite(value: float | None) -> float | None:
 
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
-    """The engine's `signals.json` structure for `assessment`."""
-    return assessment_to_dict(assessment)
+    """The engine's `signals.json` structure for `assessment` with the words the engine leaves out:
+    band, phase and stance names per language (`*_name`), and the watch items with their words
+    (`text` in zh-CN, `texts` per language, like every text field), so the dashboard and
+    yesterday's-triggers alerts say them as the page does."""
+    data = assessment_to_dict(assessment)
+    for item, texts in zip(data["watchlist"], watch_texts(assessment), strict=True):
+        item["text"], item["texts"] = texts["zh-CN"], texts
+    data.update(names(assessment))
+    return data
 
 
 def thresholds() -> dict[str, Any]:
@@ -51,10 +58,17 @@ def names(assessment: Assessment) -> dict[str, dict[str, str]]:
                                       ("stance", "stance", assessment.stance))}
 
 
+def watch_texts(assessment: Assessment) -> list[dict[str, str]]:
+    """Each watch item in words per language, as the page says it."""
+    from signaldesk.report.render import LANGS, formatter, plain_text
+    from signaldesk.report.sections import watch_items
+
+    return [{lang: plain_text(formatter(lang).watch_item(w)) for lang in LANGS} for w in watch_items(assessment)]
+
+
 def build_signals(assessment: Assessment, model: ReportModel) -> dict[str, Any]:
     """`signals.json` content: the assessment, then the report model and what the text may quote."""
     data = assessment_dict(assessment)
-    data.update(names(assessment))
     data["demo"] = model.demo
     report = to_dict(model)
     report["thresholds"] = thresholds()

@@ -7,11 +7,9 @@ page always say the same thing.
 
 from __future__ import annotations
 
-import re
-
 from signaldesk import fmt
 from signaldesk.models import Assessment
-from signaldesk.report.render import formatter, i18n
+from signaldesk.report.render import formatter, i18n, plain_text
 from signaldesk.report.sections import watch_items, zone
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
 
@@ -24,8 +22,8 @@ def _esc(text: str) -> str:
 
 
 def _plain(markdown: str) -> str:
-    """The report's Markdown wording for a terminal: escapes and bold marks dropped, rich markup escaped."""
-    return _esc(re.sub(r"\\(.)", r"\1", str(markdown).replace("**", "")))
+    """The report's Markdown wording for a terminal, with rich markup escaped."""
+    return _esc(plain_text(markdown))
 
 
 def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebook | None = None) -> str:

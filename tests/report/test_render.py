@@ -93,6 +93,12 @@ def test_signals_json_holds_the_engine_part_and_the_report(bundle: Path) -> None
     assert signals["report"]["crypto"]["flow_total"]["value"] == -203.8e6
     assert [f["fund"] for f in signals["report"]["crypto"]["flows_by_fund"]] == ["IBIT", "BITB", "FBTC", "ARKB"]
     assert signals["narrative"] == {"source": "template", "model": "", "reason": ""}
+    assert signals["phase_name"]["zh-CN"] == "加速下跌" and signals["stance_name"]["en"] == "Defensive"
+    # Watch items keep their structure and carry the page's words (the dashboard and alerts show them).
+    etf = signals["watchlist"][0]
+    assert (etf["metric"], etf["direction"], etf["trigger"], etf["window"]) == ("etf_net_flow_usd_7d", "above", 0.0, "7d")
+    assert etf["texts"]["zh-CN"] == etf["text"] == "BTC ETF：连续6周净流出后，一周净流入能否转正（近7日 -$612.5M）"
+    assert etf["texts"]["en"].startswith("BTC ETFs: after 6 weeks of net outflows, does a week of net inflows return")
 
 
 def test_seed_values_and_bands_are_stated(bundle: Path) -> None:
