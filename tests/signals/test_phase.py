@@ -72,3 +72,15 @@ def test_features_from_history_use_30_day_momentum():
     feats = phase.features({("price_usd", "btc"): prices}, pd.DatetimeIndex(["2026-01-31"]), SETTINGS)
     assert feats["mom30"].iloc[0] == pytest.approx(-0.30)
     assert np.isnan(feats["trend"].iloc[0])
+
+
+def test_held_clauses_name_what_made_the_phase():
+    """The report words the clauses that held: the seed day is a decline on both momentum tests and
+    meets the bottom test on drawdown (−50 % < −40 %), extreme fear (8 < 12) and MVRV near cost (1.12 < 1.3)."""
+    day = dict(zip(phase.FEATURES, CASES.loc["accelerating_decline"], strict=True))
+    assert phase.held_clauses(day, "accelerating_decline") == ["below_ma", "mom30_falling"]
+    assert phase.held_clauses(day, "bottom_building") == ["below_ma", "deep_drawdown", "fear_greed:extreme_fear",
+                                                          "mvrv:near_cost"]
+    day["mom7"] = -0.12  # −12 % in 7 days is the second way to an accelerating decline
+    assert phase.held_clauses(day, "accelerating_decline") == ["below_ma", "mom30_falling", "mom7_falling"]
+    assert phase.held_clauses({**day, "trend": 0.05}, "accelerating_decline") == ["mom30_falling", "mom7_falling"]
