@@ -210,7 +210,7 @@ class Formatter:
 
     def watch_item(self, w: Watch) -> Markup:
         """A watch item in words (`[watch_item]`): which side of which threshold, in this language."""
-        value = (lambda x: Markup(fmt.value(w.metric, x)))  # noqa: E731 - one formatter for trigger and reading
+        value = (lambda x: Markup(fmt.value(w.metric, x)))
         now = value(w.current) if w.current is not None else Markup(fmt.DASH)
         if w.id == "etf_flow":
             weeks = Markup(fmt.number(abs(w.reference or 0.0), 0))

@@ -36,8 +36,8 @@ def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebo
     bands = str(w["phase"]["bands"]).format(low=f"{rb.score.bearish_below:.0f}", high=f"{rb.score.bullish_above:.0f}",
                                             band=band)
     lines = [f"[bold]{t['score']}: {fmt.score(assessment.score)}[/bold]{bands}  {t['coverage']}: {assessment.coverage * 100:.0f}%",
-             f"[bold]{t['phase']}:[/bold] {w['phases'].get(assessment.phase, assessment.phase)}    "
-             f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}", "",
+             (f"[bold]{t['phase']}:[/bold] {w['phases'].get(assessment.phase, assessment.phase)}    "
+              f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}"), "",
              f"[bold]{t['indicators']}[/bold]"]
     for ind in assessment.indicators:
         label = (getattr(ind, "label", None) or {}).get(lang, ind.id)

@@ -87,7 +87,7 @@ def clause_values(frame: Frame, rulebook: Rulebook) -> dict[str, np.ndarray]:
 
 def _expand(ids: tuple[str, ...], rulebook: Rulebook) -> list[str]:
     tables = {"classes:overheated": rulebook.phase.overheated_classes, "classes:bottom": rulebook.phase.bottom_classes}
-    return [ref for i in ids for ref in (tables[i] if i in tables else (i,))]
+    return [ref for i in ids for ref in tables.get(i, (i,))]
 
 
 def phase_clauses(phase_id: str, rulebook: Rulebook) -> tuple[list[str], list[str]]:

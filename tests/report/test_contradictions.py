@@ -163,7 +163,7 @@ def test_funding_near_zero_is_neutral(pages):
 
 def test_a_second_threshold_would_be_caught(pages):
     """The check has teeth: a section that judged MVRV by its own edge shows up as two classes."""
-    snap, assessment, model, _texts = next(p for p in pages if p[2].onchain.mvrv_class == "near_cost")
+    model = next(p[2] for p in pages if p[2].onchain.mvrv_class == "near_cost")
     model.onchain = replace(model.onchain, mvrv_class="below_cost")
     render.render_markdown(model, "en")
     assert {cls for metric, cls in model.claims["en"] if metric == "mvrv"} == {"near_cost", "below_cost"}

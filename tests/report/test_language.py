@@ -98,7 +98,6 @@ def test_english_sentences_start_uppercase_and_say_numbers_plainly(pages) -> Non
 
 def test_one_precision_per_number(pages) -> None:
     """A metric printed in the text and in the appendix uses the same digits (e.g. CapEx growth +67.00%)."""
-    model, texts = pages[0]
-    en = texts["en"]
+    en = pages[0][1]["en"]
     assert "+67.00%" in en and "+67.0%" not in en
     assert "50.16%" in en and "50.2%" not in en

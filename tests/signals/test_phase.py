@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signaldesk.models import Level
 from signaldesk.signals import phase
 from signaldesk.signals.rulebook import default_rulebook
 

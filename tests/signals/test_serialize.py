@@ -1,7 +1,7 @@
 import json
 
-from signaldesk.signals.engine import assess_snapshot_file
 from signaldesk.report.terminal import render_text
+from signaldesk.signals.engine import assess_snapshot_file
 from signaldesk.signals.serialize import assessment_to_dict
 from tests.signals.helpers import seed_file
 
