@@ -106,19 +106,13 @@ def detect(previous: Mapping[str, Any] | None, current: Mapping[str, Any], *, sc
     values = _indicator_values(current)
     for item in previous.get("watchlist", []):
         value = values.get((item.get("metric", ""), item.get("entity", "")))
-        trigger, direction = item.get("trigger"), item.get("direction")
-        if value is None or trigger is None:
+        if value is None or item.get("trigger") is None or not _fired(item, value):
             continue
-        fired = (
-            (direction == "above" and value >= trigger)
-            or (direction == "below" and value <= trigger)
-            or (direction == "streak" and abs(value) >= abs(trigger))
-        )
-        if fired:
-            text = item.get("text", {})
-            words = text.get(lang) or next(iter(text.values()), "") if isinstance(text, dict) else str(text)
-            alerts.append(Alert(f"watch:{item.get('id', item.get('metric'))}", f"Watch-list trigger hit: {words}",
-                                f"{item.get('metric')} = {value:g} ({direction} {trigger:g})", "warning"))
+        words = (item.get("texts") or {}).get(lang) or item.get("text") or item.get("metric", "")
+        verb = "broke" if item.get("mode") == "hold" else "reached"
+        alerts.append(Alert(f"watch:{item.get('id', item.get('metric'))}", f"Watch-list trigger hit: {words}",
+                            f"{item.get('metric')} = {value:g} ({verb} {item['direction']} {item['trigger']:g})",
+                            "warning"))
     before, now = previous.get("score"), current.get("score")
     if before is not None and now is not None and abs(now - before) >= score_change:
         alerts.append(Alert("score_change", f"Score moved {now - before:+.0f} points",
@@ -128,6 +122,16 @@ def detect(previous: Mapping[str, Any] | None, current: Mapping[str, Any], *, sc
             alerts.append(Alert(f"{field}_change", f"{field.capitalize()} changed",
                                 f"{previous[field]} → {current[field]}", "info"))
     return alerts
+
+
+def _fired(item: Mapping[str, Any], value: float) -> bool:
+    """Yesterday's question answered by today's value: a `cross` item fires when the value reached
+    the threshold's side; a `hold` item (does it stay below/above?) fires when it no longer does."""
+    trigger, direction = float(item["trigger"]), item.get("direction")
+    if direction == "streak":
+        return abs(value) >= abs(trigger)
+    on_side = value >= trigger if direction == "above" else value <= trigger
+    return not on_side if item.get("mode") == "hold" else on_side
 
 
 def _slack_escape(text: str) -> str:

@@ -226,9 +226,9 @@ def remember(store: Store, assessment: Assessment, *, run_id: str,
 
     from signaldesk import settings
     from signaldesk.alerts import channels_from_config, detect, pending
-    from signaldesk.signals.serialize import assessment_to_dict
+    from signaldesk.report.signals_json import assessment_dict
 
-    current = assessment_to_dict(assessment)
+    current = assessment_dict(assessment)  # with the watch items' words, which tomorrow's alerts quote
     store.save_assessment(assessment.as_of, run_id, json.dumps(current, ensure_ascii=False, sort_keys=True))
     channels = channels_from_config() if send else []
     previous = store.assessment_before(assessment.as_of)

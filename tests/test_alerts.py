@@ -11,39 +11,44 @@ from werkzeug import Response
 from signaldesk.alerts import Alert, Channel, channels_from_config, detect, pending, record, send_alerts
 from signaldesk.http import HttpClient
 
-PREVIOUS = {
-    "score": 42, "phase": "加速下跌", "stance": "防御",
+PREVIOUS = {  # yesterday's signals.json as the pipeline saves it: watch items with their words per language
+    "score": 42, "phase": "accelerating_decline", "stance": "defensive",
     "watchlist": [
-        {"id": "btc_support_60000", "metric": "price_usd", "entity": "btc", "trigger": 60000, "direction": "below",
-         "text": {"en": "BTC loses $60,000", "zh-CN": "BTC 跌破 $60,000"}},
-        {"id": "fng_below_20", "metric": "fear_greed", "entity": "", "trigger": 20, "direction": "below",
-         "text": {"en": "Fear & Greed stays below 20"}},
-        {"id": "etf_streak", "metric": "etf_flow_streak_weeks", "entity": "btc", "trigger": -7, "direction": "streak",
-         "text": {"en": "a seventh week of outflows"}},
+        {"id": "btc_support", "metric": "price_usd", "entity": "btc", "trigger": 60000, "direction": "below",
+         "mode": "cross", "text": "BTC 日线能否跌破 $60,000？",
+         "texts": {"en": "Support at $60,000: does a daily close break below $60,000?", "zh-CN": "…"}},
+        {"id": "fear_greed", "metric": "fear_greed", "entity": "", "trigger": 20, "direction": "below", "mode": "hold",
+         "texts": {"en": "Fear & Greed (now 8): does it stay below 20?"}},
+        {"id": "etf_flow", "metric": "etf_net_flow_usd_7d", "entity": "btc", "trigger": 0, "direction": "above",
+         "mode": "cross", "texts": {"en": "BTC ETFs: does a week of net inflows return?"}},
     ],
 }
 
 
-def current(price: float, fng: float, streak: float, score: float = 44, phase: str = "加速下跌") -> dict:
-    return {"score": score, "phase": phase, "stance": "防御", "indicators": [
+def current(price: float, fng: float, flow: float, score: float = 44, phase: str = "accelerating_decline") -> dict:
+    return {"score": score, "phase": phase, "stance": "defensive", "indicators": [
         {"id": "price_usd", "entity": "btc", "value": price},
         {"id": "fear_greed", "entity": "", "value": fng},
-        {"id": "etf_flow_streak_weeks", "entity": "btc", "value": streak},
+        {"id": "etf_net_flow_usd_7d", "entity": "btc", "value": flow},
     ]}
 
 
-def test_watch_triggers_fire_only_when_crossed():
-    alerts = detect(PREVIOUS, current(price=59_000, fng=25, streak=-6))
-    assert [a.key for a in alerts] == ["watch:btc_support_60000"]
-    assert "BTC loses $60,000" in alerts[0].title
-    fired = detect(PREVIOUS, current(price=61_000, fng=12, streak=-7))
-    assert [a.key for a in fired] == ["watch:fng_below_20", "watch:etf_streak"]
+def test_watch_triggers_fire_when_their_question_is_answered():
+    """A `cross` item fires when the value reaches the threshold's side; a `hold` item when it leaves it."""
+    alerts = detect(PREVIOUS, current(price=59_000, fng=12, flow=-5e8))
+    assert [a.key for a in alerts] == ["watch:btc_support"]
+    assert alerts[0].title == "Watch-list trigger hit: Support at $60,000: does a daily close break below $60,000?"
+    assert alerts[0].text == "price_usd = 59000 (reached below 60000)"
+    fired = detect(PREVIOUS, current(price=61_000, fng=25, flow=1e8))
+    assert [a.key for a in fired] == ["watch:fear_greed", "watch:etf_flow"]
+    assert fired[0].text == "fear_greed = 25 (broke below 20)"
+    assert detect(PREVIOUS, current(price=60_000, fng=20, flow=0))[0].key == "watch:btc_support"  # at the line
 
 
 def test_large_score_and_phase_changes_alert():
-    keys = [a.key for a in detect(PREVIOUS, current(61_000, 30, -6, score=55, phase="底部构建"))]
+    keys = [a.key for a in detect(PREVIOUS, current(61_000, 12, -6, score=55, phase="bottom_building"))]
     assert keys == ["score_change", "phase_change"]
-    assert detect(PREVIOUS, current(61_000, 30, -6, score=51)) == []  # 9 points: below the threshold
+    assert detect(PREVIOUS, current(61_000, 12, -6, score=51)) == []  # 9 points: below the threshold
     assert detect(None, current(1, 1, 1)) == []
 
 
