@@ -117,7 +117,6 @@ def value(metric_id: str, value: float | None) -> str:
 # counts of things that are not money (coins, supply) are where Chinese readers expect 万/亿
 # (zh-TW: 萬/億): `1,999万 BTC` reads naturally, `19.99M BTC` does not.
 
-LANGS = ("zh-CN", "zh-TW", "en")
 _CJK_UNITS = {"zh-CN": ((1e8, "亿"), (1e4, "万")), "zh-TW": ((1e8, "億"), (1e4, "萬"))}
 _EN_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from signaldesk import fmt
 from signaldesk.errors import ReportError
+from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot
 from signaldesk.report import numbers
 from signaldesk.report.emphasis import fit_bold
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-LANGS = ("zh-CN", "zh-TW", "en")
 SLUG = "{day}-market-signal"
 
 
@@ -91,8 +91,6 @@ def _load(lang: str) -> dict[str, Any]:
 
 
 def _traditional(tree: Any) -> Any:
-    from signaldesk.signals.rulebook import to_traditional
-
     if isinstance(tree, dict):
         return {k: _traditional(v) for k, v in tree.items()}
     if isinstance(tree, list):
@@ -112,7 +110,7 @@ def i18n(lang: str) -> dict[str, Any]:
     """The words of one language (trusted text, marked safe).
 
     zh-TW is zh-CN converted to Taiwan usage (OpenCC s2twp and the market-term glossary, see
-    `signals.schema.to_traditional`), with `zh-TW.toml` holding only what must differ: one
+    `signaldesk.langs.to_traditional`), with `zh-TW.toml` holding only what must differ: one
     source of Chinese words, so the two cannot drift apart or mix mainland and Taiwan terms.
     """
     if lang == "zh-TW":

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from signaldesk.langs import LANGS
 from signaldesk.models import Assessment
 from signaldesk.report.model import ReportModel, to_dict
 from signaldesk.signals.serialize import assessment_to_dict
@@ -51,7 +52,7 @@ def thresholds() -> dict[str, Any]:
 
 def names(assessment: Assessment) -> dict[str, dict[str, str]]:
     """Band, phase and stance names per language, from the report's i18n (words live there)."""
-    from signaldesk.report.render import LANGS, i18n
+    from signaldesk.report.render import i18n
 
     return {f"{key}_name": {lang: str(i18n(lang)[table].get(value, value)) for lang in LANGS}
             for key, table, value in (("band", "band", assessment.band), ("phase", "phases", assessment.phase),
@@ -60,7 +61,7 @@ def names(assessment: Assessment) -> dict[str, dict[str, str]]:
 
 def watch_texts(assessment: Assessment) -> list[dict[str, str]]:
     """Each watch item in words per language, as the page says it."""
-    from signaldesk.report.render import LANGS, formatter, plain_text
+    from signaldesk.report.render import formatter, plain_text
     from signaldesk.report.sections import watch_items
 
     return [{lang: plain_text(formatter(lang).watch_item(w)) for lang in LANGS} for w in watch_items(assessment)]

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from signaldesk import fmt
+from signaldesk.langs import LANGS
 from signaldesk.models import Indicator, MetricKey, Missing, Snapshot, key_to_flat
 from signaldesk.signals import transforms
-from signaldesk.signals.rulebook import LANGS, Rule, ScoreSettings
+from signaldesk.signals.rulebook import Rule, ScoreSettings
 from signaldesk.signals.series import asof, day_index, max_age, view
 
 _STATE_CODE = {"bullish": 1, "neutral": 0, "bearish": -1}

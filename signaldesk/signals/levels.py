@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from signaldesk import fmt
+from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import Action, AssetLevels, CostBasis, Level, LevelSource, MetricKey
 from signaldesk.signals.levels_schema import KIND_FAMILY, KINDS, LevelSettings
-from signaldesk.signals.rulebook import LANGS, Rulebook, to_traditional
+from signaldesk.signals.rulebook import Rulebook
 from signaldesk.signals.series import asof, day_index, max_age
 
 ASSET = "btc"

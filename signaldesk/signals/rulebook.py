@@ -26,7 +26,6 @@ from pydantic import ValidationError
 from signaldesk.errors import RulebookError
 from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the rulebook's vocabulary)
-    LANGS,
     PLACEHOLDERS,
     PhaseSettings,
     Band,
@@ -38,7 +37,6 @@ from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the ruleboo
     Rulebook,
     ScoreSettings,
     Thresholds,
-    to_traditional,
 )
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "rulebook.toml"

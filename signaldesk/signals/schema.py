@@ -12,19 +12,17 @@ import bisect
 import itertools
 import math
 import string
-import tomllib
-from functools import cache, cached_property, lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from functools import cached_property
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from signaldesk.catalog import CATALOG
+from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import MetricKey, flat_to_key
 from signaldesk.signals import transforms
 from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 
-LANGS: tuple[str, ...] = ("zh-CN", "zh-TW", "en")
 #: Placeholders a reason template may use (see docs/rulebook.md).
 PLACEHOLDERS = frozenset({"value", "x", "absx", "n", "ref", "gap", "pct", "days", "window", "label"})
 
@@ -227,34 +225,6 @@ def _complete_languages(by_lang: dict[str, str], where: str) -> dict[str, str]:
     if not out.get("zh-TW", "").strip():
         out["zh-TW"] = to_traditional(out["zh-CN"])
     return {lang: out[lang] for lang in LANGS}
-
-
-@cache
-def _opencc() -> Any:
-    import opencc
-
-    return opencc.OpenCC("s2twp")
-
-
-GLOSSARY_PATH = Path(__file__).resolve().parent / "zh_tw_glossary.toml"
-
-
-@cache
-def _glossary() -> tuple[tuple[str, str], ...]:
-    """Taiwan market terms OpenCC does not know (期權 → 選擇權, 同比 → 年增), longest first."""
-    with GLOSSARY_PATH.open("rb") as handle:
-        terms = tomllib.load(handle)["terms"]
-    return tuple(sorted(terms.items(), key=lambda kv: (-len(kv[0]), kv[0])))
-
-
-@lru_cache(maxsize=8192)
-def to_traditional(text: str) -> str:
-    """Simplified → Taiwan traditional Chinese with Taiwan phrasing (OpenCC s2twp, then the glossary
-    of market terms in `zh_tw_glossary.toml`); deterministic."""
-    out = _opencc().convert(text)
-    for mainland, taiwan in _glossary():
-        out = out.replace(mainland, taiwan)
-    return out
 
 
 def _check_template(template: str, where: str) -> None:

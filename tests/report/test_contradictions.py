@@ -16,13 +16,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from signaldesk.langs import LANGS
 from signaldesk.report import render
 from signaldesk.signals.engine import assess
 from signaldesk.signals.rulebook import default_rulebook
 from tests.report import sample
 
 RB = default_rulebook()
-LANGS = ("zh-CN", "zh-TW", "en")
 GRID = {
     ("fear_greed", ""): [3, 11.9, 12, 24.9, 25, 49, 50, 74.9, 75, 87.9, 95],
     ("funding_rate_8h", "btc"): [-0.0009, -0.0001, -0.00002, 0.0, 0.00002, 0.00029, 0.0004, 0.0009],

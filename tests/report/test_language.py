@@ -8,13 +8,14 @@ import re
 
 import pytest
 
+from signaldesk.langs import LANGS
 from signaldesk.report import render
 from signaldesk.signals.engine import assess
 from tests.report import sample
 
 MAINLAND_TERMS = ("期權", "同比", "礦企", "阻力", "收益", "割肉盤", "跑輸", "跑贏", "倉位", "智慧體", "周", "加倉", "減倉",
                   "置信區間", "程式碼", "資本開支", "雲廠商", "當前", "響應")
-"""Mainland words a Taiwan desk would not write (OpenCC s2twp plus signals/zh_tw_glossary.toml replace them)."""
+"""Mainland words a Taiwan desk would not write (OpenCC s2twp plus signaldesk/zh_tw_glossary.toml replace them)."""
 ZH_CN_PAIRS = (("25Δ偏度", "25Δ偏斜"), ("真实市场均值", "真实市场均价"), ("实现价格", "已实现价格"))
 """(the term zh-CN uses, the variant it must not mix in)."""
 ALLOWED_LATIN = {
@@ -34,7 +35,7 @@ def pages() -> list[tuple[object, dict[str, str]]]:
     out = []
     for assessment, snap in ((sample.assessment(), sample.snapshot()), (assess(sample.snapshot()), sample.snapshot())):
         model = render.build_model(assessment, snap, outcomes=sample.OUTCOMES, demo=True)
-        out.append((model, {lang: render.render_markdown(model, lang) for lang in render.LANGS}))
+        out.append((model, {lang: render.render_markdown(model, lang) for lang in LANGS}))
     return out
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from signaldesk.errors import ReportError
 from signaldesk.models import Assessment, Snapshot
+from signaldesk.langs import LANGS
 from signaldesk.report import render
 from signaldesk.report.render import (
     check_numbers,
@@ -28,7 +29,6 @@ from signaldesk.signals.engine import assess
 from tests.report import sample
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-LANGS = ("zh-CN", "zh-TW", "en")
 SECTION_TITLES = {  # the indicator table is an appendix after the sources, above the page footer
     "zh-CN": ["引言", "AI行业", "加密市场", "链上结构", "期权结构", "全链流动性快照", "市场阶段判断",
               "操作建议", "总结", "未来24小时最需盯的信号", "数据来源与新鲜度", "附录：指标明细"],

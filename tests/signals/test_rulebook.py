@@ -5,12 +5,12 @@ import pytest
 
 from signaldesk.catalog import CATALOG
 from signaldesk.errors import RulebookError
+from signaldesk.langs import to_traditional
 from signaldesk.signals.rulebook import (
     DEFAULT_PATH,
     default_rulebook,
     load_rulebook,
     loads,
-    to_traditional,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
