@@ -21,12 +21,12 @@ from signaldesk.clock import now_utc, pinned_now, utc_day
 from signaldesk.collect import DEFAULT_TIMEOUT_S, CollectResult, OnDone, collect
 from signaldesk.errors import EXIT_OK, EXIT_PARTIAL, StoreLockedError, UsageError
 from signaldesk.http import HttpClient
+from signaldesk.langs import LANGS
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot, SourceStatus
 from signaldesk.providers import registry
 from signaldesk.providers.base import Provider
 from signaldesk.store import Store
 
-LANGS = ("zh-CN", "zh-TW", "en")
 HTTP_CACHE_DIR = "http-cache"
 """Under the data dir: hishel's response cache for the live runs (`live_client`)."""
 OVERLAP_DAYS = 3
