@@ -85,7 +85,7 @@ def _db(db: Path | None) -> Path:
 
 def _langs(langs: list[str] | None) -> tuple[str, ...]:
     from signaldesk.errors import UsageError
-    from signaldesk.pipeline import LANGS
+    from signaldesk.langs import LANGS
 
     chosen = tuple(langs or LANGS)
     unknown = [lang for lang in chosen if lang not in LANGS]
