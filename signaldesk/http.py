@@ -147,6 +147,11 @@ class HttpClient:
         else:
             gate.interval = max(gate.interval, interval)
 
+    def request_interval(self, host: str) -> float:
+        """Seconds between requests to `host` on this client (0 when it is not polite: replays, loopback)."""
+        gate = self._gates.get(host)
+        return gate.interval if gate is not None and self._polite else 0.0
+
     async def aclose(self) -> None:
         await self._client.aclose()
 

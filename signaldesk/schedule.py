@@ -131,7 +131,7 @@ def install_schedule(plan: SchedulePlan) -> str:
         return f"installed and started {UNIT}.timer (systemctl --user list-timers to check)"
     if shutil.which("crontab") is None:
         raise ValueError("neither systemd nor crontab is available: add the printed entry to your scheduler by hand")
-    current = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+    current = subprocess.run(["crontab", "-l"], check=False, capture_output=True, text=True)  # none yet: exit 1
     lines = [ln for ln in (current.stdout.splitlines() if current.returncode == 0 else []) if MARKER not in ln]
     lines.append(plan.cron_line)
     subprocess.run(["crontab", "-"], input="\n".join(lines) + "\n", text=True, check=True)

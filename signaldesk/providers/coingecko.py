@@ -38,11 +38,16 @@ Endpoints and why each is used the way it is:
   ranking), which favours coins that rose into the list. The index is one point per day, from the
   day the desk starts collecting; it has no back history.
 
-Limits: keyless access is IP-rate-limited and unpublished (commonly 5–15 calls/minute, 429s are
-frequent and come without `Retry-After`); the Demo plan documents 30–100 calls/minute. We allow
-ourselves 0.25 request/s on the host, so a full run (3 charts, `/global`, `/coins/markets`, ~50
-member charts) takes about 4 minutes when keyless; set `[coingecko] altseason = false` to skip the
-index, or `altseason_top` to shrink it. Overrides: `[coingecko] assets = {btc = "bitcoin", …}`.
+Limits: keyless access is limited per IP to about 5 calls a minute (CoinGecko's docs: "5 to 15",
+varying with load; a 429 comes without `Retry-After`); a free Demo key allows 30 a minute. The
+client is paced to 5/min keyless and 30/min with a key (`KEYLESS_CALLS_PER_MINUTE`,
+`DEMO_CALLS_PER_MINUTE`), so the four core calls (3 charts, `/global`) take under a minute keyless.
+The altseason index needs ~55 more calls (11 minutes keyless, under 2 minutes with a key): it is
+attempted only when its planned calls fit its own budget `ALTSEASON_BUDGET_S` at the client's pace —
+live, only with a Demo key — and runs under that budget, so a slow index is given up while the prices
+already fetched are kept. It is an *optional* metric: a run without it is not a failure and does not
+hold the collect cursor back. `[coingecko] altseason = false` skips it, `altseason_top` shrinks it.
+Overrides: `[coingecko] assets = {btc = "bitcoin", …}`.
 
 Failure policy: every request is a part; a failing part is logged and listed in
 `CoinGecko.failures`, the others are still returned. `fetch` raises only when no part produced an
@@ -51,6 +56,7 @@ observation, with the first failure's typed error naming every failed part.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -60,7 +66,7 @@ from typing import Any
 
 from signaldesk import settings
 from signaldesk.clock import day_start, epoch_ms_to_utc, epoch_s_to_utc, today_utc, utc_day
-from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
@@ -104,6 +110,10 @@ RECEIPT_SYMBOLS = frozenset({
     "bbsol", "stsol", "wbnb", "wtrx", "stx.b",
 })
 _RECEIPT_WORDS = re.compile(r"\b(wrapped|staked|bridged|restaked|liquid staking)\b", re.IGNORECASE)
+KEYLESS_CALLS_PER_MINUTE = 5
+DEMO_CALLS_PER_MINUTE = 30
+ALTSEASON_BUDGET_S = 150.0
+"""The index's own budget, inside the collector's 300 s for the whole provider (the core calls come first)."""
 PEG_BAND = 0.015
 """A coin whose price, 24 h high and 24 h low all stay within ±1.5 % of $1 is treated as pegged."""
 
@@ -327,13 +337,24 @@ def history_days(since: date | None, today: date) -> int:
     return min(HISTORY_DAYS, max(ALTSEASON_DAYS + 2, (today - since).days + VOLUME_WINDOW + 1))
 
 
+def altseason_calls(top: int) -> int:
+    """Calls the index may need: `/coins/markets`, one chart per member, and the replacements allowed."""
+    return 1 + top + max(1, top // 10)
+
+
+def altseason_fits(top: int, seconds_per_call: float) -> bool:
+    """True when the index's calls, spaced `seconds_per_call` apart, fit `ALTSEASON_BUDGET_S`."""
+    return altseason_calls(top) * seconds_per_call <= ALTSEASON_BUDGET_S
+
+
 class CoinGecko(Provider):
     """Prices, volume, market cap, dominance and the altseason index from CoinGecko's free API."""
 
     name = NAME
     metrics = ("price_usd", "spot_volume_usd", "spot_volume_usd_30d_avg", "crypto_market_cap_usd", "btc_dominance", "altcoin_season_index")
+    optional_metrics = ("altcoin_season_index",)
     capabilities = Capabilities(
-        hosts={HOST: 0.25},
+        hosts={HOST: DEMO_CALLS_PER_MINUTE / 60},  # tightened to the keyless pace in `fetch` when no key is set
         history="365 days (free tier)",
         key_env=KEY_ENV,
         key_required=False,
@@ -357,6 +378,8 @@ class CoinGecko(Provider):
         errors: list[ProviderError] = []
         assets, altseason_on, top = self._config()
         headers = {KEY_HEADER: key} if (key := self.api_key()) else None
+        per_minute = DEMO_CALLS_PER_MINUTE if key else KEYLESS_CALLS_PER_MINUTE
+        client.limit_host(HOST, per_minute / 60)
         today = today_utc()
         days = history_days(since, today)
         observations: list[Observation] = []
@@ -380,9 +403,13 @@ class CoinGecko(Provider):
             failed("global", exc)
         if since is not None:
             observations = [o for o in observations if utc_day(o.ts) >= since]
-        if altseason_on:
+        if altseason_on and not altseason_fits(top, client.request_interval(HOST)):
+            log.info("coingecko: altseason index skipped: %d calls at %d/min exceed its %g s budget (a Demo key allows %d/min)",
+                     altseason_calls(top), per_minute, ALTSEASON_BUDGET_S, DEMO_CALLS_PER_MINUTE)
+        elif altseason_on:
             try:
-                index = await self._altseason(client, headers, charts, top)
+                async with asyncio.timeout(ALTSEASON_BUDGET_S):
+                    index = await self._altseason(client, headers, charts, top)
                 # The index is as of the day the benchmark's chart ends (today on a healthy answer):
                 # an old chart must show up as an old index, not be stamped as today's.
                 as_of = min(today, utc_day(epoch_ms_to_utc(charts["bitcoin"]["prices"][-1][0])))
@@ -390,6 +417,9 @@ class CoinGecko(Provider):
                     [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)], provider=NAME)
             except ProviderError as exc:
                 failed("altseason", exc)
+            except TimeoutError:
+                failed("altseason", UnavailableError(f"not finished within its {ALTSEASON_BUDGET_S:g} s budget; "
+                                                     "prices, volume and /global are kept", provider=NAME))
         if not observations:
             first = errors[0] if errors else MalformedError("CoinGecko returned no data", provider=NAME)
             raise type(first)("every CoinGecko request failed: " + "; ".join(self.failures), provider=NAME)

@@ -1,15 +1,24 @@
+import asyncio
 import json
+import re
+import time
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+import signaldesk.http as http_module
+import signaldesk.providers.coingecko as coingecko_module
 from signaldesk.clock import pinned_now
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.providers.coingecko import (
+    DEMO_CALLS_PER_MINUTE,
     KEY_ENV,
     KEY_HEADER,
+    KEYLESS_CALLS_PER_MINUTE,
     Coin,
     CoinGecko,
     altseason_candidates,
@@ -189,11 +198,11 @@ def config(write_config):
     return write_config
 
 
-def _handler(fixtures, seen, overrides=None):
-    """Serve a small hand-made world; `overrides` maps a URL path to a Response."""
+def _bodies(fixtures):
+    """A small hand-made world: URL path → JSON body (SOL's chart and most coins are missing: 404)."""
     start365 = NOW.date() - timedelta(days=365)
     start90 = NOW.date() - timedelta(days=90)
-    bodies = {
+    return {
         "/api/v3/coins/bitcoin/market_chart": _chart(start365, [100.0] * 275 + _path(100.0, 80.0, 90), NOW),
         "/api/v3/coins/ethereum/market_chart": _chart(start365, [2000.0] * 275 + _path(2000.0, 1800.0, 90), NOW),
         "/api/v3/global": _load(fixtures, "global__bear_day.json"),
@@ -201,6 +210,11 @@ def _handler(fixtures, seen, overrides=None):
         "/api/v3/coins/dogecoin/market_chart": _chart(NOW.date() - timedelta(days=30), _path(0.1, 0.2, 30), NOW),
         "/api/v3/coins/cardano/market_chart": _chart(start90, _path(0.4, 0.28, 90), NOW),
     }
+
+
+def _handler(fixtures, seen, overrides=None):
+    """Serve `_bodies`; `overrides` maps a URL path to a Response."""
+    bodies = _bodies(fixtures)
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -287,3 +301,133 @@ async def test_since_keeps_only_new_days(fixtures, config):
     _, obs = await _fetch(_handler(fixtures, seen), since=date(2026, 2, 24))
     assert {o.ts.date() for o in obs} == {date(2026, 2, 24), date(2026, 2, 25)}
     assert seen[0].url.params["days"] == "92"
+
+
+# -- the real rate limit, on loopback ---------------------------------------------------------------
+class _FakeClock:
+    """The monotonic time and sleep `signaldesk.http` sees; it moves only when the client waits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    async def sleep(self, delay: float) -> None:
+        self.now += delay
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = _FakeClock()
+    monkeypatch.setattr(http_module, "time", SimpleNamespace(**{**vars(time), "monotonic": lambda: fake.now}))
+    monkeypatch.setattr(http_module, "asyncio", SimpleNamespace(**{**vars(asyncio), "sleep": fake.sleep}))
+    return fake
+
+
+class _ToLoopback(httpx.AsyncBaseTransport):
+    """Sends `https://api.coingecko.com/…` to the loopback server, over a real socket."""
+
+    def __init__(self, server) -> None:
+        self._server = server
+        self._inner = httpx.AsyncHTTPTransport(retries=0)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme="http", host=self._server.host, port=self._server.port)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _limited_server(httpserver, fixtures, clock, per_minute):
+    """CoinGecko as it behaves: more than `per_minute` calls in any 60 s (fake time) → 429 without Retry-After."""
+    from werkzeug.wrappers import Response
+
+    bodies = _bodies(fixtures)
+    log: list[tuple[float, str, int]] = []
+
+    def handle(request):
+        recent = [t for t, _, status in log if status == 200 and clock.now - t < 60.0]
+        if len(recent) >= per_minute:
+            status, body = 429, {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit"}}
+        elif request.path in bodies:
+            status, body = 200, bodies[request.path]
+        else:
+            status, body = 404, {"error": "coin not found"}
+        log.append((clock.now, request.path, status))
+        return Response(json.dumps(body), status=status, content_type="application/json")
+
+    httpserver.expect_request(re.compile("^/api/v3/")).respond_with_handler(handle)
+    return log
+
+
+async def test_the_server_really_enforces_the_keyless_limit(httpserver, fixtures, clock):
+    log = _limited_server(httpserver, fixtures, clock, KEYLESS_CALLS_PER_MINUTE)
+    async with HttpClient(transport=_ToLoopback(httpserver), polite=False) as client:
+        for _ in range(KEYLESS_CALLS_PER_MINUTE):
+            await client.get_json("https://api.coingecko.com/api/v3/global")
+        with pytest.raises(RateLimitedError):
+            await client.get_json("https://api.coingecko.com/api/v3/global")
+    statuses = [status for _, _, status in log]  # the sixth call and its retries within the minute: 429
+    assert statuses[:KEYLESS_CALLS_PER_MINUTE] == [200] * KEYLESS_CALLS_PER_MINUTE
+    assert statuses[KEYLESS_CALLS_PER_MINUTE:] and set(statuses[KEYLESS_CALLS_PER_MINUTE:]) == {429}
+
+
+async def test_keyless_runs_at_five_calls_a_minute_and_leaves_the_index_out(httpserver, fixtures, config, clock):
+    config("")  # the default index of 50 coins: ~56 calls, 11 minutes at the keyless pace
+    log = _limited_server(httpserver, fixtures, clock, KEYLESS_CALLS_PER_MINUTE)
+    provider = CoinGecko()
+    with pinned_now(NOW):
+        async with HttpClient(transport=_ToLoopback(httpserver)) as client:
+            obs = await provider.fetch(client, None)
+    assert 429 not in [status for _, _, status in log]
+    times = [t for t, _, _ in log]
+    assert all(later - earlier >= 60 / KEYLESS_CALLS_PER_MINUTE for earlier, later in pairwise(times))
+    assert [path for _, path, _ in log] == [
+        "/api/v3/coins/bitcoin/market_chart", "/api/v3/coins/ethereum/market_chart",
+        "/api/v3/coins/solana/market_chart", "/api/v3/global"]
+    assert {"price_usd", "btc_dominance", "crypto_market_cap_usd"} <= {o.metric for o in obs}
+    assert "altcoin_season_index" not in {o.metric for o in obs}
+    # the index was not attempted, so it is no failure: only SOL's missing chart is
+    assert len(provider.failures) == 1 and provider.failures[0].startswith("market_chart solana")
+    assert CoinGecko.optional_metrics == ("altcoin_season_index",)
+
+
+async def test_with_a_demo_key_the_index_fits_at_thirty_calls_a_minute(httpserver, fixtures, config, clock, monkeypatch):
+    config("[coingecko]\naltseason_top = 2\n")
+    monkeypatch.setenv(KEY_ENV, "CG-demo")
+    log = _limited_server(httpserver, fixtures, clock, DEMO_CALLS_PER_MINUTE)
+    with pinned_now(NOW):
+        async with HttpClient(transport=_ToLoopback(httpserver)) as client:
+            obs = await CoinGecko().fetch(client, None)
+    assert 429 not in [status for _, _, status in log]
+    times = [t for t, _, _ in log]
+    assert all(later - earlier >= 60 / DEMO_CALLS_PER_MINUTE for earlier, later in pairwise(times))
+    assert [o.value for o in obs if o.metric == "altcoin_season_index"] == [50.0]
+
+
+def test_the_index_is_planned_only_when_it_fits_its_budget():
+    # 50 members: /coins/markets + 50 charts + 5 replacements = 56 calls
+    assert coingecko_module.altseason_calls(50) == 56
+    assert not coingecko_module.altseason_fits(50, 60 / KEYLESS_CALLS_PER_MINUTE)  # 672 s
+    assert coingecko_module.altseason_fits(50, 60 / DEMO_CALLS_PER_MINUTE)  # 112 s
+    assert coingecko_module.altseason_fits(50, 0.0)  # a replay or loopback client does not pace
+
+
+async def test_an_index_over_its_budget_is_given_up_and_the_prices_kept(fixtures, config, monkeypatch):
+    config("[coingecko]\naltseason_top = 2\n")
+    monkeypatch.setattr(coingecko_module, "ALTSEASON_BUDGET_S", 0.2)
+    bodies = _bodies(fixtures)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v3/coins/markets":
+            await asyncio.sleep(5)  # far beyond the budget: the index must be cut, not the provider
+        if request.url.path in bodies:
+            return httpx.Response(200, json=bodies[request.url.path])
+        return httpx.Response(404, json={"error": "coin not found"})
+
+    provider = CoinGecko()
+    with pinned_now(NOW):
+        async with HttpClient(transport=httpx.MockTransport(handler), polite=False) as client:
+            obs = await provider.fetch(client, None)
+    assert {"price_usd", "btc_dominance"} <= {o.metric for o in obs}
+    assert "altcoin_season_index" not in {o.metric for o in obs}
+    assert any(f.startswith("altseason") and "budget" in f for f in provider.failures)
