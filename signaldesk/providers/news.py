@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
+from html.entities import name2codepoint
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -55,9 +56,8 @@ from signaldesk.clock import day_start, now_utc, utc_day
 from signaldesk.errors import MalformedError
 from signaldesk.http import HttpClient
 from signaldesk.models import NewsItem, Observation
-from signaldesk.providers._checks import check_observations
+from signaldesk.providers._checks import check_observations, partial_results
 from signaldesk.providers.base import Capabilities, Provider
-from signaldesk.providers._checks import partial_results
 
 NAME = "news"
 METRIC = "news_count"
@@ -132,7 +132,8 @@ _COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
 }
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-_COMPLETE = re.compile(r"</(?:[\w-]+:)?(?:rss|feed|RDF)>\s*$")
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
 # -- text hygiene --------------------------------------------------------------------------------
@@ -220,22 +221,44 @@ def _entry_title(entry: Mapping[str, Any]) -> str:
     return _clip(text, TITLE_CHARS)
 
 
+def _xml_entities(text: str) -> str:
+    """HTML named entities (`&nbsp;`, common in feeds, undefined in XML) as numeric references.
+
+    Without this, feedparser's strict XML parser stops at the first `&nbsp;` and its lenient fallback
+    cannot tell a complete feed from one cut short, so `bozo` could not judge completeness.
+    """
+    def numeric(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _XML_ENTITIES or name not in name2codepoint:
+            return match.group(0)
+        return f"&#{name2codepoint[name]};"
+
+    return _NAMED_ENTITY.sub(numeric, text)
+
+
 def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[NewsItem]:
     """One feed body → its items (newest first), untrusted text made safe to store.
 
     Items without a date, an http(s) link or a title are dropped, as are items dated more than a
     day ahead (a broken clock upstream). A body that is not a feed at all (an HTML challenge page,
-    an error JSON) raises `MalformedError`; a valid feed with no items returns [].
+    an error JSON) raises `MalformedError`, and so does a feed that is not well-formed XML — feedparser's
+    `bozo` flag with an XML parse error, e.g. a body cut short, which its lenient fallback would read
+    as half the items. A comment or whitespace after the root element is well-formed and fine. A
+    valid feed with no items returns [].
     """
+    from xml.sax import SAXParseException
+
     import feedparser
 
-    parsed = feedparser.parse(text)
+    parsed = feedparser.parse(_xml_entities(text))
     if not parsed.get("version") and not parsed.entries:
         head = text.lstrip()[:200].lower()
         kind = "an HTML page" if head.startswith(("<!doctype html", "<html")) else "something that is not RSS/Atom"
         raise MalformedError(f"{source} sent {kind} where a feed was expected", provider=NAME)
-    if not _COMPLETE.search(text):  # feedparser's lenient parser would keep the first half of the items
-        raise MalformedError(f"{source}'s feed is cut short (no closing </rss> or </feed>)", provider=NAME)
+    problem = parsed.get("bozo_exception")
+    if parsed.get("bozo") and isinstance(problem, SAXParseException):
+        raise MalformedError(f"{source}'s feed is not well-formed XML, e.g. cut short ({problem.getMessage()} at line "
+                             f"{problem.getLineNumber()}, column {problem.getColumnNumber()})", provider=NAME)
     limit = (now or now_utc()) + timedelta(days=1)
     items = []
     for entry in parsed.entries:

@@ -169,8 +169,26 @@ def test_counts_per_theme_per_day_with_zeros():
 
 
 def test_a_feed_cut_short_is_malformed(rss):
-    with pytest.raises(MalformedError, match="cut short"):
+    with pytest.raises(MalformedError, match="not well-formed XML, e.g. cut short") as caught:
         parse_feed(rss[: len(rss) // 2], "Wire", now=NOW)
+    assert "line" in str(caught.value)  # where the parser stopped
+
+
+def test_a_comment_after_the_closing_tag_is_a_valid_feed(rss):
+    """WordPress caches append `<!-- generated in 0.2 s -->` after `</rss>`: legal XML, every item kept."""
+    assert parse_feed(rss + "\n<!-- Dynamic page generated in 0.212 seconds. -->\n", "Wire", now=NOW) == parse_feed(
+        rss, "Wire", now=NOW)
+
+
+def test_an_html_entity_neither_breaks_a_feed_nor_hides_a_cut(rss):
+    """`&nbsp;` is undefined in XML; it must not fail a whole outlet, nor mask a body cut short after it."""
+    item = rss.index("<item>")
+    with_entity = rss[:item] + "<item><title>Chips&nbsp;deal</title><link>https://w.example/nbsp</link>" \
+        "<pubDate>Wed, 25 Feb 2026 06:00:00 GMT</pubDate></item>" + rss[item:]
+    titles = [i.title for i in parse_feed(with_entity, "Wire", now=NOW)]
+    assert "Chips deal" in titles and len(titles) == len(parse_feed(rss, "Wire", now=NOW)) + 1
+    with pytest.raises(MalformedError, match="cut short"):
+        parse_feed(with_entity[: len(with_entity) - 40], "Wire", now=NOW)
 
 
 def test_not_a_feed_is_malformed_and_an_empty_feed_is_empty(fixtures):
