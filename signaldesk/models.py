@@ -101,7 +101,17 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Indicator:
-    """One judged indicator row of `signals.json` (CLI.md)."""
+    """One judged indicator: a row of `signals.json` (CLI.md) and of the report's indicator table.
+
+    `id`/`entity` name the input the rule read (a fallback input when the primary was missing);
+    `value` is that input's value, `x` what the rule's bands compared (the transform's output, or
+    the ratio for rules read `over` a reference `ref` named `ref_id`). `cls` is the class the band
+    gives the value (its text key: `extreme_fear`, `near_cost`, …), the one id the report words this
+    judgement by; `reasons` the rulebook's sentence per language (`reason` in the assessment's
+    language). `label` is the rule's name per language, `display` the language-neutral value column
+    of the indicator table. `sub_score` is the rule's 0–100 sub-score, `weight` its weight in its
+    group, `reading` `trend` or `contrarian`; `age_days` the age of the value judged.
+    """
 
     id: str
     entity: str
@@ -115,6 +125,16 @@ class Indicator:
     rule: str = ""
     reasons: dict[str, str] = field(default_factory=dict)
     stale: bool = False
+    label: dict[str, str] = field(default_factory=dict)
+    display: str = ""
+    x: float | None = None
+    ref: float | None = None
+    ref_id: str = ""
+    sub_score: float | None = None
+    age_days: float | None = None
+    reading: str = ""
+    weight: float = 0.0
+    cls: str = ""
 
 
 LevelSide = Literal["support", "resistance"]

@@ -29,7 +29,8 @@ from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot
 from signaldesk.report import numbers
 from signaldesk.report.emphasis import fit_bold
-from signaldesk.report.model import Cell, ReportModel, Step, Watch, Zone
+from signaldesk.report.inert import inert
+from signaldesk.report.model import Cell, ReportModel, Row, Step, Watch, Zone
 from signaldesk.report.sections import build_model
 from signaldesk.report.signals_json import build_signals, dumps, thresholds
 
@@ -164,7 +165,7 @@ class Formatter:
         """The phase's condition in words (when its measured inputs are not at hand)."""
         return self.say(f"phase_condition.{phase}", **self.limits())
 
-    def row_label(self, row: Any) -> Markup:
+    def row_label(self, row: Row) -> Markup:
         """An indicator's name: the engine's (per language) when it has one."""
         if self.lang in getattr(row, "label", {}):
             return md_escape(row.label[self.lang])

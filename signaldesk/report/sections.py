@@ -12,9 +12,9 @@ the engine's.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from signaldesk.clock import day_start, end_of_day
 from signaldesk.models import (
@@ -22,6 +22,7 @@ from signaldesk.models import (
     Indicator,
     Level,
     MetricKey,
+    NewsItem,
     ProviderOutcome,
     Snapshot,
 )
@@ -97,8 +98,8 @@ class _Facts:
     def cls(self, rule_id: str) -> str:
         """The class the day's judgement of rule `rule_id` gave (its band's text key), or ""."""
         row = self.rows.get(rule_id)
-        if row is not None and getattr(row, "cls", ""):
-            return str(row.cls)  # type: ignore[attr-defined]
+        if row is not None and row.cls:
+            return row.cls
         try:
             rule = self.rulebook.rule(rule_id)
         except KeyError:
@@ -163,8 +164,13 @@ def _stamp(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
-def _day(index_value: object) -> date:
-    return index_value.date() if hasattr(index_value, "date") else index_value  # type: ignore[return-value]
+def _day(stamp: object) -> date:
+    """A daily series' index label (a `pd.Timestamp`, which is a datetime) as a date."""
+    if isinstance(stamp, datetime):
+        return stamp.date()
+    if isinstance(stamp, date):
+        return stamp
+    raise TypeError(f"not a day: {stamp!r}")
 
 
 def _change(series: pd.Series | None, days: int) -> float | None:
@@ -222,12 +228,12 @@ def _moves(f: _Facts) -> list[Move]:
     return moves
 
 
-def _ai(f: _Facts, news: Sequence[object]) -> AISide:
+def _ai(f: _Facts, news: Sequence[NewsItem]) -> AISide:
     companies = [_company(f, t) for t in f.entities("capex_ttm_usd")
                  if t != "hyperscalers" and f.value("capex_ttm_usd", t) is not None]
     companies.sort(key=lambda c: (-(c.ttm.value or 0.0), c.ticker))
-    quarters = [c.quarter.value for c in companies if c.quarter.ok]
-    quarter_total = float(sum(quarters)) if quarters and len(quarters) == len(companies) else None  # type: ignore[arg-type]
+    quarters = [c.quarter.value for c in companies if c.quarter.value is not None]
+    quarter_total = float(sum(quarters)) if quarters and len(quarters) == len(companies) else None
     baskets = [
         Basket(e, f.cell("basket_return_7d", e), f.cell("basket_return_30d", e), f.cell("basket_return_90d", e))
         for e in ("ai", "miners", "btc")
@@ -237,12 +243,12 @@ def _ai(f: _Facts, news: Sequence[object]) -> AISide:
         Equity(t, f.cell("equity_close_usd", t), _change(f.series("equity_close_usd", t), 30))
         for t in SEMIS if f.value("equity_close_usd", t) is not None
     ]
-    picked = [n for n in news if AI_THEMES.intersection(getattr(n, "themes", ()))]
-    picked.sort(key=lambda n: (-n.ts.timestamp(), n.id))  # type: ignore[attr-defined]
-    items = [News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes),  # type: ignore[attr-defined]
-                  themes.theme_of(n.title)) for n in picked[:MAX_NEWS]]  # type: ignore[attr-defined]
+    picked = [n for n in news if AI_THEMES.intersection(n.themes)]
+    picked.sort(key=lambda n: (-n.ts.timestamp(), n.id))
+    items = [News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes),
+                  themes.theme_of(n.title)) for n in picked[:MAX_NEWS]]
     revenue, hosting = f.cell("miner_revenue_usd_per_mw_day"), f.cell("ai_hosting_usd_per_mw_day")
-    multiple = hosting.value / revenue.value if hosting.ok and revenue.ok and revenue.value else None  # type: ignore[operator]
+    multiple = hosting.value / revenue.value if hosting.value is not None and revenue.value else None
     return AISide(
         f.cell("capex_ttm_usd", "hyperscalers"), f.cell("capex_yoy", "hyperscalers"), companies, baskets, equities,
         f.cell("ai_crypto_correlation_90d"), f.cell("ai_crypto_divergence_z"), items,
@@ -297,7 +303,7 @@ def _crypto(f: _Facts) -> CryptoSide:
     fg, fg_low, record = f.cell("fear_greed"), None, False
     if fg_series is not None:
         fg_low = Dated(_day(fg_series.idxmin()), float(fg_series.min()))
-        record = fg.ok and fg.value <= fg_low.value  # type: ignore[operator]
+        record = fg.value is not None and fg.value <= fg_low.value
     ath_series = f.series("price_usd", "btc")
     ath_day = _day(ath_series.idxmax()) if ath_series is not None else None
     aum = f.cell("etf_aum_usd", "btc")
@@ -333,7 +339,7 @@ def _market_cap_lost(f: _Facts) -> Cell:
 
 def _onchain(f: _Facts) -> OnChain:
     cells = {i: f.cell(i) for i in ONCHAIN_IDS}
-    ladder = [Rung(i, cells[i].value) for i in LADDER_IDS if cells[i].ok]  # type: ignore[arg-type]
+    ladder = [Rung(i, value) for i in LADDER_IDS if (value := cells[i].value) is not None]
     below = above = ""
     price = f.value("price_usd", "btc")
     if ladder and price is not None:
@@ -358,12 +364,12 @@ def _options(f: _Facts) -> Options:
         Tenor(t, f.cell("atm_iv", t), f.cell("skew_25d", t), f.cell("vol_risk_premium", t), f.cell("realized_vol", t))
         for t in sorted(names, key=lambda t: (_tenor_days(t), t))
     ]
-    ivs = [(t.tenor, t.atm_iv.value) for t in tenors if t.atm_iv.ok]
+    ivs = [(t.tenor, iv) for t in tenors if (iv := t.atm_iv.value) is not None]
     shape = ""
     if len(ivs) >= 2:
         front, back = ivs[0][1], ivs[-1][1]
         flat = f.rulebook.thresholds.iv_term_flat
-        shape = "flat" if abs(back - front) < flat else "contango" if back > front else "backwardation"  # type: ignore[operator]
+        shape = "flat" if abs(back - front) < flat else "contango" if back > front else "backwardation"
     first = next((t.atm_iv for t in tenors if not t.atm_iv.ok), f.cell("atm_iv", "30d"))
     return Options([t for t in tenors if t.atm_iv.ok or t.skew.ok or t.vrp.ok], f.cell("dvol"), shape,
                    f.cls("skew_30d"), first)
@@ -415,11 +421,9 @@ def _liquidity(f: _Facts) -> Liquidity:
 
 def _row(i: Indicator) -> Row:
     value = None if i.value is None or not math.isfinite(i.value) else float(i.value)
-    label = getattr(i, "label", None)
     return Row(i.id, i.entity, value, i.state, float(i.strength), i.percentile, float(i.contribution), i.group,
-               dict(sorted(i.reasons.items())), i.reason, bool(i.stale),
-               dict(label) if isinstance(label, dict) else {}, str(getattr(i, "display", "") or ""),
-               str(getattr(i, "cls", "") or ""), f"{i.id}:{i.entity}" if i.entity else i.id)
+               dict(sorted(i.reasons.items())), i.reason, bool(i.stale), dict(i.label), i.display, i.cls,
+               f"{i.id}:{i.entity}" if i.entity else i.id)
 
 
 def _rulebook() -> Rulebook:
@@ -482,20 +486,24 @@ def _num_or_none(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
-def _outlook(raw: dict[str, object]) -> Outlook | None:
+def _table(raw: Mapping[str, object], key: str) -> dict[str, Any]:
+    """A nested table of the outlook (JSON-shaped, from `signals.calibration.day_summary`), or {}."""
+    found = raw.get(key)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def _outlook(raw: Mapping[str, object]) -> Outlook | None:
     """The score's evidence (docs/evidence.md): status, horizon, out-of-sample record in today's band."""
     if not raw:
         return None
-    record = raw.get("track_record") if isinstance(raw.get("track_record"), dict) else {}
-    bands = raw.get("bands") if isinstance(raw.get("bands"), dict) else {}
-    baselines = record.get("baselines") if isinstance(record.get("baselines"), dict) else {}  # type: ignore[union-attr]
+    record = _table(raw, "track_record")
     return Outlook(
-        str(raw.get("status", "prior")), int(raw.get("horizon_days") or 30),  # type: ignore[call-overload]
-        _num_or_none(record.get("ic")), _num_or_none(record.get("ci_low")), _num_or_none(record.get("ci_high")),  # type: ignore[union-attr]
-        _num_or_none(record.get("hit_rate")), _num_or_none(record.get("calls")),  # type: ignore[union-attr]
-        _num_or_none(baselines.get("momentum_28d")),  # type: ignore[union-attr]
-        calibrated=bool(bands.get("calibrated")),  # type: ignore[union-attr]
-        band_returns=dict(record.get("band_returns") or {}),  # type: ignore[union-attr]
+        str(raw.get("status", "prior")), int(_num_or_none(raw.get("horizon_days")) or 30),
+        _num_or_none(record.get("ic")), _num_or_none(record.get("ci_low")), _num_or_none(record.get("ci_high")),
+        _num_or_none(record.get("hit_rate")), _num_or_none(record.get("calls")),
+        _num_or_none(_table(record, "baselines").get("momentum_28d")),
+        calibrated=bool(_table(raw, "bands").get("calibrated")),
+        band_returns=_table(record, "band_returns"),
     )
 
 
@@ -524,9 +532,9 @@ def _strategy(a: Assessment, f: _Facts) -> Strategy:
     support = btc.support if btc else sorted((zone(z) for z in a.support), key=lambda z: -z.price)
     resistance = btc.resistance if btc else sorted((zone(z) for z in a.resistance), key=lambda z: z.price)
     near = ""
-    if price.ok and support and price.value <= support[0].high * (1 + near_level):  # type: ignore[operator]
+    if price.value is not None and support and price.value <= support[0].high * (1 + near_level):
         near = "support"
-    elif price.ok and resistance and price.value >= resistance[0].low * (1 - near_level):  # type: ignore[operator]
+    elif price.value is not None and resistance and price.value >= resistance[0].low * (1 - near_level):
         near = "resistance"
     steps = [Step(x.id, x.asset, x.price, None if x.support is None else zone(x.support),
                   None if x.resistance is None else zone(x.resistance)) for x in a.actions]

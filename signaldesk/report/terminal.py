@@ -40,8 +40,8 @@ def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebo
               f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}"), "",
              f"[bold]{t['indicators']}[/bold]"]
     for ind in assessment.indicators:
-        label = (getattr(ind, "label", None) or {}).get(lang, ind.id)
-        display = getattr(ind, "display", "") or fmt.value(ind.id, ind.value)
+        label = ind.label.get(lang, ind.id)
+        display = ind.display or fmt.value(ind.id, ind.value)
         scored = groups.get(ind.group) is not None and groups[ind.group].in_score
         context = "" if scored else t["context"]
         stale = t["stale"] if ind.stale else ""

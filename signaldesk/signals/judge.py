@@ -11,7 +11,7 @@ for bearish and 50 for neutral.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -19,35 +19,13 @@ import pandas as pd
 
 from signaldesk import fmt
 from signaldesk.langs import LANGS
-from signaldesk.models import Indicator, MetricKey, Missing, Snapshot, key_to_flat
+from signaldesk.models import Indicator, MetricKey, Missing, Snapshot, State, key_to_flat
 from signaldesk.signals import transforms
 from signaldesk.signals.rulebook import Rule, ScoreSettings
 from signaldesk.signals.series import asof, day_index, max_age, view
 
-_STATE_CODE = {"bullish": 1, "neutral": 0, "bearish": -1}
-_CODE_STATE = {1: "bullish", 0: "neutral", -1: "bearish"}
-
-
-@dataclass(frozen=True, slots=True)
-class RuleIndicator(Indicator):
-    """An `Indicator` with what the engine knows beyond the `signals.json` contract.
-
-    `display` is the value column of the indicator table (the ratio's gap for `over` rules, the
-    value and transform output otherwise); `x` is what the bands compared; `sub_score` the rule's
-    0–100 sub-score; `label` the indicator's name per language; `cls` the class the band gives the
-    value (its text key: `extreme_fear`, `near_cost`, …), the one id the report words this judgement by.
-    """
-
-    label: dict[str, str] = field(default_factory=dict)
-    display: str = ""
-    x: float | None = None
-    ref: float | None = None
-    ref_id: str = ""
-    sub_score: float | None = None
-    age_days: float | None = None
-    reading: str = ""
-    weight: float = 0.0
-    cls: str = ""
+_STATE_CODE: dict[State, int] = {"bullish": 1, "neutral": 0, "bearish": -1}
+_CODE_STATE: dict[int, State] = {code: state for state, code in _STATE_CODE.items()}
 
 
 @dataclass(slots=True)
@@ -176,7 +154,7 @@ def _display(rule: Rule, ev: Evaluation, values: dict[str, str]) -> str:
     return f"{values['value']} ({values['x']})"
 
 
-def indicator(rule: Rule, ev: Evaluation) -> RuleIndicator:
+def indicator(rule: Rule, ev: Evaluation) -> Indicator:
     """The indicator row for a rule evaluated on one day (contribution filled in by the scorer)."""
     item = rule.inputs[int(ev.used[0])]
     base = ev.bases[int(ev.used[0])]
@@ -188,8 +166,8 @@ def indicator(rule: Rule, ev: Evaluation) -> RuleIndicator:
         reasons[lang] = rule.text[band.text_key][lang].format_map(values)
         display = _display(rule, ev, values)
     ref_id = key_to_flat(item.over_key) if item.over_key is not None else ""
-    return RuleIndicator(
-        id=item.metric, entity=item.entity, value=float(ev.value[0]), state=_CODE_STATE[int(ev.state[0])],  # type: ignore[arg-type]
+    return Indicator(
+        id=item.metric, entity=item.entity, value=float(ev.value[0]), state=_CODE_STATE[int(ev.state[0])],
         strength=round(float(ev.strength[0]), 4), percentile=None if percentile is None else round(percentile, 4),
         reason=reasons["zh-CN"], group=rule.group, rule=rule.id, reasons=reasons, stale=bool(ev.stale[0]),
         label=dict(rule.label), display=display, x=float(ev.x[0]),
@@ -227,14 +205,14 @@ def missing_reason(rule: Rule, history: Mapping[MetricKey, pd.Series], snapshot:
 
 
 def judge(snapshot: Snapshot, rules: tuple[Rule, ...], settings: ScoreSettings,
-          history: Mapping[MetricKey, pd.Series] | None = None) -> tuple[list[RuleIndicator | None], list[Missing]]:
+          history: Mapping[MetricKey, pd.Series] | None = None) -> tuple[list[Indicator | None], list[Missing]]:
     """Every rule on the snapshot's day: an indicator per rule (None where missing) and the gaps.
 
     `history` is `series.view(snapshot)` when the caller already has it.
     """
     history = view(snapshot) if history is None else history
     days = day_index([snapshot.as_of])
-    out: list[RuleIndicator | None] = []
+    out: list[Indicator | None] = []
     gaps: list[Missing] = []
     for rule in rules:
         ev = evaluate(rule, history, days, settings)

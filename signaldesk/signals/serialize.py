@@ -88,13 +88,11 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
             "id": ind.id, "entity": ind.entity, "value": _num(ind.value), "state": ind.state,
             "strength": _num(ind.strength, 4), "percentile": _num(ind.percentile, 4),
             "reason": ind.reasons.get(DEFAULT_LANG, ind.reason), "contribution": _num(ind.contribution, 2),
-            "rule": ind.rule, "group": ind.group, "stale": ind.stale,
+            "rule": ind.rule, "group": ind.group, "stale": ind.stale, "label": dict(ind.label), "display": ind.display,
+            "x": _num(ind.x, 6), "ref": _num(ind.ref, 6), "ref_id": ind.ref_id, "sub_score": _num(ind.sub_score, 6),
+            "age_days": _num(ind.age_days, 6), "reading": ind.reading, "weight": _num(ind.weight, 6), "cls": ind.cls,
+            "reasons": dict(ind.reasons),
         }
-        for extra in ("label", "display", "x", "ref", "ref_id", "sub_score", "age_days", "reading", "weight", "cls"):
-            if hasattr(ind, extra):
-                value = getattr(ind, extra)
-                row[extra] = _num(value, 6) if isinstance(value, float) else value
-        row["reasons"] = dict(ind.reasons)
         indicators.append(row)
     score = assessment.score
     return {

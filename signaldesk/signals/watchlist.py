@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 
-from signaldesk.models import AssetLevels, Level, LevelSource, WatchItem
-from signaldesk.signals.judge import RuleIndicator
+from signaldesk.models import AssetLevels, Indicator, Level, LevelSource, WatchItem
 from signaldesk.signals.levels import PRICE
 from signaldesk.signals.rulebook import Rule, Rulebook
 
 
-def _etf(by_rule: dict[str, RuleIndicator], min_streak: int) -> list[WatchItem]:
+def _etf(by_rule: dict[str, Indicator], min_streak: int) -> list[WatchItem]:
     streak = by_rule.get("etf_streak")
     if streak is None or streak.value is None or abs(streak.value) < min_streak:
         return []
@@ -74,7 +73,7 @@ def rule_edge(rule: Rule, x: float) -> tuple[float, str] | None:
     return None
 
 
-def _rules(by_rule: dict[str, RuleIndicator], rulebook: Rulebook, rule_ids: tuple[str, ...]) -> list[WatchItem]:
+def _rules(by_rule: dict[str, Indicator], rulebook: Rulebook, rule_ids: tuple[str, ...]) -> list[WatchItem]:
     known = {rule.id: rule for rule in rulebook.rules}
     out = []
     for rule_id in rule_ids:
@@ -103,7 +102,7 @@ def _trend(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> list[
                       current=price)]
 
 
-def build(indicators: list[RuleIndicator], levels: AssetLevels, rulebook: Rulebook) -> list[WatchItem]:
+def build(indicators: list[Indicator], levels: AssetLevels, rulebook: Rulebook) -> list[WatchItem]:
     """The day's watch items for `levels.asset` (at most `[watch] max_items`)."""
     s = rulebook.watch
     by_rule = {i.rule: i for i in indicators}

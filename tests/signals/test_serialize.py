@@ -50,7 +50,7 @@ def test_render_text_in_each_language(tmp_path):
 
 
 def test_plain_contract_objects_serialise_too():
-    """The report may build an Assessment from plain models.Indicator rows: no engine extras needed."""
+    """An Indicator built with only the required fields serialises with the whole contract, defaults filled in."""
     from datetime import date
 
     from signaldesk.models import Assessment, Indicator, Level, Missing
@@ -63,7 +63,9 @@ def test_plain_contract_objects_serialise_too():
     assert d["score"] is None and d["score_text"] == "—" and d["phase"] == "insufficient_data"
     assert d["indicators"][0] == {"id": "fear_greed", "entity": "", "value": 8.0, "state": "bullish", "strength": 1.0,
                                   "percentile": None, "reason": "恐惧 8", "contribution": 0.0, "rule": "", "group": "",
-                                  "stale": False, "reasons": {}}
+                                  "stale": False, "label": {}, "display": "", "x": None, "ref": None, "ref_id": "",
+                                  "sub_score": None, "age_days": None, "reading": "", "weight": 0.0, "cls": "",
+                                  "reasons": {}}
     assert d["levels"]["support"][0]["why"] == ["整数关口 $60,000"]
     text = render_text(a, "en")
     assert "Score: —" in text and "fear_greed: 8/100" in text and "mvrv: no data" in text
