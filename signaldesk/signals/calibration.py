@@ -90,11 +90,12 @@ def fit_weights(subscores: pd.DataFrame, forward: pd.Series, day: pd.Timestamp, 
     """
     train_end = day - pd.Timedelta(days=p.lag + p.horizon + p.embargo_days)
     labels = forward.loc[:train_end].dropna()
+    aligned = subscores.loc[:train_end].reindex(labels.index)  # every rule at once: a refit runs each quarter
+    known = aligned.notna().sum()
     ics: dict[str, Ic] = {}
     for rule in subscores.columns:
-        column = subscores[rule].loc[:train_end].reindex(labels.index)
-        if column.notna().sum() >= p.min_train_days:
-            ics[rule] = rank_ic(column, labels, p.horizon)
+        if known[rule] >= p.min_train_days:
+            ics[rule] = rank_ic(aligned[rule], labels, p.horizon)
     if not ics:
         return None
     skilled = {r: ic.ic for r, ic in ics.items() if ic.ic is not None and ic.t is not None and ic.ic > 0 and ic.t >= p.skill_t}
