@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from signaldesk.models import Assessment, Missing, Snapshot, SourceStatus, key_to_flat
+from signaldesk.models import Assessment, Indicator, Missing, Snapshot, SourceStatus, key_to_flat
 from signaldesk.signals import history as history_mod
 from signaldesk.signals import levels as levels_mod
 from signaldesk.signals import phase as phase_mod
 from signaldesk.signals import score as score_mod
 from signaldesk.signals import watchlist
-from signaldesk.signals.judge import RuleIndicator, judge
+from signaldesk.signals.judge import judge
 from signaldesk.signals.rulebook import Rulebook, default_rulebook, load_rulebook
 from signaldesk.signals.series import view
 from signaldesk.signals.snapshot import (
@@ -48,7 +48,7 @@ def resolve_rulebook(path: str | Path | None = None) -> Rulebook:
     return load_rulebook(chosen) if chosen is not None else default_rulebook()
 
 
-def _group_scores(indicators: list[RuleIndicator], rulebook: Rulebook, composite: score_mod.Composite,
+def _group_scores(indicators: list[Indicator], rulebook: Rulebook, composite: score_mod.Composite,
                   m: score_mod.ScoreModel) -> dict[str, float]:
     """Every group with data: scoring groups as the composite saw them, context groups likewise."""
     out: dict[str, float] = {}
@@ -94,7 +94,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     sub = np.array([[by_rule[r].sub_score if by_rule[r] is not None else np.nan for r in m.rules]])  # type: ignore[union-attr]
     composite = score_mod.composite(sub, m, min_coverage=settings.min_coverage)
     contribution = dict(zip(m.rules, score_mod.contributions(sub[0], m), strict=True))
-    indicators: list[RuleIndicator] = [
+    indicators: list[Indicator] = [
         dataclasses.replace(ind, contribution=round(float(contribution.get(ind.rule, 0.0)), 4), reason=ind.reasons[lang])
         for ind in judged if ind is not None
     ]
