@@ -15,8 +15,8 @@ Conventions (the same for every curve, and the ones the vectorbt cross-check mat
 
 Allocations:
 
-- `score_weight`: BTC weight = clip((score - lo) / (hi - lo), 0, 1) with lo=40, hi=60, the report's
-  band edges: all cash in the bearish band, fully invested in the bullish band, a linear ramp
+- `score_weight`: BTC weight = clip((score - lo) / (hi - lo), 0, 1) with lo, hi the score history's
+  band edges (the rulebook's `[score]` prior, `backtest.scores.ScoreHistory.bands`): all cash in the bearish band, fully invested in the bullish band, a linear ramp
   through the neutral band (50 → half). A day without a score keeps the previous weight. To avoid
   paying fees on noise, a trade happens only when the target moves at least `tolerance` (0.10)
   away from the current weight.
@@ -155,7 +155,7 @@ def simulate(
                  turnover, fees, trades, note)
 
 
-def score_weight(score: pd.Series, lo: float = 40.0, hi: float = 60.0) -> pd.Series:
+def score_weight(score: pd.Series, lo: float, hi: float) -> pd.Series:
     """BTC weight from the score: 0 at or below `lo`, 1 at or above `hi`, linear between.
 
     With lo == hi it is a step: 1 when score >= hi. NaN scores stay NaN (callers hold).
@@ -182,8 +182,8 @@ def executed(weight: pd.Series, index: pd.DatetimeIndex, lag: int) -> pd.Series:
 
 
 def score_strategy(
-    score: pd.Series, btc_close: pd.Series, *, fee_bps: float, lag: int = 1,
-    lo: float = 40.0, hi: float = 60.0, tolerance: float = 0.10,
+    score: pd.Series, btc_close: pd.Series, *, fee_bps: float, lo: float, hi: float, lag: int = 1,
+    tolerance: float = 0.10,
 ) -> Curve:
     """The score-driven BTC/cash allocation (see module doc), over the score's date range."""
     prices = filled_prices(btc_close)

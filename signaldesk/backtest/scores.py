@@ -31,6 +31,14 @@ History = Mapping[MetricKey, pd.Series]
 COLUMNS: tuple[str, ...] = ("date", "score", "band", "phase", "stance", "coverage")
 
 
+def _prior_bands(rulebook: Rulebook | None = None) -> tuple[float, float]:
+    """The rulebook's `[score] bearish_below, bullish_above` (the shipped rulebook by default)."""
+    from signaldesk.signals.rulebook import default_rulebook
+
+    settings = (rulebook or default_rulebook()).score
+    return float(settings.bearish_below), float(settings.bullish_above)
+
+
 @dataclass(slots=True)
 class ScoreHistory:
     """A causal score history and, when the engine exposes them, its recombinable parts."""
@@ -39,7 +47,8 @@ class ScoreHistory:
     components: pd.DataFrame | None = None
     weights: dict[str, float] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
-    bands: tuple[float, float] = (40.0, 60.0)
+    bands: tuple[float, float] = field(default_factory=_prior_bands)
+    """The band edges the allocation ramps between: the rulebook's `[score]` prior."""
 
     def __post_init__(self) -> None:
         missing = [c for c in COLUMNS if c not in self.frame.columns]
@@ -86,5 +95,5 @@ def from_engine(result: EngineHistory) -> ScoreHistory:
         frame, components,
         weights={g: float(w) for g, w in zip(model.groups, model.group_weights, strict=True)},
         groups={g: g for g in model.groups},
-        bands=(float(rulebook.score.bearish_below), float(rulebook.score.bullish_above)),
+        bands=_prior_bands(rulebook),
     )

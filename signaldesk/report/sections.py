@@ -435,6 +435,7 @@ def _rulebook() -> Rulebook:
 
 def _phase(a: Assessment, rows: list[Row]) -> Phase:
     from signaldesk.signals.phase import held_clauses
+    from signaldesk.signals.score import band_edges
 
     def strongest(state: str) -> list[Row]:
         picked = [r for r in rows if r.state == state]
@@ -442,7 +443,7 @@ def _phase(a: Assessment, rows: list[Row]) -> Phase:
 
     bullish, bearish = strongest("bullish"), strongest("bearish")
     rulebook = _rulebook()
-    low, high = _bands(a, rulebook)
+    low, high = band_edges(a.outlook, rulebook)
     labels = {name: dict(spec.label) for name, spec in rulebook.groups.items()}
     also = [p for p in a.phase_reasons.get("also", "").split(",") if p]
     groups = {k: v for k, v in a.group_scores.items() if v is not None and math.isfinite(v)}
@@ -464,14 +465,6 @@ def _clause_keys(lists: list[list[str]], rulebook: Rulebook) -> dict[str, str]:
         rule = rulebook.rule(clause.split(":")[0])
         out[clause] = f"{rule.metric}:{rule.entity}" if rule.entity else rule.metric
     return out
-
-
-def _bands(a: Assessment, rulebook: Rulebook) -> tuple[float, float]:
-    """The band edges the day was judged with: the calibrated ones when the outlook has them."""
-    bands = a.outlook.get("bands") if isinstance(a.outlook, dict) else None
-    if isinstance(bands, dict) and bands.get("bearish_below") is not None and bands.get("bullish_above") is not None:
-        return float(bands["bearish_below"]), float(bands["bullish_above"])
-    return rulebook.score.bearish_below, rulebook.score.bullish_above
 
 
 def _by_group(rows: list[Row]) -> list[Reasons]:

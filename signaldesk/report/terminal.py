@@ -12,6 +12,7 @@ from signaldesk.models import Assessment
 from signaldesk.report.render import formatter, i18n, plain_text
 from signaldesk.report.sections import watch_items, zone
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
+from signaldesk.signals.score import band_edges
 
 _STATE_MARK = {"bullish": "[green]🟢[/green]", "neutral": "[yellow]🟡[/yellow]", "bearish": "[red]🔴[/red]"}
 
@@ -33,8 +34,8 @@ def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebo
     rb = rulebook or default_rulebook()
     groups = rb.groups
     band = w["band"].get(assessment.band, assessment.band)
-    bands = str(w["phase"]["bands"]).format(low=f"{rb.score.bearish_below:.0f}", high=f"{rb.score.bullish_above:.0f}",
-                                            band=band)
+    low, high = band_edges(assessment.outlook, rb)
+    bands = str(w["phase"]["bands"]).format(low=f"{low:.0f}", high=f"{high:.0f}", band=band)
     lines = [f"[bold]{t['score']}: {fmt.score(assessment.score)}[/bold]{bands}  {t['coverage']}: {assessment.coverage * 100:.0f}%",
              (f"[bold]{t['phase']}:[/bold] {w['phases'].get(assessment.phase, assessment.phase)}    "
               f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}"), "",

@@ -15,6 +15,8 @@ Everything is vectorised over days (rows) and, for sweeps, over weight sets (a l
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +116,23 @@ def contributions(sub_row: np.ndarray, m: ScoreModel) -> np.ndarray:
     return out
 
 
-def band(score: np.ndarray | float | None, bearish_below: float = 40.0, bullish_above: float = 60.0) -> np.ndarray:
-    """`bearish` below `bearish_below`, `bullish` above `bullish_above`, else `neutral`; `unknown` for NaN."""
+def band(score: np.ndarray | float | None, bearish_below: float, bullish_above: float) -> np.ndarray:
+    """`bearish` below `bearish_below`, `bullish` above `bullish_above`, else `neutral`; `unknown` for NaN.
+
+    The edges are the rulebook's `[score]` prior or the calibrated ones (`band_edges`), never a literal here.
+    """
     values = np.atleast_1d(np.asarray(np.nan if score is None else score, dtype=float))
     out = np.where(values < bearish_below, "bearish", np.where(values > bullish_above, "bullish", "neutral"))
     return np.where(np.isfinite(values), out, "unknown")
+
+
+def band_edges(outlook: Mapping[str, object], rulebook: Rulebook) -> tuple[float, float]:
+    """The band edges a day was judged with: the calibrated ones its outlook carries
+    (`signals.calibration.day_summary`), else the rulebook's prior (`[score] bearish_below /
+    bullish_above`). Everything that states or draws the bands reads them here."""
+    bands = outlook.get("bands")
+    if isinstance(bands, Mapping):
+        low, high = bands.get("bearish_below"), bands.get("bullish_above")
+        if isinstance(low, int | float) and isinstance(high, int | float) and math.isfinite(low) and math.isfinite(high):
+            return float(low), float(high)
+    return rulebook.score.bearish_below, rulebook.score.bullish_above

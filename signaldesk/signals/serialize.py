@@ -19,6 +19,7 @@ from signaldesk import fmt
 from signaldesk.models import Assessment, AssetLevels, Level
 from signaldesk.signals.levels import why_texts
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
+from signaldesk.signals.score import band_edges
 
 DEFAULT_LANG = "zh-CN"
 
@@ -56,12 +57,9 @@ def _asset_levels(levels: AssetLevels) -> dict[str, Any]:
 
 
 def _bands(assessment: Assessment, rulebook: Rulebook) -> dict[str, float]:
-    """The day's band edges: calibrated from the score's history when the outlook has them, else the rulebook's."""
-    bands = dict(assessment.outlook.get("bands") or {})  # type: ignore[call-overload]
-    lo, hi = bands.get("bearish_below"), bands.get("bullish_above")
-    if lo is None or hi is None:
-        return {"bearish_below": rulebook.score.bearish_below, "bullish_above": rulebook.score.bullish_above}
-    return {"bearish_below": round(float(lo), 2), "bullish_above": round(float(hi), 2)}
+    """The day's band edges (`score.band_edges`: calibrated when the outlook has them, else the rulebook's)."""
+    low, high = band_edges(assessment.outlook, rulebook)
+    return {"bearish_below": round(low, 2), "bullish_above": round(high, 2)}
 
 
 def _clean(value: Any) -> Any:

@@ -46,8 +46,8 @@ def test_partial_rebalance_reaches_the_target_after_fees():
 
 def test_score_to_weight_mapping():
     score = pd.Series([30, 40, 50, 55, 60, 70, np.nan], dtype=float)
-    assert score_weight(score).tolist()[:6] == pytest.approx([0, 0, 0.5, 0.75, 1, 1])
-    assert np.isnan(score_weight(score).iloc[6])
+    assert score_weight(score, 40, 60).tolist()[:6] == pytest.approx([0, 0, 0.5, 0.75, 1, 1])
+    assert np.isnan(score_weight(score, 40, 60).iloc[6])
     assert score_weight(score, 50, 50).tolist()[:6] == [0, 0, 1, 1, 1, 1]
 
 
@@ -71,7 +71,7 @@ def test_score_strategy_skips_trades_smaller_than_the_tolerance():
     idx = _days(6)
     close = pd.Series(100.0, index=idx)
     score = pd.Series([60, 59.6, 58, 57.6, 50, 50], index=idx, dtype=float)
-    curve = score_strategy(score, close, fee_bps=0, lag=1, tolerance=0.05)
+    curve = score_strategy(score, close, fee_bps=0, lo=40, hi=60, lag=1, tolerance=0.05)
     # targets 1, .98, .9, .88, .5 (traded a day later): .98 and .88 are within .05 of the book
     assert curve.trades == 3
     assert curve.weights["btc"].tolist() == pytest.approx([0, 1, 1, 0.9, 0.9, 0.5])

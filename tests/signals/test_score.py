@@ -71,8 +71,17 @@ def test_min_coverage_withholds_the_score():
 
 
 def test_bands_edges():
-    assert score_mod.band(np.array([39.99, 40.0, 60.0, 60.01, np.nan])).tolist() == ["bearish", "neutral", "neutral", "bullish", "unknown"]
-    assert score_mod.band(None).tolist() == ["unknown"]
+    assert score_mod.band(np.array([39.99, 40.0, 60.0, 60.01, np.nan]), 40.0, 60.0).tolist() == [
+        "bearish", "neutral", "neutral", "bullish", "unknown"]
+    assert score_mod.band(None, 40.0, 60.0).tolist() == ["unknown"]
+
+
+def test_band_edges_are_the_calibrated_ones_when_the_outlook_has_them_else_the_rulebooks():
+    prior = (RB.score.bearish_below, RB.score.bullish_above)
+    assert score_mod.band_edges({}, RB) == prior
+    assert score_mod.band_edges({"bands": {"bearish_below": None, "bullish_above": None}}, RB) == prior  # no history yet
+    assert score_mod.band_edges({"bands": {"bearish_below": float("nan"), "bullish_above": 61.0}}, RB) == prior
+    assert score_mod.band_edges({"bands": {"bearish_below": 43.5, "bullish_above": 58.25, "calibrated": True}}, RB) == (43.5, 58.25)
 
 
 def test_weight_sweep_matches_one_by_one():

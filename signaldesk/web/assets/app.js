@@ -210,10 +210,10 @@
     var metric = ind ? ind.id : "";
     lineChart(document.getElementById("indicator-chart"), cut(D.history[state.selected] || []),
               { format: function (v) { return fmt(metric, v); } });
-    var bands = A.bands || { bearish_below: 40, bullish_above: 60 };
+    var bands = A.bands;  // the day's edges as the engine judged them (signals.json always has them)
     lineChart(document.getElementById("score-chart"), cut(D.scores || []), {
       min: 0, max: 100, cls: "score", format: function (v) { return v.toFixed(0); },
-      bands: [[0, bands.bearish_below, "#dc2626"], [bands.bullish_above, 100, "#16a34a"]]
+      bands: bands ? [[0, bands.bearish_below, "#dc2626"], [bands.bullish_above, 100, "#16a34a"]] : []
     });
   }
 
