@@ -102,6 +102,11 @@ def preflight() -> None:
     validate(_config(), path, path.read_text(encoding="utf-8") if path.exists() else "")
 
 
+def env_value(env_var: str) -> str | None:
+    """A setting that is not secret (a model name), from the environment; None when unset or blank."""
+    return os.environ.get(env_var, "").strip() or None
+
+
 def secret(env_var: str) -> str | None:
     """An API key or token from the environment; None when unset or blank. The value is remembered
     as secret, so it is scrubbed from every message, log line and stored text (`redact`)."""

@@ -15,15 +15,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from signaldesk.redact import scrub
+
 INVISIBLE = frozenset(
     {"\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"}
     | {chr(c) for c in range(0x202A, 0x202F)}  # bidi embeddings and overrides (U+202E reverses text)
     | {chr(c) for c in range(0x2066, 0x206A)}  # bidi isolates
 )
 """Characters that change how text looks or reads without being seen: zero-width and bidi controls."""
-_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+_INLINE = re.compile(r"([\\`*_\[\]|~{}]|&(?=#?\w+;))")  # {}: Hugo reads {{< >}} shortcodes; & only before an entity
+_ANGLES = {"<": "&lt;", ">": "&gt;"}
+"""Angle brackets become entities, not escapes: no renderer, CommonMark or not, sees a tag in them."""
 _LINKIFY = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<![\w.])(www)(\.)|(?<=\w)(@)(?=\w)")
-_LINE_START = re.compile(r"^(\s*)([#>+=\-]|\d+[.)])")
+_LINE_START = re.compile(
+    r"^(#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)"  # a heading, a bullet, an ordered-list marker ("150000. BTC …")
+    r"|^([-=])(?=[\s=-]*$)"                # a rule or a setext underline: a line of only - or =
+)
 
 
 def strip_invisible(text: str) -> str:
@@ -46,12 +53,15 @@ def one_line(text: str) -> str:
 
 
 def inert(text: str) -> str:
-    """`text` as one line of Markdown that renders as exactly these words: no structure, no links."""
-    line = _INLINE.sub(r"\\\1", one_line(text))
+    """`text` as one line of Markdown that renders as exactly these words: no structure, no links,
+    and no secret (an upstream or a model may echo a key back: `redact.scrub`)."""
+    line = _INLINE.sub(r"\\\1", one_line(scrub(text)))
+    line = "".join(_ANGLES.get(ch, ch) for ch in line)
     line = _LINKIFY.sub(lambda m: "".join(("\\" + g if g in (":", ".", "@") else g) for g in m.groups() if g), line)
-    return _LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), line)
+    return _LINE_START.sub(lambda m: _escape_marker(m.group(0)), line)
 
 
 def _escape_marker(marker: str) -> str:
-    """`#` → `\\#`; `150000.` → `150000\\.` (a list marker only while its punctuation is bare)."""
+    """`#` → `\\#`; `150000.` → `150000\\.`; `-` → `\\-` (structure only while its punctuation is bare).
+    Only markers followed by a space count: `21.0%` or `-5%` at the start are numbers, left as written."""
     return marker[:-1] + "\\" + marker[-1]

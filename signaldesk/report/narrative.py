@@ -25,9 +25,8 @@ from typing import Any
 
 from signaldesk.errors import SignaldeskError
 from signaldesk.report import numbers
-from signaldesk.report.inert import inert
 from signaldesk.report.model import Narrative
-from signaldesk.settings import secret
+from signaldesk.settings import env_value, secret
 
 PARTS = ("lead", "summary", "ai", "crypto", "onchain", "options", "liquidity", "strategy")
 REQUIRED = ("lead", "summary")
@@ -72,7 +71,7 @@ class NarrativeResult:
 
 def config_from_env() -> LLMConfig | None:
     """The endpoint from `SIGNALDESK_LLM_*`, or None when base URL or model is not set."""
-    base, model = secret("SIGNALDESK_LLM_BASE_URL"), secret("SIGNALDESK_LLM_MODEL")
+    base, model = secret("SIGNALDESK_LLM_BASE_URL"), env_value("SIGNALDESK_LLM_MODEL")  # the model name is shown
     if not base or not model:
         return None
     return LLMConfig(base, model, secret("SIGNALDESK_LLM_API_KEY"))
@@ -181,7 +180,7 @@ def check_titles(titles: Sequence[str], signals: Mapping[str, Any]) -> str:
 async def generate(signals: Mapping[str, Any], langs: Sequence[str], config: LLMConfig, *,
                    client: Any = None) -> NarrativeResult:
     """Ask the model for every language, within `config.deadline` in all; accept all or none (with the
-    reason). Accepted texts are made inert: the model writes prose, never page structure or links."""
+    reason). The report renders accepted texts inert: the model writes prose, never structure or links."""
     from signaldesk.http import HttpClient
 
     own = client is None
@@ -201,7 +200,7 @@ async def generate(signals: Mapping[str, Any], langs: Sequence[str], config: LLM
                     if why:
                         return NarrativeResult({}, Narrative("template", config.model, f"{lang} {TITLES}: {why}"))
                     titles[lang] = translated
-                texts[lang] = {part: inert(text) for part, text in parts.items()}
+                texts[lang] = parts  # the report makes them inert (`render.md_escape`) like all outside text
     except TimeoutError:
         return NarrativeResult({}, Narrative("template", config.model,
                                              f"LLM gave no complete answer within {config.deadline:g} s"))

@@ -47,23 +47,12 @@ SLUG = "{day}-market-signal"
 
 
 # -- escaping --------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
 
 
 def md_escape(text: str) -> Markup:
-    """Untrusted text → inert Markdown: no emphasis, links, tables, HTML or Hugo shortcodes."""
-    text = " ".join(str(text).split())
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return Markup("".join(_ENTITIES.get(ch, ch) for ch in text))
-
-
-def llm_escape(text: str) -> Markup:
-    """Model-written Markdown: keep emphasis and paragraphs, drop HTML, links and shortcodes."""
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", str(text).strip())
-    text = re.sub(r"([\[\]\\`|])", r"\\\1", text)
-    return Markup("".join(_ENTITIES.get(ch, ch) for ch in text))
+    """Untrusted text (news titles, provider messages, a model's prose) → inert Markdown: no
+    structure, emphasis, links, HTML, shortcodes, invisible characters or secrets (`inert`)."""
+    return Markup(inert(str(text)))
 
 
 def safe_url(link: str) -> str:
@@ -403,7 +392,7 @@ def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, st
     helper = formatter(lang)
     words = helper.words
     claims: list[tuple[str, str]] = []
-    context = {"m": model, "llm": {k: llm_escape(v) for k, v in (narrative or {}).items()}, "claims": claims,
+    context = {"m": model, "llm": {k: md_escape(v) for k, v in (narrative or {}).items()}, "claims": claims,
                **helper.context()}
     title = _strip_md(_one_line(env.get_template("title.j2").render(context)))
     description = _strip_md(_one_line(env.get_template("description.j2").render(context).replace("\n", "")))

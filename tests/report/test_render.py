@@ -176,7 +176,7 @@ def test_demo_is_marked_and_explained(bundle: Path) -> None:
 def test_untrusted_text_is_inert(bundle: Path) -> None:
     en = _pages(bundle)["en"]
     assert "<script>" not in en and "javascript:" not in en and "{{<" not in en
-    assert "OpenAI ships \\*Codex\\* \\[agent\\] &lt;script&gt;alert(1)&lt;/script&gt; &#123;&#123;&lt; shortcode" in en
+    assert "OpenAI ships \\*Codex\\* \\[agent\\] &lt;script&gt;alert(1)&lt;/script&gt; \\{\\{&lt; shortcode" in en
     assert md_escape("a|b_[c](d)") == "a\\|b\\_\\[c\\](d)"
     assert safe_url("javascript:alert(1)") == "" and safe_url("https://x.y/a(b)") == "https://x.y/a%28b%29"
 
