@@ -1,8 +1,9 @@
 """`signals.json`: the machine-readable twin of the report, holding every number the text uses.
 
 The engine's part comes from `signaldesk.signals.serialize.assessment_to_dict` (the contract in
-ARCHITECTURE.md/CLI.md); the report adds its model under `"report"` (the numbers its sections
-print), the presentation thresholds the text may quote, the demo flag, and where the narrative
+ARCHITECTURE.md/CLI.md, ids and numbers only); the report adds the words the engine leaves out
+(phase, stance and band names, each zone's reasons, each watch item: `assessment_dict`), its model
+under `"report"` (the numbers its sections print), the presentation thresholds the text may quote, the demo flag, and where the narrative
 came from. Keys keep their insertion order and floats their full precision, so the file is
 byte-identical for the same inputs.
 """
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from signaldesk.langs import LANGS
+from signaldesk.langs import DEFAULT_LANG, LANGS
 from signaldesk.models import Assessment
 from signaldesk.report.model import ReportModel, to_dict
 from signaldesk.signals.serialize import assessment_to_dict
@@ -31,14 +32,42 @@ def _finite(value: float | None) -> float | None:
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
     """The engine's `signals.json` structure for `assessment` with the words the engine leaves out:
-    band, phase and stance names per language (`*_name`), and the watch items with their words
-    (`text` in zh-CN, `texts` per language, like every text field), so the dashboard and
+    band, phase and stance names per language (`*_name`), each zone's reasons (`why` in zh-CN,
+    `whys` per language) and the watch items (`text`, `texts`), so the dashboard and
     yesterday's-triggers alerts say them as the page does."""
-    data = assessment_to_dict(assessment)
+    data = level_words(assessment_to_dict(assessment))
     for item, texts in zip(data["watchlist"], watch_texts(assessment), strict=True):
-        item["text"], item["texts"] = texts["zh-CN"], texts
+        item["text"], item["texts"] = texts[DEFAULT_LANG], texts
     data.update(names(assessment))
     return data
+
+
+def level_words(node: Any) -> Any:
+    """`node` with every zone (a dict with `why_codes` and `sources`, wherever it sits: the levels,
+    each asset's map, a watch item's or an action's zone) given its reasons in words as the page
+    says them: `why` (zh-CN) after `price`, `whys` (per language) after `why_codes`."""
+    if isinstance(node, list):
+        return [level_words(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "why_codes" not in node or "sources" not in node:
+        return {key: level_words(value) for key, value in node.items()}
+    from signaldesk.report.render import formatter, plain_text
+
+    whys = {lang: [plain_text(formatter(lang).reason(s["kind"], s["price"], _day(s["day"]), priced=True))
+                   for s in node["sources"]] for lang in LANGS}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        out[key] = value
+        if key == "price":
+            out["why"] = whys[DEFAULT_LANG]
+        elif key == "why_codes":
+            out["whys"] = whys
+    return out
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
 
 
 def thresholds() -> dict[str, Any]:

@@ -16,7 +16,7 @@ Candidates below the price make support, the others resistance; on each side the
 first, while the zone's span stays within the width rule `zone_atr` × ATR, clamped to
 [`zone_min`, `zone_max`] of the price ([levels] in the rulebook). A zone narrower than
 `line_below` of the price is one price. Every threshold lives in the rulebook; every word lives
-in the report's i18n files, except `why_text`, kept for `signals.json`'s `why` strings.
+in the report's i18n files (`signals.json`'s `why`/`whys` are added by `report.signals_json`).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from signaldesk import fmt
-from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import Action, AssetLevels, CostBasis, Level, LevelSource, MetricKey
 from signaldesk.signals.levels_schema import KIND_FAMILY, KINDS, LevelSettings
 from signaldesk.signals.rulebook import Rulebook
@@ -307,41 +305,3 @@ def actions(stance: str, levels: AssetLevels, s: LevelSettings) -> list[Action]:
         out.append(Action(action_id, levels.asset, price, support if wants_support else None,
                           resistance if wants_resistance else None))
     return out
-
-
-_WORDS: dict[str, dict[str, str]] = {
-    "realized_price": {"zh-CN": "已实现价格 {p}", "en": "realised price {p}"},
-    "sth_cost_basis": {"zh-CN": "短期持有者成本 {p}", "en": "short-term holder cost basis {p}"},
-    "lth_cost_basis": {"zh-CN": "长期持有者成本 {p}", "en": "long-term holder cost basis {p}"},
-    "true_market_mean": {"zh-CN": "真实市场均价 {p}", "en": "True Market Mean {p}"},
-    "ma200": {"zh-CN": "200日均线 {p}", "en": "200-day mean {p}"},
-    "swing_high": {"zh-CN": "{d} 波段高点 {p}", "en": "swing high {p} on {d}"},
-    "swing_low": {"zh-CN": "{d} 波段低点 {p}", "en": "swing low {p} on {d}"},
-    "volume_cluster": {"zh-CN": "近一年成交密集区 {r}", "en": "high-volume range {r} of the last year"},
-    "dwell_cluster": {"zh-CN": "近一年价格停留密集区 {r}", "en": "range {r} where price spent the most days last year"},
-    "urpd_cluster": {"zh-CN": "筹码密集区 {r}（URPD）", "en": "supply cluster {r} (URPD)"},
-    "round_number": {"zh-CN": "整数关口 {p}", "en": "round number {p}"},
-}
-
-
-def why_text(code: str, lang: str) -> str:
-    """Words for a level reason code in `lang` (for `signals.json`; the report words `sources`)."""
-    if lang == "zh-TW":
-        return to_traditional(why_text(code, "zh-CN"))
-    kind, _, payload = code.partition(":")
-    template = _WORDS.get(kind, {}).get("en" if lang == "en" else "zh-CN", kind + " {p}")
-    day, price_text, range_text = "", "", ""
-    if kind in {"swing_high", "swing_low"}:
-        day, _, value = payload.partition(":")
-        price_text = fmt.price(float(value))
-    elif "-" in payload:
-        low, _, high = payload.partition("-")
-        range_text = f"{fmt.price(float(low))}–{fmt.price(float(high))}"
-    else:
-        price_text = fmt.price(float(payload))
-    return template.format(p=price_text, d=day, r=range_text)
-
-
-def why_texts(level: Level) -> dict[str, list[str]]:
-    """Every reason of a zone, per language."""
-    return {lang: [why_text(code, lang) for code in level.why] for lang in LANGS}

@@ -3,10 +3,10 @@
 The JSON holds every number and judgement the report's text uses: the contract's keys first
 (`as_of, score, band, phase, stance, indicators, levels, watchlist, missing, sources`), then
 additions (`coverage`, group scores, the phase's deciding and secondary ids, reasons per
-language). Names of phases and stances are words, so the report adds them from its i18n files
-(`report.signals_json`) and the terminal view lives in `report.terminal`. Texts appear in
-zh-CN under the contract's key (`reason`, `why`, `text`) and for every language under a plural
-key (`reasons`, `whys`, `texts`). Floats are rounded where more digits would only be noise
+language). Everything else said in words (phase, stance and band names, each zone's reasons,
+each watch item) the report adds from its i18n files (`report.signals_json`); here a zone's
+reasons are `why_codes` and structured `sources`, a watch item its trigger. The rulebook's
+reasons appear in zh-CN under `reason` and for every language under `reasons`. Floats are rounded where more digits would only be noise
 (score 0.1, contributions 0.01), so identical input gives byte-identical output.
 """
 
@@ -16,13 +16,10 @@ import math
 from typing import Any
 
 from signaldesk import fmt
+from signaldesk.langs import DEFAULT_LANG
 from signaldesk.models import Assessment, AssetLevels, Level
-from signaldesk.signals.levels import why_texts
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
 from signaldesk.signals.score import band_edges
-
-DEFAULT_LANG = "zh-CN"
-
 
 def _num(value: float | None, digits: int | None = None) -> float | None:
     if value is None or not math.isfinite(float(value)):
@@ -31,14 +28,12 @@ def _num(value: float | None, digits: int | None = None) -> float | None:
 
 
 def _level(level: Level | None) -> dict[str, Any] | None:
-    """A zone: its span, and its reasons as codes, words and structured sources (kind, metric, price, day)."""
+    """A zone: its span, and its reasons as codes and structured sources (kind, metric, price, day)."""
     if level is None:
         return None
-    texts = why_texts(level)
     return {
-        "price": _num(level.price, 2), "why": texts[DEFAULT_LANG], "low": _num(level.low, 2),
-        "high": _num(level.high, 2), "strength": _num(level.strength, 2), "why_codes": list(level.why), "whys": texts,
-        "asset": level.asset, "side": level.side, "kind": level.kind, "distance": _num(level.distance, 4),
+        "price": _num(level.price, 2), "low": _num(level.low, 2), "high": _num(level.high, 2),
+        "strength": _num(level.strength, 2), "why_codes": list(level.why), "asset": level.asset, "side": level.side, "kind": level.kind, "distance": _num(level.distance, 4),
         "sources": [{"kind": s.kind, "metric": s.metric, "entity": s.entity, "price": _num(s.price, 2),
                      "low": _num(s.low, 2), "high": _num(s.high, 2), "day": None if s.day is None else s.day.isoformat()}
                     for s in level.sources],

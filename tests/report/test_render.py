@@ -99,6 +99,16 @@ def test_signals_json_holds_the_engine_part_and_the_report(bundle: Path) -> None
     assert (etf["metric"], etf["direction"], etf["trigger"], etf["window"]) == ("etf_net_flow_usd_7d", "above", 0.0, "7d")
     assert etf["texts"]["zh-CN"] == etf["text"] == "BTC ETF：连续6周净流出后，一周净流入能否转正（近7日 -$612.5M）"
     assert etf["texts"]["en"].startswith("BTC ETFs: after 6 weeks of net outflows, does a week of net inflows return")
+    # Zones keep their codes and sources and carry the page's words for their reasons, wherever they sit.
+    zone = signals["levels"]["support"][0]
+    assert zone["why_codes"] == ["swing_low:2026-02-05:63000", "round_number:60000"]
+    assert list(zone)[:2] == ["price", "why"] and zone["why"] == ["2月5日波段低点 $63,000", "整数关口"]
+    assert zone["whys"] == {"zh-CN": ["2月5日波段低点 $63,000", "整数关口"], "zh-TW": ["2月5日波段低點 $63,000", "整數關口"],
+                            "en": ["swing low $63,000 on Feb 5", "round number"]}
+    assert signals["levels"]["assets"]["btc"]["support"][0]["whys"] == zone["whys"]
+    assert signals["watchlist"][1]["level"]["whys"] == zone["whys"] == signals["actions"][0]["support"]["whys"]
+    assert signals["levels"]["assets"]["eth"]["resistance"][0]["whys"]["en"] == [
+        "swing high $2,110 on Feb 14", "range where price spent the most days $2,050"]
 
 
 def test_seed_values_and_bands_are_stated(bundle: Path) -> None:

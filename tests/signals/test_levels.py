@@ -154,14 +154,6 @@ def test_no_price_no_levels():
     assert (got.price, got.support, got.resistance, got.cost_bases) == (None, (), (), ())
 
 
-def test_why_texts_word_every_kind():
-    assert levels.why_text("sth_cost_basis:94500", "zh-CN") == "短期持有者成本 $94,500"
-    assert levels.why_text("sth_cost_basis:94500", "zh-TW") == "短期持有者成本 $94,500"
-    assert levels.why_text("swing_low:2026-02-06:60123", "en") == "swing low $60,123 on 2026-02-06"
-    assert levels.why_text("urpd_cluster:66900-70600", "zh-CN") == "筹码密集区 $66,900–$70,600（URPD）"
-    assert levels.why_text("round_number:60000", "en") == "round number $60,000"
-
-
 # -- actions follow the stance -----------------------------------------------------------------
 def _map():
     day = date(2026, 2, 25)

@@ -19,8 +19,9 @@ def test_signals_json_shape_and_order(tmp_path):
     assert row["id"] == "fear_greed" and row["value"] == 8.0 and row["state"] == "bullish"
     assert row["reason"] == row["reasons"]["zh-CN"] and set(row["reasons"]) == {"zh-CN", "zh-TW", "en"}
     support = d["levels"]["support"][0]
-    assert list(support)[:2] == ["price", "why"] and support["why"] == ["整数关口 $60,000"]
-    assert support["whys"]["en"] == ["round number $60,000"]
+    # A zone's reasons are codes and structured sources; their words are the report's (tests/report).
+    assert support["why_codes"] == ["round_number:60000"] and "why" not in support and "whys" not in support
+    assert [(s["kind"], s["price"], s["day"]) for s in support["sources"]] == [("round_number", 60_000.0, None)]
     assert (d["watchlist"][0]["id"], d["watchlist"][0]["direction"], d["watchlist"][0]["trigger"]) == ("etf_flow", "above", 0.0)
     assert d["levels"]["assets"]["btc"]["support"][0]["kind"] == "round_number"  # no structure in a one-day snapshot
     assert {m["id"] for m in d["missing"]} >= {"sth_cost_basis_usd"}
@@ -66,6 +67,6 @@ def test_plain_contract_objects_serialise_too():
                                   "stale": False, "label": {}, "display": "", "x": None, "ref": None, "ref_id": "",
                                   "sub_score": None, "age_days": None, "reading": "", "weight": 0.0, "cls": "",
                                   "reasons": {}}
-    assert d["levels"]["support"][0]["why"] == ["整数关口 $60,000"]
+    assert d["levels"]["support"][0]["why_codes"] == ["round_number:60000"]
     text = render_text(a, "en")
     assert "Score: —" in text and "fear_greed: 8/100" in text and "mvrv: no data" in text
