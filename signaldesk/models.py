@@ -239,8 +239,8 @@ class WatchItem:
     below 25) or `cross` (does it cross, e.g. the week's ETF net flow turns positive).
     `current` is today's reading; `level` the zone a price trigger sits on; `rule` the rule
     whose band edge set the threshold; `reference` a second number the words need (for the
-    ETF item, the current streak in weeks, negative for outflows). `text` is unused by the
-    engine (kept for readers of old signals.json files).
+    ETF item, the current streak in weeks, negative for outflows). The words are the report's
+    (`report.signals_json` adds them to signals.json as `text`/`texts`).
     """
 
     id: str
@@ -248,7 +248,6 @@ class WatchItem:
     entity: str
     trigger: float
     direction: Literal["above", "below", "streak"]
-    text: dict[str, str] = field(default_factory=dict)
     mode: Literal["hold", "cross"] = "cross"
     window: str = "1d"
     current: float | None = None

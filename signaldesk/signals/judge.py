@@ -64,8 +64,7 @@ def evaluate(rule: Rule, history: Mapping[MetricKey, pd.Series], days: pd.Dateti
         if series is None or series.empty:
             bases.append(None)
             continue
-        over_values = None
-        over_age_at_obs = None
+        over_values = over_age_at_obs = np.empty(0)  # the reference's values and ages, for `over` inputs
         base, primary = series, series.to_numpy(dtype=float)
         if item.over_key is not None:
             over = history.get(item.over_key)
@@ -85,10 +84,10 @@ def evaluate(rule: Rule, history: Mapping[MetricKey, pd.Series], days: pd.Dateti
         take = found.known & (used < 0)
         if item.over_key is not None:
             pos = np.where(found.position >= 0, found.position, 0)
-            ref_age = found.age + over_age_at_obs[pos]  # type: ignore[index]
+            ref_age = found.age + over_age_at_obs[pos]
             fresh = ref_age <= settings.expire_factor * max_age(item.over_key[0])
             take &= fresh
-            ref = np.where(take, over_values[pos], ref)  # type: ignore[index]
+            ref = np.where(take, over_values[pos], ref)
             stale |= take & (ref_age > max_age(item.over_key[0]))
         else:
             pos = np.where(found.position >= 0, found.position, 0)

@@ -239,7 +239,7 @@ def _build(sources: list[_Source]) -> Rulebook:
 
     def owner_of(owners: dict[str, _Source], loc: tuple[Any, ...]) -> _Source:
         top = next((p for p in loc if isinstance(p, str)), None)
-        return owners.get(top) if top in owners else next(iter(owners.values()), sources[-1])  # type: ignore[return-value]
+        return owners[top] if top is not None and top in owners else next(iter(owners.values()), sources[-1])
 
     score_model = _settings(sources, "score", ScoreSettings, problems)
     level_model = _settings(sources, "levels", LevelSettings, problems)

@@ -201,7 +201,7 @@ class Rule(BaseModel):
 
     @property
     def cuts(self) -> tuple[float, ...]:
-        return tuple(float(b.below) for b in self.bands[:-1])  # type: ignore[arg-type]
+        return tuple(float(b.below) for b in self.bands[:-1] if b.below is not None)  # validated: all set
 
     def input_keys(self) -> list[MetricKey]:
         """Every key this rule can read."""
@@ -301,16 +301,16 @@ class Classifier(BaseModel):
     @field_validator("bands")
     @classmethod
     def _ordered(cls, bands: tuple[ClassBand, ...]) -> tuple[ClassBand, ...]:
-        cuts = [b.below for b in bands[:-1]]
-        if not bands or None in cuts or bands[-1].below is not None:
+        cuts = [b.below for b in bands[:-1] if b.below is not None]
+        if not bands or len(cuts) < len(bands) - 1 or bands[-1].below is not None:
             raise ValueError("every band but the last needs `below`; the last is open-ended")
-        if any(upper <= lower for lower, upper in itertools.pairwise(cuts)):  # type: ignore[operator]
+        if any(upper <= lower for lower, upper in itertools.pairwise(cuts)):
             raise ValueError(f"band `below` values must increase strictly, got {cuts}")
         return bands
 
     @property
     def cuts(self) -> tuple[float, ...]:
-        return tuple(float(b.below) for b in self.bands[:-1])  # type: ignore[arg-type]
+        return tuple(float(b.below) for b in self.bands[:-1] if b.below is not None)  # validated: all set
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -16,10 +16,13 @@ gives the same list), each only when it applies:
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from signaldesk.models import AssetLevels, Indicator, Level, LevelSource, WatchItem
 from signaldesk.signals.levels import PRICE
 from signaldesk.signals.rulebook import Rule, Rulebook
+
+Side = Literal["above", "below"]
 
 
 def _etf(by_rule: dict[str, Indicator], min_streak: int) -> list[WatchItem]:
@@ -59,7 +62,7 @@ def _cost_basis(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> 
                       level=level)]
 
 
-def rule_edge(rule: Rule, x: float) -> tuple[float, str] | None:
+def rule_edge(rule: Rule, x: float) -> tuple[float, Side] | None:
     """Where `x` leaves its non-neutral state: (the neutral band's edge, the side `x` is on); None when neutral."""
     cuts = rule.cuts
     band = next((i for i, cut in enumerate(cuts) if x < cut), len(cuts))
@@ -84,12 +87,14 @@ def _rules(by_rule: dict[str, Indicator], rulebook: Rulebook, rule_ids: tuple[st
         if edge is None:
             continue
         threshold, side = edge
+        mode: Literal["hold", "cross"]
+        direction: Side
         if rule.reading == "contrarian":  # an extreme: does it hold?
             mode, direction = "hold", side
         else:  # a trend signal: does it cross back?
             mode, direction = "cross", "above" if side == "below" else "below"
-        out.append(WatchItem(rule_id, ind.id, ind.entity, threshold, direction, mode=mode,  # type: ignore[arg-type]
-                             current=float(ind.value), rule=rule_id))
+        out.append(WatchItem(rule_id, ind.id, ind.entity, threshold, direction, mode=mode, current=float(ind.value),
+                             rule=rule_id))
     return out
 
 
