@@ -177,11 +177,6 @@ def price_range(low: float | None, high: float | None) -> str:
     return f"{price(low)}–{price(high).lstrip('$')}"
 
 
-def signed_number(value: float | None, digits: int = 0) -> str:
-    """A signed plain number (`+6`, `-2.4`)."""
-    return DASH if _missing(value) else f"{value:+,.{digits}f}"
-
-
 def signed_usd(value: float | None) -> str:
     """Compact dollars with an explicit sign for changes: `+$800.0M`, `-$203.8M`."""
     if _missing(value):

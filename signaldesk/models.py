@@ -91,7 +91,7 @@ class Snapshot:
 
     as_of: date
     values: dict[MetricKey, float] = field(default_factory=dict)
-    history: dict[MetricKey, "pd.Series"] = field(default_factory=dict)
+    history: dict[MetricKey, pd.Series] = field(default_factory=dict)
     observed_at: dict[MetricKey, datetime] = field(default_factory=dict)
     missing: dict[MetricKey, str] = field(default_factory=dict)
     stale: dict[MetricKey, str] = field(default_factory=dict)

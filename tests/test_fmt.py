@@ -58,5 +58,4 @@ def test_ranges_percentiles_signed() -> None:
     assert fmt.percentile(0.0123) == "1%"
     assert fmt.signed_usd(0.8e9) == "+$800.0M"
     assert fmt.signed_usd(-203.8e6) == "-$203.8M"
-    assert fmt.signed_number(6) == "+6"
     assert fmt.timestamp(datetime(2026, 2, 25, tzinfo=UTC)) == "2026-02-25 00:00 UTC"

@@ -11,7 +11,6 @@ byte-identical for the same inputs.
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,6 @@ from signaldesk.langs import DEFAULT_LANG, LANGS
 from signaldesk.models import Assessment
 from signaldesk.report.model import ReportModel, to_dict
 from signaldesk.signals.serialize import assessment_to_dict
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
 
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:

@@ -27,12 +27,12 @@ from signaldesk.errors import RulebookError
 from signaldesk.signals.levels_schema import LevelSettings, WatchSettings
 from signaldesk.signals.schema import (  # noqa: F401  (re-exported: the rulebook's vocabulary)
     PLACEHOLDERS,
-    PhaseSettings,
     Band,
     Classes,
     Classifier,
     Group,
     Input,
+    PhaseSettings,
     Rule,
     Rulebook,
     ScoreSettings,

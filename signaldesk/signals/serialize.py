@@ -21,6 +21,7 @@ from signaldesk.models import Assessment, AssetLevels, Level
 from signaldesk.signals.rulebook import Rulebook, default_rulebook
 from signaldesk.signals.score import band_edges
 
+
 def _num(value: float | None, digits: int | None = None) -> float | None:
     if value is None or not math.isfinite(float(value)):
         return None

@@ -15,6 +15,7 @@ import pytest
 
 from signaldesk.errors import ReportError
 from signaldesk.models import Assessment, Snapshot
+from signaldesk.models import Assessment, Snapshot
 from signaldesk.langs import LANGS
 from signaldesk.report import render
 from signaldesk.report.render import (

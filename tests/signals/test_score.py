@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signaldesk.signals.engine import assess
 from signaldesk.signals import score as score_mod
+from signaldesk.signals.engine import assess
 from signaldesk.signals.rulebook import default_rulebook
 from tests.signals.helpers import snapshot
 
