@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from signaldesk.errors import ReportError
-from signaldesk.models import Assessment, Snapshot
-from signaldesk.models import Assessment, Snapshot
 from signaldesk.langs import LANGS
+from signaldesk.models import Assessment, Snapshot
 from signaldesk.report import render
 from signaldesk.report.render import (
     check_numbers,
