@@ -281,6 +281,10 @@ def run_daily(
     day = as_of or now_utc().date()
     providers = select_providers(only)
     run_id = f"{mode}:{day.isoformat()}"
+    if out is not None or site is not None:
+        from signaldesk.report.charts import prepare_drawing
+
+        prepare_drawing()  # the chart processes import matplotlib while the day is collected and judged
     with locked_store(db) as store:
         result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
                                         mode=mode, on_done=on_done, provider_timeout=provider_timeout,

@@ -11,10 +11,10 @@ text out again at each save (legend widths, anchors). SVG text stays text (`svg.
 "none"`), so the reader's browser draws the Chinese labels with its own fonts. A PNG is written
 too when asked, but only when its labels can be drawn: English always, Chinese only when a CJK
 font is installed. Output is deterministic: fixed size, fonts and hash salt, and no date or
-software stamp in the metadata. The report starts the charts in a forked process
-(`start_charts`) and writes its text meanwhile, so on two cores they cost it little. Charts show
-data; they never compute a signal (the AI basket line is the equal-weight mean of rebased closes,
-a drawing aid).
+software stamp in the metadata. The daily run forks the drawing processes early
+(`prepare_drawing`, so matplotlib's import overlaps the collect), and the report hands them the
+charts (`start_charts`) and writes its text meanwhile. Charts show data; they never compute a
+signal (the AI basket line is the equal-weight mean of rebased closes, a drawing aid).
 """
 
 from __future__ import annotations
@@ -563,58 +563,80 @@ def draw_all(name: str, data: ChartData, langs: Sequence[str], directory: Path, 
     return out
 
 
+DRAWING_PROCESSES = 1
+"""Forked processes that draw the charts while the caller writes the report's text. One: a second
+costs another matplotlib import (~0.6 s of CPU) and was slower on a busy two-core machine."""
+_prepared: ProcessPoolExecutor | None = None
+
+
 @dataclass(slots=True)
 class PendingCharts:
-    """Charts being drawn in another process: their file names now, the files after `wait()`.
+    """Charts being drawn in other processes: their file names now, the files after `wait()`.
 
     The names are known before a chart is drawn (one per chart with data and language), so the
-    report's text can be written meanwhile; on two cores the charts then cost the run almost
-    nothing, where drawn inline they were a third of the demo.
+    report's text can be written meanwhile.
     """
 
     files: dict[str, dict[str, str]]
-    _future: Future[None] | None = None
+    _futures: list[Future[dict[str, str]]] = field(default_factory=list)
 
     def wait(self) -> dict[str, dict[str, str]]:
-        """Block until every file is written; re-raise what the drawing process raised."""
-        if self._future is not None:
-            self._future.result()
-            self._future = None
+        """Block until every file is written; re-raise what a drawing process raised."""
+        futures, self._futures = self._futures, []
+        for future in futures:
+            future.result()
         return self.files
 
 
-def _draw_each(jobs: Mapping[str, ChartData], langs: Sequence[str], directory: Path, png: bool) -> None:
-    for name, data in jobs.items():
-        draw_all(name, data, langs, directory, png=png)
+def _ready_to_draw() -> None:
+    """A drawing process's first act: import what drawing needs, before any chart is asked for."""
+    import pandas  # noqa: F401 - the charts' data arrives as pickled pandas series
+
+    from signaldesk.report.render import i18n
+
+    _pyplot()
+    i18n("en")
 
 
-def _drawing_process() -> ProcessPoolExecutor | None:
-    """One forked worker, or None where forking is not the safe default (macOS, Windows).
-
-    Forked, the worker inherits the loaded modules and imports only matplotlib itself, off the
-    caller's path; the standard streams are flushed first so the child cannot repeat buffered output.
-    """
+def _drawing_pool() -> ProcessPoolExecutor | None:
+    """Forked drawing processes, started at once; None where forking is not the safe default (macOS,
+    Windows). The standard streams are flushed first so no child repeats buffered output."""
     if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=DRAWING_PROCESSES, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_ready_to_draw)
+    pool.submit(int)  # with fork, the first task starts every process: their imports begin now
+    return pool
+
+
+def prepare_drawing() -> None:
+    """Start the drawing processes now, so matplotlib is imported while the caller collects and judges
+    the day (a single-threaded ~2 s that leaves the second core idle); the next `start_charts` uses them."""
+    global _prepared
+    if _prepared is None:
+        _prepared = _drawing_pool()
 
 
 def start_charts(directory: Path, model: ReportModel, snapshot: Snapshot, *, langs: Sequence[str],
                  score_history: pd.Series | None = None, png: bool = True,
                  background: bool = True) -> PendingCharts:
-    """Start drawing every chart the data allows (in a forked process when `background` and the
+    """Start drawing every chart the data allows (in forked processes when `background` and the
     platform allows); the returned names ({chart: {lang: svg file name}}) are final at once."""
+    global _prepared
     jobs = {name: data for name in DRAW if (data := _data(name, model, snapshot, score_history)) is not None}
     files = {name: {lang: file_name(name, lang) for lang in langs} for name in jobs}
-    executor = _drawing_process() if background and jobs and langs else None
-    if executor is None:
-        _draw_each(jobs, langs, directory, png)
+    pool = None
+    if background and jobs and langs:
+        pool, _prepared = _prepared or _drawing_pool(), None
+    if pool is None:
+        for name, data in jobs.items():
+            draw_all(name, data, langs, directory, png=png)
         return PendingCharts(files)
-    future = executor.submit(_draw_each, jobs, tuple(langs), directory, png)
-    executor.shutdown(wait=False)  # the worker exits once its one job is done
-    return PendingCharts(files, future)
+    futures = [pool.submit(draw_all, name, data, tuple(langs), directory, png=png) for name, data in jobs.items()]
+    pool.shutdown(wait=False)  # the processes exit once these charts are drawn
+    return PendingCharts(files, futures)
 
 
 def write_charts(directory: Path, model: ReportModel, snapshot: Snapshot, *, langs: Sequence[str],

@@ -194,3 +194,15 @@ def test_a_chart_failing_in_the_background_fails_the_wait(tmp_path: Path, model_
     pending = charts.start_charts(tmp_path, model, snap, langs=("en",), png=False)
     with pytest.raises(ValueError, match="drawing went wrong"):
         pending.wait()
+
+
+def test_prepared_drawing_processes_draw_the_same_files(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
+    model, snap = model_and_snapshot
+    inline = charts.write_charts(tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False)
+    first = {f: (tmp_path / f).read_bytes() for by_lang in inline.values() for f in by_lang.values()}
+    for name in first:
+        (tmp_path / name).unlink()
+    charts.prepare_drawing()  # forked now, matplotlib imported in them before any chart is asked for
+    pending = charts.start_charts(tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False)
+    assert pending.wait() == inline
+    assert {name: (tmp_path / name).read_bytes() for name in first} == first
