@@ -101,7 +101,7 @@ def collect_seconds(port: int, names: Sequence[str]) -> tuple[float, dict[str, s
     day); also each provider's status, so a run that silently failed cannot look fast."""
     from signaldesk.clock import pinned_now
     from signaldesk.collect import collect
-    from signaldesk.demo.build import DEMO_NOW
+    from signaldesk.demo import DEMO_NOW
     from signaldesk.http import HttpClient
     from signaldesk.pipeline import select_providers
 
@@ -127,7 +127,7 @@ def main() -> None:
     latency = args.latency if args.latency is not None else (0.05 if args.small else 0.2)
     runs = 1 if args.small else 3
 
-    from signaldesk.demo.build import DEMO_DIR
+    from signaldesk.demo import DEMO_DIR
     from signaldesk.providers import registry
 
     ports: Any = multiprocessing.get_context("spawn").Queue()
