@@ -156,7 +156,7 @@ class Formatter:
 
     def row_label(self, row: Row) -> Markup:
         """An indicator's name: the engine's (per language) when it has one."""
-        if self.lang in getattr(row, "label", {}):
+        if self.lang in row.label:
             return md_escape(row.label[self.lang])
         return self.label(row.id, row.entity)
 
