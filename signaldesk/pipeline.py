@@ -183,8 +183,7 @@ class Judged:
 def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome]) -> Judged:
     """Build the snapshot as of the day and judge it; reads the store, writes nothing."""
     from signaldesk.report.scores import recent_scores
-    from signaldesk.signals.engine import assess
-    from signaldesk.signals.engine import resolve_rulebook
+    from signaldesk.signals.engine import assess, resolve_rulebook
     from signaldesk.signals.snapshot import snapshot_from_store
     from signaldesk.web.dashboard import HISTORY_DAYS
 
@@ -347,7 +346,7 @@ def run_demo(
     It runs with the clock pinned to the demo day, into a fresh store (a temporary file unless
     `db` is given), so it needs no network and gives byte-identical output every time.
     """
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
 
     with pinned_now(DEMO_NOW), tempfile.TemporaryDirectory(prefix="signaldesk-demo-") as tmp:
         return run_daily(

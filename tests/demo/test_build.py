@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signaldesk.demo.build import DEMO_DIR, build
+from tools.demo.build import DEMO_DIR, build
 
 
 def _files(directory: Path) -> list[Path]:
@@ -32,7 +32,7 @@ def _dispatched_simd_targets() -> list[str]:
 
 def test_shipped_recordings_match_a_fresh_build(tmp_path):
     build(tmp_path / "demo")
-    _assert_same_tree(tmp_path / "demo", "stale: run python -m signaldesk.demo.build")
+    _assert_same_tree(tmp_path / "demo", "stale: run python -m tools.demo.build")
 
 
 def test_the_build_is_the_same_without_numpys_cpu_specific_kernels(tmp_path):
@@ -40,6 +40,6 @@ def test_the_build_is_the_same_without_numpys_cpu_specific_kernels(tmp_path):
     targets = _dispatched_simd_targets()
     assert np.__version__ and targets, "this NumPy dispatches no SIMD kernels: nothing to compare"
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(targets)}
-    subprocess.run([sys.executable, "-m", "signaldesk.demo.build", str(tmp_path / "baseline")], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "tools.demo.build", str(tmp_path / "baseline")], env=env, check=True,
                    capture_output=True)
     _assert_same_tree(tmp_path / "baseline", f"depends on the CPU (built with {targets} disabled)")

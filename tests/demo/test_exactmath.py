@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signaldesk.demo import exactmath
+from tools.demo import exactmath
 
 finite = st.floats(min_value=-700, max_value=700, allow_nan=False)
 positive = st.floats(min_value=1e-300, max_value=1e300, allow_nan=False)

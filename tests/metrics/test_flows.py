@@ -154,8 +154,8 @@ def test_demo_flows_give_the_seed_streak_and_aum():
     import asyncio
 
     from signaldesk.clock import pinned_now
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
-    from signaldesk.demo.scenario import Scenario
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
+    from tools.demo.scenario import Scenario
     from signaldesk.http import HttpClient
     from signaldesk.providers.farside import Farside
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from signaldesk.clock import pinned_now
-from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
-from signaldesk.demo.scenario import Scenario
+from signaldesk.demo import DEMO_DIR, DEMO_NOW
+from tools.demo.scenario import Scenario
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.providers.bitview import BULK_URL, SERIES, Bitview, parse_bulk, parse_series

@@ -150,7 +150,7 @@ async def test_coinbase_html_and_absurd_usdt():
 def test_demo_premium_turns_negative():
     import asyncio
 
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

@@ -200,8 +200,8 @@ def test_demo_mvrv_matches_the_scenario():
     import asyncio
 
     from signaldesk.clock import pinned_now
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
-    from signaldesk.demo.scenario import Scenario
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
+    from tools.demo.scenario import Scenario
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

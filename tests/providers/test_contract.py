@@ -70,7 +70,7 @@ from werkzeug import Request, Response
 
 from signaldesk.catalog import CATALOG
 from signaldesk.clock import day_start, pinned_now
-from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+from signaldesk.demo import DEMO_DIR, DEMO_NOW
 from signaldesk.errors import MalformedError, MissingKeyError, ProviderError
 from signaldesk.http import HttpClient
 from signaldesk.models import Observation
@@ -852,7 +852,7 @@ async def _replay_demo(name: str) -> list[Observation]:
 
 @pytest.mark.parametrize("name", PROVIDERS)
 async def test_the_offline_demo_replays_every_provider(name: str) -> None:
-    """The demo's recordings (written by signaldesk/demo/rec_*.py) replay through every keyless provider.
+    """The demo's recordings (written by tools/demo/rec_*.py) replay through every keyless provider.
 
     This proves the demo runs offline and that our generators match our parsers; it proves nothing about
     the real APIs — `test_fetch_honours_the_contract` does that.

@@ -224,7 +224,7 @@ async def test_other_client_errors_stay_client_errors(httpserver):
 def test_demo_option_structure():
     import asyncio
 
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

@@ -118,7 +118,7 @@ def test_default_endpoints_without_config(tmp_path, monkeypatch):
 def test_demo_gas_is_seed_value():
     import asyncio
 
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

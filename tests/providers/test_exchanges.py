@@ -404,7 +404,7 @@ def test_demo_matches_seed_000():
     # The shipped demo: funding just below zero, OI $35.6B across three venues, down on the week.
     import asyncio
 
-    from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+    from signaldesk.demo import DEMO_DIR, DEMO_NOW
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

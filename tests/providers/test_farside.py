@@ -161,7 +161,7 @@ async def test_fetch_challenge_page_with_200_is_malformed(fixtures):
 
 def test_demo_page_hits_seed_000():
     """The shipped (synthetic) demo page carries the seed's 2026-02-23 numbers."""
-    from signaldesk.demo.build import DEMO_DIR
+    from signaldesk.demo import DEMO_DIR
 
     page = next((DEMO_DIR / "farside.co.uk").glob("bitcoin-etf-flow-all-data__*.html")).read_text()
     assert "SYNTHETIC" in page

@@ -7,7 +7,7 @@ import pytest
 from signaldesk import __version__
 from signaldesk.clock import pinned_now
 from signaldesk.collect import collect
-from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+from signaldesk.demo import DEMO_DIR, DEMO_NOW
 from signaldesk.errors import ImplausibleError, MalformedError, UnavailableError
 from signaldesk.http import HttpClient
 from signaldesk.metrics.capex import latest_filed

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from signaldesk.clock import pinned_now
-from signaldesk.demo.build import DEMO_DIR, DEMO_NOW
+from signaldesk.demo import DEMO_DIR, DEMO_NOW
 from signaldesk.http import HttpClient
 from signaldesk.metrics.derive import derivations
 from signaldesk.errors import EXIT_PARTIAL

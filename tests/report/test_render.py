@@ -179,8 +179,8 @@ def test_missing_metrics_show_a_dash_and_the_reason(bundle: Path) -> None:
 
 def test_demo_is_marked_and_explained(bundle: Path) -> None:
     for text in _pages(bundle).values():
-        assert "`signaldesk.demo.scenario`" in text
-    assert "**演示模式**：数据由 `signaldesk.demo.scenario`（固定随机种子）生成" in _pages(bundle)["zh-CN"]
+        assert "`tools.demo.scenario`" in text
+    assert "**演示模式**：数据由 `tools.demo.scenario`（固定随机种子）生成" in _pages(bundle)["zh-CN"]
 
 
 def test_untrusted_text_is_inert(bundle: Path) -> None:

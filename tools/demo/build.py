@@ -1,6 +1,6 @@
-"""Write the demo recordings: `python -m signaldesk.demo.build [DIR]`.
+"""Write the demo recordings: `python -m tools.demo.build [DIR]`.
 
-Every `signaldesk/demo/rec_<provider>.py` module defines `record(directory, scenario)`, which
+Every `tools/demo/rec_<provider>.py` module defines `record(directory, scenario)`, which
 writes that provider's response bodies, in the provider's exact shape, for the requests its
 `fetch` makes on a fresh store with the clock pinned to `DEMO_NOW`. A test rebuilds them into a
 temporary directory and compares byte for byte with the shipped copy, so they cannot drift.
@@ -13,19 +13,14 @@ import json
 import pkgutil
 import shutil
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from signaldesk.demo.scenario import Scenario
+from signaldesk.demo import DEMO_DIR
 from signaldesk.recordings import write_recording
-
-DEMO_NOW = datetime(2026, 2, 25, 23, 0, tzinfo=UTC)
-"""The moment the demo run pretends it is (the report's as-of day is 2026-02-25)."""
-
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+from tools.demo.scenario import Scenario
 
 
 def demo_request(method: str, url: str, *, params: dict[str, Any] | None = None, json_body: Any = None) -> httpx.Request:
@@ -53,7 +48,7 @@ def build(directory: Path, scenario: Scenario | None = None) -> list[Path]:
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     for name in recorder_modules():
-        module = importlib.import_module(f"signaldesk.demo.{name}")
+        module = importlib.import_module(f"tools.demo.{name}")
         module.record(directory, scenario)
     return sorted(p for p in directory.rglob("*") if p.is_file())
 

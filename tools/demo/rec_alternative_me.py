@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signaldesk.demo.build import demo_request, write_json
-from signaldesk.demo.scenario import Scenario
 from signaldesk.providers.alternative_me import URL
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario
 
 
 def _label(value: int) -> str:

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.bitview import BULK_URL, INDEX, SERIES, bulk_params, first_day
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, rng
 
 DAY1_ZERO = date(2009, 1, 1)
 """Position 0 of the `day1` index on current BRK servers (the provider never relies on it)."""

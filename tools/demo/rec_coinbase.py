@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from signaldesk.clock import day_start
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.coinbase import COINBASE, OKX
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 ROWS = 300
 PREMIUM_ANCHORS = {

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.coingecko import (
     ALTSEASON_DAYS,
     ALTSEASON_TOP,
@@ -36,6 +35,8 @@ from signaldesk.providers.coingecko import (
     chart_params,
     chart_url,
 )
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 NOW = DEMO_NOW - timedelta(minutes=1, seconds=48)
 """The trailing "now" point of every chart (CoinGecko's last point is the request time, roughly)."""

@@ -15,11 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.rec_mempool import hashrate_ehs
-from signaldesk.demo.scenario import Scenario
-from signaldesk.providers.coinmetrics import CORE_METRICS, HISTORY_START, OPTIONAL_METRICS, PAGE_SIZE, URL, request_params
+from signaldesk.demo import DEMO_NOW
+from signaldesk.providers.coinmetrics import (
+    CORE_METRICS,
+    HISTORY_START,
+    OPTIONAL_METRICS,
+    PAGE_SIZE,
+    URL,
+    request_params,
+)
 from signaldesk.recordings import write_recording
+from tools.demo.build import demo_request, write_json
+from tools.demo.rec_mempool import hashrate_ehs
+from tools.demo.scenario import Scenario
 
 FORBIDDEN = b'{"error":{"type":"forbidden","message":"Requested resource is not available with supplied credentials."}}'
 

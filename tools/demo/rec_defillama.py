@@ -23,10 +23,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
-from signaldesk.providers.defillama import ALL_CHAINS, CHAIN_NAMES, DEFAULT_CHAINS, DEX_PARAMS, DEX_URL, STABLES_URL, TVL_URL
+from signaldesk.demo import DEMO_NOW
+from signaldesk.providers.defillama import (
+    ALL_CHAINS,
+    CHAIN_NAMES,
+    DEFAULT_CHAINS,
+    DEX_PARAMS,
+    DEX_URL,
+    STABLES_URL,
+    TVL_URL,
+)
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 START = "2024-01-01"
 END = "2026-02-25"

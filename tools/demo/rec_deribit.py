@@ -20,10 +20,11 @@ import numpy as np
 from scipy.special import ndtr
 
 from signaldesk.clock import day_start
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.deribit import BOOK_URL, DVOL_START, DVOL_URL, EXPIRY_HOUR, INDEX_URL
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 SNAPSHOT = DEMO_NOW - timedelta(seconds=7)
 EXPIRIES = (date(2026, 2, 26), date(2026, 2, 27), date(2026, 3, 6), date(2026, 3, 13), date(2026, 3, 27),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signaldesk.demo.build import demo_request, write_json
-from signaldesk.demo.scenario import Scenario, rng
 from signaldesk.providers.ethgas import BLOCKS, BODY, DEFAULT_ENDPOINTS
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, rng
 
 NEXT_BASE_FEE_WEI = 1_298_000_000
 MEDIAN_TIP_WEI = 112_000_000

@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pandas as pd
 
 from signaldesk.clock import day_start, pinned_now
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.exchanges import Exchanges
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 TODAY = DEMO_NOW.date()
 DAYS = 31

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.mempool import BLOCK_FEES_URL, FEES_URL, FIRST_WINDOW, HASHRATE_URL
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 HASHRATE_ANCHORS: dict[str, float] = {
     "2018-02-01": 24, "2018-08-31": 55, "2018-12-15": 35, "2019-06-26": 65, "2020-03-12": 110,

@@ -17,10 +17,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from signaldesk.demo.build import demo_request
-from signaldesk.demo.scenario import Scenario
 from signaldesk.providers.news import DEFAULT_FEEDS
 from signaldesk.recordings import write_recording
+from tools.demo.build import demo_request
+from tools.demo.scenario import Scenario
 
 EST = timezone(timedelta(hours=-5))
 

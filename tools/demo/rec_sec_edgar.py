@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.sec_edgar import COMPANIES, PPE, concept_url
 from signaldesk.recordings import write_recording
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario
 
 LAST_FILED = DEMO_NOW.date()
 FIRST_FISCAL_YEAR_START = 2019  # quarters are generated from here; filings start two years later

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from signaldesk.demo import exactmath
-from signaldesk.demo.build import DEMO_NOW, demo_request, write_json
-from signaldesk.demo.scenario import Scenario, bridge, rng
+from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.yahoo import BACKFILL_RANGE, URL
+from tools.demo import exactmath
+from tools.demo.build import demo_request, write_json
+from tools.demo.scenario import Scenario, bridge, rng
 
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_DAY = date(2024, 2, 26)

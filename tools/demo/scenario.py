@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from signaldesk.demo import exactmath
+from tools.demo import exactmath
 
 SEED = 20260225
 START = date(2018, 2, 1)
