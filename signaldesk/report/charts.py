@@ -613,7 +613,8 @@ def _drawing_pool() -> ProcessPoolExecutor | None:
 
 def prepare_drawing() -> None:
     """Start the drawing processes now, so matplotlib is imported while the caller collects and judges
-    the day (a single-threaded ~2 s that leaves the second core idle); the next `start_charts` uses them."""
+    the day (a single-threaded ~2 s that leaves the second core idle); the next `start_charts` uses them.
+    They hold the modules as they were when forked (one run per process: cron and systemd start each)."""
     global _prepared
     if _prepared is None:
         _prepared = _drawing_pool()

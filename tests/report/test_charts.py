@@ -190,7 +190,8 @@ def test_a_chart_failing_in_the_background_fails_the_wait(tmp_path: Path, model_
     def broken(fig, data, words):  # type: ignore[no-untyped-def]
         raise ValueError("drawing went wrong")
 
-    monkeypatch.setitem(charts.DRAW, "fear-greed", broken)  # the forked worker inherits the patch
+    charts.start_charts(tmp_path, model, snap, langs=("en",), png=False).wait()  # uses up any process forked earlier
+    monkeypatch.setitem(charts.DRAW, "fear-greed", broken)  # a process forked from now on inherits the patch
     pending = charts.start_charts(tmp_path, model, snap, langs=("en",), png=False)
     with pytest.raises(ValueError, match="drawing went wrong"):
         pending.wait()
