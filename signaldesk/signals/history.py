@@ -60,13 +60,13 @@ class ScoreHistory:
         return out[["date", *COLUMNS]]
 
 
-def _days(history: Mapping[MetricKey, pd.Series], rulebook: Rulebook, start: date | None, end: date | None) -> pd.DatetimeIndex:
+def _days(history: Mapping[MetricKey, pd.Series], rulebook: Rulebook, end: date | None) -> pd.DatetimeIndex:
     wanted = {k for rule in rulebook.scoring_rules for k in rule.input_keys()}
     firsts = [s.index[0] for k, s in history.items() if k in wanted and not s.empty]
     lasts = [s.index[-1] for s in history.values() if not s.empty]
     if not lasts:
         return pd.DatetimeIndex([], name="date").as_unit("ns")
-    first = pd.Timestamp(start) if start is not None else min(firsts or lasts)
+    first = min(firsts or lasts)
     last = pd.Timestamp(end) if end is not None else max(lasts)
     return pd.date_range(first, last, freq="D", name="date").as_unit("ns")
 
@@ -84,7 +84,9 @@ def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook 
     settings = rb.score
     clean = {k: daily(s) for k, s in history.items()}
     full = {k: daily(s) for k, s in derive_all({k: s for k, s in clean.items() if not s.empty}).items()}
-    days = _days(full, rb, start, end)
+    # The walk-forward evidence always starts where the data does: a day's published score must not
+    # depend on where a backtest window begins. `start` only trims what is returned.
+    days = _days(full, rb, end)
     subs, values, stale = {}, {}, {}
     for rule in rb.rules:
         ev = evaluate(rule, full, days, rb.score)
@@ -103,9 +105,10 @@ def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook 
     if len(days):
         scores["stance"] = phase_mod.stance(band_as_score(evidence.band), prior["coverage"].to_numpy(dtype=float),
                                             phases.to_numpy(dtype=object), BAND_AS_SCORE_SETTINGS)
-    return ScoreHistory(scores=scores, subscores=subscores, values=pd.DataFrame(values, index=days),
-                        stale=pd.DataFrame(stale, index=days), features=features, rulebook=rb, prior=prior,
-                        evidence=evidence)
+    keep = days >= pd.Timestamp(start) if start is not None else np.ones(len(days), dtype=bool)
+    return ScoreHistory(scores=scores[keep], subscores=subscores[keep], values=pd.DataFrame(values, index=days)[keep],
+                        stale=pd.DataFrame(stale, index=days)[keep], features=features[keep], rulebook=rb,
+                        prior=prior[keep], evidence=evidence)
 
 
 BAND_AS_SCORE_SETTINGS = ScoreSettings(bearish_below=40.0, bullish_above=60.0)

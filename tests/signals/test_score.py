@@ -16,19 +16,21 @@ M = score_mod.model(RB)
 
 
 def test_small_snapshot_score_by_hand():
-    """Fear & Greed 8 (bullish 1.0 → 100), ETF streak −6 (bearish 1.0 → 0), funding −0.002 % (bearish 0.5 → 25).
+    """Fear & Greed 8 (bullish 1.0 → 100), ETF streak −6 (bearish 1.0 → 0), funding −0.002 % (inside the
+    neutral band −0.01 %…+0.03 % per 8h, the seed's "~0 is neutral" → 50).
 
-    Three groups have data (sentiment 100, flows 0, derivatives 25), equal group weights:
-    score = (100 + 0 + 25) / 3 = 41.67. Coverage = (sentiment 1/1.5 + flows 1/3 + derivatives 1/4.5) / 6 groups.
+    Three groups have data (sentiment 100, flows 0, derivatives 50), equal group weights, no evidence
+    yet (a one-day snapshot: the rulebook's prior): score = (100 + 0 + 50) / 3 = 50.
+    Coverage = (sentiment 1/1.5 + flows 1/3 + derivatives 1/4.5) / 6 groups.
     """
     a = assess(snapshot({("fear_greed", ""): 8, ("etf_flow_streak_weeks", "btc"): -6, ("funding_rate_8h", "btc"): -0.00002}))
-    assert a.score == pytest.approx(125 / 3)
+    assert a.score == pytest.approx(150 / 3)
     assert a.band == "neutral"
     assert a.coverage == pytest.approx((1 / 1.5 + 1 / 3 + 1 / 4.5) / 6)
     contributions = {i.rule: i.contribution for i in a.indicators}
-    assert contributions == pytest.approx({"fear_greed": 50 / 3, "etf_streak": -50 / 3, "funding_btc": -25 / 3}, abs=1e-4)
+    assert contributions == pytest.approx({"fear_greed": 50 / 3, "etf_streak": -50 / 3, "funding_btc": 0.0}, abs=1e-4)
     assert 50 + sum(contributions.values()) == pytest.approx(a.score, abs=1e-3)
-    assert a.group_scores == {"sentiment": 100.0, "flows": 0.0, "derivatives": 25.0}
+    assert a.group_scores == {"sentiment": 100.0, "flows": 0.0, "derivatives": 50.0}
 
 
 def test_weights_within_and_across_groups():
