@@ -94,7 +94,7 @@ def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook 
     subscores = pd.DataFrame(subs, index=days)
     features = phase_mod.features(full, days, settings)
     features.index.name = "date"
-    phases = pd.Series(phase_mod.classify(features) if len(days) else [], index=days, dtype=object)
+    phases = pd.Series(phase_mod.classify(features, rb) if len(days) else [], index=days, dtype=object)
     prior = recombine(subscores, rb, phases=phases)
     m = score_mod.model(rb)
     evidence = evidence_history(subscores.reindex(columns=list(m.rules)), full.get(phase_mod.PRICE), prior["score"],

@@ -130,3 +130,17 @@ def test_rescore_applies_new_thresholds_to_stored_values(scored):
 def test_empty_history():
     result = score_history({})
     assert result.scores.empty and list(result.table().columns) == ["date", "score", "band", "phase", "stance", "coverage"]
+
+
+def test_a_user_phase_table_shapes_the_history_as_it_shapes_the_day():
+    """With `decline_mom30 = 0.5` every day with a 30-day return under +50 % is "accelerating decline"
+    (it is checked before the calmer phases): the history must say so, as the day's assessment does."""
+    history = synthetic_history(days=400)
+    book = loads("[phase]\ndecline_mom30 = 0.5\n")
+    table = score_history(history, rulebook=book).scores
+    default = score_history(history).scores
+    day = table.index[-1]
+    assert assess(snapshot_from_history(history, day.date()), rulebook=book).phase == table.loc[day, "phase"]
+    scored_days = table["phase"] != "insufficient_data"
+    assert (table.loc[scored_days, "phase"] == "accelerating_decline").mean() > (
+        default.loc[scored_days, "phase"] == "accelerating_decline").mean()
