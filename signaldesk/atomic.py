@@ -60,13 +60,18 @@ def publish(staging: Path, final: Path) -> None:
 
 
 @contextmanager
-def staged_dir(final: Path | str) -> Iterator[Path]:
-    """A fresh hidden directory beside `final` to write into; swapped in when the block succeeds."""
+def staged_dir(final: Path | str, *, keep_existing: bool = False) -> Iterator[Path]:
+    """A hidden directory beside `final` to write into; swapped in when the block succeeds.
+
+    `keep_existing` starts it as a copy of `final`'s current files, for writers that update part of
+    a directory (one language of a page bundle) and must not drop the rest."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(final)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=STAGING, dir=final.parent))
     try:
+        if keep_existing and final.is_dir():
+            shutil.copytree(final, staging, dirs_exist_ok=True)
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

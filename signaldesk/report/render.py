@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from signaldesk import fmt
+from signaldesk.atomic import staged_dir
 from signaldesk.errors import ReportError
 from signaldesk.langs import LANGS, to_traditional
 from signaldesk.models import Assessment, ProviderOutcome, Snapshot
@@ -501,7 +502,25 @@ def write_report(
         raise ReportError(f"unknown report language(s) {', '.join(unknown)}; choose from {', '.join(LANGS)}")
     model = build_model(assessment, snapshot, outcomes=outcomes, demo=demo, published=published)
     bundle = bundle_dir(Path(out_dir), model.as_of)
-    bundle.mkdir(parents=True, exist_ok=True)
+    # Written aside and swapped in whole: Hugo or a reader never sees a page without its signals.json
+    # or charts (a run of other languages keeps the bundle's other pages).
+    with staged_dir(bundle, keep_existing=True) as staging:
+        _write_bundle(staging, assessment, snapshot, model, langs=langs, charts=charts, png=png,
+                      score_history=score_history, narrative=narrative, use_llm=use_llm, author=author,
+                      template_dir=template_dir, strict=strict)
+    if site_dir is not None:
+        target = bundle_dir(Path(site_dir), model.as_of)
+        if target.resolve() != bundle.resolve():  # out_dir may be the site itself
+            with staged_dir(target, keep_existing=True) as staging:
+                shutil.copytree(bundle, staging, dirs_exist_ok=True)
+    return bundle
+
+
+def _write_bundle(bundle: Path, assessment: Assessment, snapshot: Snapshot, model: ReportModel, *,
+                  langs: Sequence[str], charts: bool, png: bool, score_history: pd.Series | None,
+                  narrative: NarrativeResult | None, use_llm: bool, author: str, template_dir: Path | None,
+                  strict: bool) -> None:
+    """Charts (drawn in another process meanwhile), `signals.json` and one page per language."""
     pending_charts = None
     if charts:
         from signaldesk.report.charts import start_charts
@@ -541,9 +560,4 @@ def write_report(
     (bundle / "signals.json").write_text(dumps(signals), encoding="utf-8")
     if pending_charts is not None:
         pending_charts.wait()
-    if site_dir is not None:
-        target = bundle_dir(Path(site_dir), model.as_of)
-        if target.resolve() != bundle.resolve():  # out_dir may be the site itself
-            shutil.copytree(bundle, target, dirs_exist_ok=True)
-    return bundle
 
