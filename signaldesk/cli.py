@@ -8,16 +8,15 @@ one line on stderr; `--debug` shows the traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from signaldesk.errors import EXIT_FAILED, EXIT_USAGE
+from signaldesk.cli_errors import guarded, set_debug
 from signaldesk.onchain.cli import app as onchain_app
 
 app = typer.Typer(
@@ -34,47 +33,10 @@ app.add_typer(store_app, name="store")
 app.add_typer(site_app, name="site")
 app.add_typer(onchain_app, name="onchain", help="UTXO-level on-chain metrics (DuckDB or Spark).")
 
-_STATE = {"debug": False}
-F = TypeVar("F", bound=Callable[..., Any])
-
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: under the user data dir).")]
 LangOption = Annotated[
     list[str] | None, typer.Option("--lang", help="Report language(s): zh-CN, zh-TW, en (repeatable; default all).")
 ]
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> None:
-    typer.echo(f"signaldesk: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def guarded(func: F) -> F:
-    """Turn any failure into one line on stderr (and the right exit code) unless --debug."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from signaldesk.errors import SignaldeskError, UsageError
-        from signaldesk.settings import preflight
-
-        try:
-            preflight()  # the configuration and settings, checked before any work or network call
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except UsageError as exc:
-            if _STATE["debug"]:
-                raise
-            _fail(str(exc), EXIT_USAGE)
-        except SignaldeskError as exc:
-            if _STATE["debug"]:
-                raise
-            _fail(str(exc))
-        except Exception as exc:  # noqa: BLE001 — the promise is one line, never a traceback
-            if _STATE["debug"]:
-                raise
-            _fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _db(db: Path | None) -> Path:
@@ -126,7 +88,7 @@ def _configure_logging() -> None:
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
 ) -> None:
-    _STATE["debug"] = debug
+    set_debug(debug)
     _configure_logging()
 
 
