@@ -1,22 +1,22 @@
 """`signaldesk onchain …`: the synthetic chain generator and the UTXO metric engine (CLI.md).
 
 Commands parse options, call `synthetic.generate` or `engine.compute`, write the store and print.
-Heavy libraries load inside the commands so `signaldesk --help` stays fast. Errors are one line
-on stderr with exit 1 (exit 2 for bad usage), unless the main CLI's `--debug` is on.
+Heavy libraries load inside the commands so `signaldesk --help` stays fast. Errors go through the
+main CLI's decorator (`cli_errors.guarded`): one line on stderr, exit 1 (2 for bad usage), unless
+`--debug` is on.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from signaldesk.cli_errors import guarded
 
 if TYPE_CHECKING:
     from signaldesk.onchain.engine import OnchainResult
@@ -27,8 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_METRICS: tuple[str, ...] = (
     "realized_cap_usd", "realized_price_usd", "supply_btc", "sth_supply_btc", "lth_supply_btc",
@@ -51,33 +49,8 @@ class LthSplit(StrEnum):
     logistic = "logistic"
 
 
-def _debug() -> bool:
-    """The main CLI's --debug flag, when the sub-app runs under it."""
-    main = sys.modules.get("signaldesk.cli")
-    state = getattr(main, "_STATE", None)
-    return bool(state and state.get("debug"))
-
-
-def _one_line_errors(func: F) -> F:
-    """SignaldeskError → one line on stderr, exit 1; ValueError (bad option value) → exit 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from signaldesk.errors import SignaldeskError
-
-        try:
-            return func(*args, **kwargs)
-        except (SignaldeskError, ValueError) as exc:
-            if _debug():
-                raise
-            typer.echo(f"signaldesk: error: {exc}", err=True)
-            raise typer.Exit(2 if isinstance(exc, ValueError) else 1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 @app.command()
-@_one_line_errors
+@guarded
 def synth(
     outputs: Annotated[int, typer.Option("--outputs", min=1, help="Number of outputs (rows) to generate.")],
     out: Annotated[Path, typer.Option("--out", help="Directory for outputs.parquet and prices.csv.")],
@@ -122,7 +95,7 @@ def result_json(result: OnchainResult, engine: str) -> dict[str, Any]:
 
 
 @app.command()
-@_one_line_errors
+@guarded
 def compute(
     outputs: Annotated[
         str, typer.Option("--outputs", help="The outputs Parquet file (docs/onchain.md); with Spark also s3a://… etc.")
@@ -178,7 +151,7 @@ def compute(
 
 
 @app.command()
-@_one_line_errors
+@guarded
 def sync(
     rpc_url: Annotated[str, typer.Option("--rpc-url", help="Bitcoin Core JSON-RPC URL, e.g. http://127.0.0.1:8332.")],
     ledger: Annotated[Path, typer.Option("--ledger", help="DuckDB ledger file, kept on the best chain block by block.")],

@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
+from signaldesk import cli as main_cli
+from signaldesk.errors import OnchainError
 from signaldesk.models import Observation
 from signaldesk.onchain.cli import app
 from signaldesk.store import Store
@@ -79,6 +82,32 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert bad_day.exit_code == 2
     bad_engine = runner.invoke(app, ["compute", "--outputs", "x", "--engine", "oracle"])
     assert bad_engine.exit_code == 2
+
+
+def test_main_cli_debug_reaches_the_onchain_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `signaldesk onchain`, the main CLI's one guard: one line without --debug, the exception with it."""
+    monkeypatch.setattr(main_cli, "_configure_logging", lambda: None)  # pytest keeps its log handlers
+    args = ["onchain", "compute", "--outputs", str(tmp_path / "x.parquet"), "--db", str(tmp_path / "s.duckdb"),
+            "--prices", str(tmp_path / "p.csv")]
+    quiet = runner.invoke(main_cli.app, args)
+    assert quiet.exit_code == 1 and quiet.stderr.startswith("signaldesk: error: ") and quiet.stderr.count("\n") == 1
+    loud = runner.invoke(main_cli.app, ["--debug", *args])
+    assert loud.exit_code == 1 and isinstance(loud.exception, OnchainError)
+    assert "signaldesk: error:" not in loud.stderr
+    again = runner.invoke(main_cli.app, args)  # --debug does not stick to the next invocation
+    assert again.exit_code == 1 and again.stderr.startswith("signaldesk: error: ")
+
+
+def test_an_unexpected_exception_is_one_line_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signaldesk.onchain.synthetic
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(signaldesk.onchain.synthetic, "generate", explode)
+    result = runner.invoke(app, ["synth", "--outputs", "10", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == "signaldesk: error: RuntimeError: boom (run with --debug for the traceback)\n"
 
 
 def test_sync_follows_a_reorg_and_exports(httpserver: HTTPServer, tmp_path: Path) -> None:
