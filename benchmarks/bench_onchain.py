@@ -9,7 +9,7 @@ when one runs) is its own. Chains are generated once per size and seed and reuse
 `--data-dir`. The baselines, per size:
 - `scan`: DuckDB reading the three columns the engine reads (value_sat, created_time,
   spent_time) and reducing them trivially — the floor for anything that reads this Parquet file;
-- `pandas`: `onchain/reference.py`, the plain pandas/numpy implementation of the same metrics.
+- `pandas`: `tests/onchain/reference.py`, the plain pandas/numpy implementation of the same metrics.
 Engine runs also print a digest of their exact integers, so a Spark run is checked against the
 DuckDB run of the same size (to the satoshi and cent) in the same table.
 """
@@ -25,6 +25,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the pandas reference lives in tests/
 
 SEED = 1
 
@@ -77,7 +79,7 @@ def _child(engine: str, data: Path, memory_limit: str, temp_dir: str) -> dict[st
         ).fetchall()
         return {"seconds": time.perf_counter() - start, "peak_rss_gb": _peak_gb()}
     if engine == "pandas":
-        from signaldesk.onchain.reference import compute_reference
+        from tests.onchain.reference import compute_reference
 
         start = time.perf_counter()
         compute_reference(outputs, prices)

@@ -3,8 +3,9 @@
 The input is one table of transaction outputs (`schema.py`); the engine (`engine.py`) reduces it
 in one scan to value per (created day, spent day) and derives every daily series from that with
 event deltas and cumulative sums (`queries.py`, `derive.py`). `synthetic.py` makes seeded test
-chains, `reference.py` is a plain pandas implementation used to cross-check and benchmark, and
-`cli.py` is the `signaldesk onchain` Typer sub-app. Heavy libraries are imported lazily.
+chains and `cli.py` is the `signaldesk onchain` Typer sub-app; the plain pandas implementation the
+engine is cross-checked and benchmarked against is `tests/onchain/reference.py`. Heavy libraries are
+imported lazily.
 """
 
 from __future__ import annotations

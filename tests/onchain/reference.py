@@ -1,4 +1,4 @@
-"""A plain pandas/numpy implementation of the same metrics, for cross-checks and benchmarks.
+"""A plain pandas/numpy implementation of the engine's metrics, for the tests' cross-check and the benchmark.
 
 Deliberately built differently from the SQL engine: it loads the three columns it needs into
 memory and fills a dense cohort matrix `unspent[c, d]` (BTC created on day c still unspent at the

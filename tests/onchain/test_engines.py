@@ -10,8 +10,8 @@ import pytest
 
 from signaldesk.onchain.engine import compute
 from signaldesk.onchain.prices import read_csv
-from signaldesk.onchain.reference import compute_reference
 from signaldesk.onchain.synthetic import SynthSummary
+from tests.onchain.reference import compute_reference
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
 
