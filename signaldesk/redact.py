@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "***"
 MIN_SECRET_LENGTH = 6
@@ -31,11 +31,26 @@ QUIET_LOGGERS = ("httpx", "httpcore", "hishel", "urllib3", "ccxt")
 _known: set[str] = set()
 
 
+TOKEN_PART_LENGTH = 16
+"""A path segment or query value of a secret URL this long is a token in itself (a Slack webhook's
+last segment): servers echo the path without the scheme and host, so those parts are masked too."""
+
+
 def remember(value: str | None) -> str | None:
     """Mark `value` (and the forms a URL or query string gives it) as secret; returns it unchanged."""
     if value and len(value) >= MIN_SECRET_LENGTH:
-        _known.update({value, quote(value, safe=""), quote_plus(value)})
+        _known.update(_forms(value))
+        url = urlsplit(value)
+        if url.scheme and url.netloc:
+            parts = [url.path, *url.path.split("/"), *(v for _, v in parse_qsl(url.query))]
+            for part in parts:
+                if len(part) >= TOKEN_PART_LENGTH:
+                    _known.update(_forms(part))
     return value
+
+
+def _forms(value: str) -> set[str]:
+    return {value, quote(value, safe=""), quote_plus(value)}
 
 
 def _environment_secrets() -> set[str]:
@@ -43,7 +58,7 @@ def _environment_secrets() -> set[str]:
     for name, value in os.environ.items():
         value = value.strip()
         if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH:
-            found.update({value, quote(value, safe=""), quote_plus(value)})
+            found.update(_forms(value))
     return found
 
 

@@ -104,3 +104,11 @@ def test_cli_logging_quiets_http_libraries_and_scrubs_every_line(tmp_path, monke
     assert "HTTP Request" not in log  # httpx held at WARNING
     assert "delivery to *** failed" in log
     assert "RuntimeError: boom ***" in log
+
+
+def test_the_token_parts_of_a_secret_url_are_masked_when_echoed_without_the_host():
+    redact.remember("https://hooks.example.test/services/T0001/B0002/abcdefghijklmnopqrstuvwx?token=q1w2e3r4t5y6u7i8o9")
+    echoed = "500 for /services/T0001/B0002/abcdefghijklmnopqrstuvwx and token q1w2e3r4t5y6u7i8o9"
+    cleaned = redact.scrub(echoed)
+    assert "abcdefghijklmnopqrstuvwx" not in cleaned and "q1w2e3r4t5y6u7i8o9" not in cleaned
+    assert "T0001" in redact.scrub("T0001")  # short segments are ordinary words
