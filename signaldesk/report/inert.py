@@ -13,16 +13,10 @@ so the reader sees the text exactly as written, and nothing more.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from signaldesk.redact import scrub
+from signaldesk.text import INVISIBLE, strip_invisible  # noqa: F401 (INVISIBLE: re-exported for the tests)
 
-INVISIBLE = frozenset(
-    {"\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"}
-    | {chr(c) for c in range(0x202A, 0x202F)}  # bidi embeddings and overrides (U+202E reverses text)
-    | {chr(c) for c in range(0x2066, 0x206A)}  # bidi isolates
-)
-"""Characters that change how text looks or reads without being seen: zero-width and bidi controls."""
 _INLINE = re.compile(r"([\\`*_\[\]|~{}]|&(?=#?\w+;))")  # {}: Hugo reads {{< >}} shortcodes; & only before an entity
 _ANGLES = {"<": "&lt;", ">": "&gt;"}
 """Angle brackets become entities, not escapes: no renderer, CommonMark or not, sees a tag in them."""
@@ -31,20 +25,6 @@ _LINE_START = re.compile(
     r"^(#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)"  # a heading, a bullet, an ordered-list marker ("150000. BTC …")
     r"|^([-=])(?=[\s=-]*$)"                # a rule or a setext underline: a line of only - or =
 )
-
-
-def strip_invisible(text: str) -> str:
-    """Drop control characters (C0 except tab/newline, DEL, C1), zero-width and bidi controls;
-    line and paragraph separators become spaces."""
-    out = []
-    for ch in text:
-        if ch in INVISIBLE:
-            continue
-        if ch in "\u2028\u2029":
-            out.append(" ")
-        elif ch in "\t\n" or unicodedata.category(ch) != "Cc":
-            out.append(ch)
-    return "".join(out)
 
 
 def one_line(text: str) -> str:
