@@ -203,7 +203,7 @@ def write_outputs(judged: Judged, *, outcomes: Sequence[ProviderOutcome], out: P
         return None, None
     from signaldesk import settings
     from signaldesk.report.render import write_report
-    from signaldesk.report.signals_json import assessment_dict
+    from signaldesk.report.signals_json import assessment_dict, gap_words
     from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
 
     # SVG only: text stays text in every language; PNG copies would double the charts' cost.
@@ -212,7 +212,8 @@ def write_outputs(judged: Judged, *, outcomes: Sequence[ProviderOutcome], out: P
                           author=settings.byline())
     dashboard = None
     if out is not None:
-        dashboard = write_dashboard(out, assessment_dict(judged.assessment), judged.snapshot.history, judged.scores,
+        dashboard = write_dashboard(out, gap_words(assessment_dict(judged.assessment), outcomes), judged.snapshot.history,
+                                    judged.scores,
                                     days=HISTORY_DAYS, demo=demo)
     return bundle, dashboard
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from signaldesk.langs import DEFAULT_LANG, LANGS
-from signaldesk.models import Assessment
+from signaldesk.models import Assessment, ProviderOutcome
 from signaldesk.report.model import ReportModel, to_dict
 from signaldesk.signals.serialize import assessment_to_dict
 
@@ -30,6 +31,30 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
     for item, texts in zip(data["watchlist"], watch_texts(assessment), strict=True):
         item["text"], item["texts"] = texts[DEFAULT_LANG], texts
     data.update(names(assessment))
+    return data
+
+
+def gap_words(data: dict[str, Any], outcomes: Sequence[ProviderOutcome]) -> dict[str, Any]:
+    """`data` with each missing metric and each source given its reason *class* (`gap`) and its words
+    per language (`gaps`), as the page says them: readers that show reasons (the dashboard) never
+    show a provider's raw error text, which stays in `reason` for machines."""
+    from signaldesk import fmt
+    from signaldesk.report.gaps import by_provider, classify, outcome_class
+    from signaldesk.report.render import i18n
+
+    known = by_provider(outcomes)
+
+    def words(cls: str, since: date | None) -> dict[str, str]:
+        return {lang: (str(i18n(lang)["reason"]["stale_since"]).format(day=fmt.day(since, lang))
+                       if cls == "stale" and since else str(i18n(lang)["reason"][cls or "no_data"])) for lang in LANGS}
+
+    for item in data.get("missing", []):
+        why = classify(str(item.get("reason", "")), known)
+        item["gap"], item["gaps"] = why.cls, words(why.cls, why.since)
+    for item in data.get("sources", []):
+        outcome = known.get(item.get("provider", ""))
+        cls = outcome_class(outcome) if outcome is not None else ""
+        item["gap"], item["gaps"] = cls, (words(cls, None) if cls else {})
     return data
 
 

@@ -239,7 +239,9 @@
     if (!watch.firstChild) { watch.appendChild(el("li", "reason", w("none"))); }
     var missing = document.getElementById("missing");
     clear(missing);
-    (A.missing || []).forEach(function (m) { missing.appendChild(el("li", "", (m.entity ? m.id + ":" + m.entity : m.id) + " — " + m.reason)); });
+    (A.missing || []).forEach(function (m) {  // the reason's class in words; raw error text stays in signals.json
+      missing.appendChild(el("li", "", (m.entity ? m.id + ":" + m.entity : m.id) + " — " + pick(m.gaps, "")));
+    });
     (A.indicators || []).filter(function (i) { return i.stale; }).forEach(function (i) {
       missing.appendChild(el("li", "", key(i) + " — " + w("stale")));
     });
