@@ -90,7 +90,7 @@ def run_backtest(
             score's out-of-sample record against the momentum baselines (`factors.score_record`).
     """
     scorer = scorer or engine_scorer()
-    last = _last_day(store)
+    last = store.last_day()
     if last is None:
         raise BacktestError("the store is empty: collect or `signaldesk store import` history first")
     end = min(end or last, last)
@@ -154,11 +154,6 @@ def run_backtest(
             notes.append(f"point-in-time check FAILED: re-scoring from the store as of {check['days']} "
                          f"changed a past score by up to {check['max_abs_diff']:.3g}")
     return result
-
-
-def _last_day(store: Store) -> date | None:
-    row = store.connection.execute("SELECT max(ts) FROM observations").fetchone()
-    return None if row is None or row[0] is None else pd.Timestamp(row[0]).date()
 
 
 def _sweep(

@@ -164,7 +164,6 @@ def test_daily_frame_takes_the_days_last_point_and_one_source_per_series(store: 
     )
     assert _values(store) == {d1: 1.0, d2: 2.0, d3: 3.5}
     assert store.sources() == {("price_usd", "btc"): "big", ("fear_greed", ""): "aa"}  # a tie goes by name
-    assert store.keys() == [("fear_greed", ""), ("price_usd", "btc")]
 
 
 def test_latest_ts_is_the_incremental_cursor(store: Store) -> None:
