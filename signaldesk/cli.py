@@ -182,6 +182,7 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")] = None,
     site: Annotated[Path | None, typer.Option("--site", help="Also write the page bundle into this Hugo site.")] = None,
     lang: LangOption = None,
+    as_known: Annotated[bool, typer.Option("--as-known", help="Only what was known when that day's run finished (no later revisions).")] = False,
     db: DbOption = None,
 ) -> None:
     """Write the report of a past day from what the store holds, with no network (exit 3 when sources were missing)."""
@@ -192,7 +193,8 @@ def report(
     day, langs, path = _day(date_), _langs(lang), _db(db)
     if not path.exists():
         raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
-    _finish(run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs))
+    _finish(run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs,
+                       as_known=as_known))
 
 
 @app.command()

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,19 +180,20 @@ class Judged:
     scores: Any  # the causal score history both the report's chart and the dashboard plot
 
 
-def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome]) -> Judged:
-    """Build the snapshot as of the day and judge it; reads the store, writes nothing."""
+def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], known_at: datetime | None = None) -> Judged:
+    """Build the snapshot as of the day (as known at `known_at`, if given) and judge it; reads the
+    store, writes nothing."""
     from signaldesk.report.scores import recent_scores
     from signaldesk.signals.engine import assess, resolve_rulebook
     from signaldesk.signals.snapshot import snapshot_from_store
     from signaldesk.web.dashboard import HISTORY_DAYS
 
-    snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes))
+    snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes), known_at=known_at)
     if not snapshot.news:
         snapshot.news = store.news(as_of=as_of, days=2)
     assessment = assess(snapshot, rulebook=resolve_rulebook())  # the user's [signals] rulebook, if any
     assessment.sources = source_statuses(outcomes)
-    scores = recent_scores(store.history(as_of=as_of), as_of, days=max(HISTORY_DAYS, 365))
+    scores = recent_scores(store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365))
     return Judged(assessment, snapshot, scores)
 
 
@@ -302,14 +303,18 @@ def run_daily(
 
 
 def run_report(*, db: Path | str, as_of: date, out: Path | None = None, site: Path | None = None,
-               langs: Sequence[str] = LANGS) -> RunSummary:
+               langs: Sequence[str] = LANGS, as_known: bool = False) -> RunSummary:
     """The report of a past day from what the store holds: no network, nothing written to the store.
 
-    Sources are described by each provider's last stored outcome up to that day, so a report
-    rendered again later says what was known then."""
+    Sources are described by each provider's last stored outcome up to that day. `as_known`
+    reproduces the report as that day's run could write it: values fetched after the run finished
+    (revisions, later backfills) are not read — the store keeps every version for this."""
     with Store.open(db, read_only=True) as store:
+        known_at = store.run_finished(as_of) if as_known else None
+        if as_known and known_at is None:
+            raise UsageError(f"no run was recorded for {as_of}: there is no 'as known then' to reproduce")
         outcomes = [outcome for outcome, _ in store.last_outcomes(as_of=as_of).values()]
-        judged = judge(store, as_of=as_of, outcomes=outcomes)
+        judged = judge(store, as_of=as_of, outcomes=outcomes, known_at=known_at)
     bundle, dashboard = write_outputs(judged, outcomes=outcomes, out=out, site=site, langs=langs, demo=False)
     return RunSummary(f"report:{as_of.isoformat()}", as_of, str(db), outcomes, 0, judged.assessment, bundle, dashboard)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,11 +208,13 @@ def snapshot_from_history(history: Mapping[MetricKey, pd.Series], as_of: date, *
 
 
 def snapshot_from_store(store: Store, as_of: date, reasons: Mapping[str, str] | None = None, *,
-                        wanted: Iterable[MetricKey] | None = None, expire_factor: float = 5.0) -> Snapshot:
-    """The store as it stood at the end of `as_of` (no observation dated later is read).
+                        wanted: Iterable[MetricKey] | None = None, expire_factor: float = 5.0,
+                        known_at: datetime | None = None) -> Snapshot:
+    """The store as it stood at the end of `as_of` (no observation dated later is read) and, given
+    `known_at`, as it was known then (no value fetched later, such as a revision, is read).
 
     `reasons` ({metric id: why}) comes from the caller, who knows which provider yields what
     (the signal stage does not import providers); without it a gap reads "no data up to D".
     """
-    return snapshot_from_history(store.history(as_of=as_of), as_of, reasons=reasons, wanted=wanted,
+    return snapshot_from_history(store.history(as_of=as_of, known_at=known_at), as_of, reasons=reasons, wanted=wanted,
                                  sources=store.sources(as_of=as_of), expire_factor=expire_factor)

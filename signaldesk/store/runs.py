@@ -99,6 +99,11 @@ class Runs(Observations):
             for p, s, r, n, ts, et, d, fin in rows
         }
 
+    def run_finished(self, as_of: date) -> datetime | None:
+        """When the last run about `as_of` finished: the moment its report stated what was known."""
+        row = self._con.execute("SELECT max(finished_at) FROM runs WHERE as_of = ?", [as_of]).fetchone()
+        return None if row is None else aware(row[0])
+
     def news(self, *, as_of: date, days: int = 1) -> list[NewsItem]:
         """News published in the `days` UTC days ending with `as_of`, newest first."""
 

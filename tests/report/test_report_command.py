@@ -152,3 +152,34 @@ def test_a_single_language_and_a_date_outside_history(real_db: Path, tmp_path: P
     assert [p.name for p in (tmp_path / "en").rglob("index.*.md")] == ["index.en.md"]
     result = CliRunner().invoke(app, ["report", "--date", "2099-01-01", "--db", str(real_db)])
     assert result.exit_code == 2 and "outside the days signaldesk can report on" in result.stderr
+
+
+def test_as_known_reproduces_the_day_before_a_later_revision(real_db: Path, tmp_path: Path) -> None:
+    """The day's run stored Fear & Greed 9; two days later the source revised it to 30. The report
+    says 30 by default (the store's best knowledge) and 9 with --as-known (what the run knew)."""
+    from signaldesk.models import Observation
+
+    db = tmp_path / "revised.duckdb"
+    db.write_bytes(real_db.read_bytes())
+    day_start = datetime(2022, 6, 20, tzinfo=UTC)
+    with Store.open(db) as store:
+        store.write_run(f"daily:{DAY}", mode="daily", as_of=DAY, outcomes=[], observations=[],
+                        started_at=datetime(2022, 6, 21, 6, tzinfo=UTC), status="ok")
+        store.connection.execute("UPDATE runs SET finished_at = ?", [datetime(2022, 6, 21, 6, 5)])
+        store.connection.execute("UPDATE observations SET fetched_at = ? WHERE metric = 'fear_greed'",
+                                 [datetime(2022, 6, 21, 6, 1)])
+        store.write_observations([Observation("fear_greed", "", day_start, 30.0, "alternative_me")], run_id="revision",
+                                 fetched_at=datetime(2022, 6, 23, 6, tzinfo=UTC))
+
+    def fear_greed(*flags: str) -> float:
+        out = tmp_path / ("known" if flags else "latest")
+        result = CliRunner().invoke(app, ["report", "--date", DAY.isoformat(), "--db", str(db), "--out", str(out),
+                                          "--lang", "en", *flags])
+        assert result.exit_code == 0, result.stderr
+        signals = json.loads(next(p for p in out.rglob("signals.json") if "dashboard" not in p.parts).read_text())
+        return next(row["value"] for row in signals["indicators"] if row["id"] == "fear_greed")
+
+    assert fear_greed() == 30.0
+    assert fear_greed("--as-known") == 9.0
+    result = CliRunner().invoke(app, ["report", "--date", "2022-06-19", "--db", str(db), "--as-known"])
+    assert result.exit_code == 2 and "no run was recorded for 2022-06-19" in result.stderr
