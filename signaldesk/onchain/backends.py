@@ -1,8 +1,9 @@
 """The two places the SQL runs: an embedded DuckDB (default) and Apache Spark (`--engine spark`).
 
 A backend only registers tables and runs text it is given; it knows nothing about metrics, so
-the two engines cannot drift apart. Results come back as plain Python values (`Decimal`/`int`
-for the exact columns), never through floating point.
+the two engines cannot drift apart. Results come back column by column, as Python integers for
+the exact columns (`fetch`) or int64 arrays for a large integer table (`fetch_arrays`), never
+through floating point.
 """
 
 from __future__ import annotations
@@ -14,22 +15,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from signaldesk.errors import OnchainError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """A small query result: column names and tuples of Python values."""
+Columns = dict[str, list[Any]]
+"""A small query result by column: integers (exact, whatever their size) or None for SQL NULL."""
 
-    columns: tuple[str, ...]
-    values: list[tuple[Any, ...]]
 
-    def dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.values]
+def _exact(value: Any) -> int | None:
+    """A decimal, integer or decimal text of scale 0 as a Python int (None stays None)."""
+    return None if value is None else int(value)
 
 
 class Backend(Protocol):
@@ -40,7 +42,8 @@ class Backend(Protocol):
     def load_outputs(self, location: str) -> None: ...
     def load_table(self, name: str, columns: dict[str, Sequence[int]]) -> None: ...
     def materialize(self, name: str, sql: str) -> None: ...
-    def fetch(self, sql: str) -> Rows: ...
+    def fetch(self, sql: str) -> Columns: ...
+    def fetch_arrays(self, sql: str) -> dict[str, np.ndarray]: ...
     def close(self) -> None: ...
 
 
@@ -51,6 +54,17 @@ class DuckDBOptions:
     memory_limit: str = "8GB"
     temp_directory: str | None = None
     threads: int | None = None
+
+
+@contextmanager
+def _duckdb_errors() -> Iterator[None]:
+    """A failed DuckDB statement (bad input, overflow, out of memory) → one-line OnchainError."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise OnchainError(f"DuckDB failed: {str(exc).splitlines()[0]}") from exc
 
 
 class DuckDBBackend:
@@ -91,18 +105,26 @@ class DuckDBBackend:
     def materialize(self, name: str, sql: str) -> None:
         self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
-    def fetch(self, sql: str) -> Rows:
-        cursor = self._run(sql)
-        columns = tuple(d[0] for d in cursor.description)
-        return Rows(columns, cursor.fetchall())
+    def fetch(self, sql: str) -> Columns:
+        """Wide integers (HUGEINT, DECIMAL) travel as text: DuckDB's `Decimal` objects cost 4× more."""
+        with _duckdb_errors():
+            bound = self._con.sql(sql)  # binds the query to learn its column types; runs nothing
+            columns = list(zip(bound.columns, (str(kind) for kind in bound.types), strict=True))
+        select = ", ".join(
+            f'CAST("{name}" AS VARCHAR) AS "{name}"' if kind.startswith(("DECIMAL", "HUGEINT")) else f'"{name}"'
+            for name, kind in columns
+        )
+        arrays = self._run(f"SELECT {select} FROM ({sql}) AS q").fetchnumpy()
+        return {name: [_exact(v) for v in arrays[name].tolist()] for name, _ in columns}
+
+    def fetch_arrays(self, sql: str) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        return {name: np.asarray(values, dtype=np.int64) for name, values in self._run(sql).fetchnumpy().items()}
 
     def _run(self, sql: str) -> Any:
-        import duckdb
-
-        try:
+        with _duckdb_errors():
             return self._con.execute(sql)
-        except duckdb.Error as exc:
-            raise OnchainError(f"DuckDB failed: {str(exc).splitlines()[0]}") from exc
 
     def close(self) -> None:
         self._con.close()
@@ -165,6 +187,7 @@ class SparkBackend:
         self._spark = session or spark_session()
         # Zone-less Parquet timestamps are UTC by contract; Spark reads them in the session zone.
         self._spark.conf.set("spark.sql.session.timeZone", "UTC")
+        self._spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # fetch_arrays: no Row objects
         self._cached: list[Any] = []
 
     def load_outputs(self, location: str) -> None:
@@ -183,10 +206,18 @@ class SparkBackend:
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
 
-    def fetch(self, sql: str) -> Rows:
+    def fetch(self, sql: str) -> Columns:
         with _spark_errors():
             frame = self._spark.sql(sql)
-            return Rows(tuple(frame.columns), [tuple(row) for row in frame.collect()])
+            rows = frame.collect()
+        return {name: [_exact(row[i]) for row in rows] for i, name in enumerate(frame.columns)}
+
+    def fetch_arrays(self, sql: str) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        with _spark_errors():
+            frame = self._spark.sql(sql).toPandas()
+        return {name: frame[name].to_numpy(dtype=np.int64) for name in frame.columns}
 
     def close(self) -> None:
         for frame in self._cached:

@@ -1,8 +1,8 @@
 """Run the on-chain SQL on one engine and return exact daily totals plus the derived metrics.
 
 Order of work: one scan of the outputs table into `pairs` → checks → prices and LTH weights as
-small tables → the daily query (and, for the logistic split, the weighted one) and URPD →
-`derive.py`. Only the first step touches N rows.
+small tables → the daily query (and, for the logistic split, the weighted one), URPD and the pairs
+for `cohorts.py` → `derive.py`. Only the first step touches N rows.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from signaldesk.errors import OnchainError
 from signaldesk.onchain import queries
 from signaldesk.onchain.backends import Backend, DuckDBOptions, open_backend
+from signaldesk.onchain.cohorts import price_conditioned
 from signaldesk.onchain.prices import all_time_high_cents, daily_cents, day_date, day_number
 from signaldesk.onchain.schema import check_outputs_file
 
@@ -75,7 +76,7 @@ def _weights(max_age: int) -> dict[str, list[int]]:
 
 def _checked_range(backend: Backend) -> tuple[int, int, int]:
     """Validate the scanned table; return (rows, first day, last day)."""
-    row = backend.fetch(queries.render("check", backend.dialect)).dicts()[0]
+    row = {name: values[0] for name, values in backend.fetch(queries.render("check", backend.dialect)).items()}
     if not row["n"]:
         raise OnchainError("the outputs table is empty")
     if row["null_created"]:
@@ -87,10 +88,6 @@ def _checked_range(backend: Backend) -> tuple[int, int, int]:
     if row["bad_order"]:
         raise OnchainError(f"{row['bad_order']} output(s) are spent on a day before the one they were created")
     return int(row["n"]), int(row["first_day"]), int(row["last_day"])
-
-
-def _as_int(value: Any) -> int:
-    return 0 if value is None else int(value)
 
 
 def compute(
@@ -144,17 +141,21 @@ def compute(
         daily = backend.fetch(queries.render("daily", dialect, **params))
         weighted = backend.fetch(queries.render("weighted", dialect, **params)) if lth_mode == "logistic" else None
         urpd = backend.fetch(queries.render("urpd", dialect, **params))
+        pairs = backend.fetch_arrays(queries.render("cohort_pairs", dialect, **params))
     finally:
         backend.close()
 
-    exact = pd.DataFrame(daily.values, columns=daily.columns).set_index("day")
+    exact = pd.DataFrame(daily, index=pd.Index(daily.pop("day"), name="day", dtype="int64"), dtype=object)
+    exact["unrealized_loss"], exact["supply_in_profit"] = price_conditioned(
+        pairs["c"], pairs["s"], pairs["v"], price_table["price_cents"].to_numpy(), first_day
+    )
     columns = list(EXACT_COLUMNS)
     if weighted is not None:
-        by_day = pd.DataFrame(weighted.values, columns=weighted.columns).set_index("day")
+        by_day = pd.DataFrame(weighted, index=pd.Index(weighted.pop("day"), name="day", dtype="int64"), dtype=object)
         exact = exact.join(by_day.reindex(exact.index, fill_value=0))  # days without unspent coins: 0
         columns += WEIGHTED_COLUMNS
-    exact = exact[columns].apply(lambda col: col.map(_as_int)).astype(object)
-    bucket_supply = {int(r["bucket"]): _as_int(r["supply"]) for r in urpd.dicts()}
+    exact = exact[columns]
+    bucket_supply = dict(zip(urpd["bucket"], urpd["supply"], strict=True))
     return OnchainResult(
         as_of=day_date(cut),
         outputs=rows,

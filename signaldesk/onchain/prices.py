@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from signaldesk.errors import OnchainError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from signaldesk.store import Store
@@ -29,6 +30,14 @@ def day_number(day: date) -> int:
 def day_date(number: int) -> date:
     """Inverse of `day_number`."""
     return date.fromordinal(EPOCH.toordinal() + int(number))
+
+
+def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
+    """Day numbers of a price index (naive = UTC), vectorised: a Python loop over 1,500 days costs 25 ms."""
+    import numpy as np
+
+    utc = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+    return utc.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 def read_csv(path: str | Path) -> pd.Series:
@@ -75,7 +84,7 @@ def daily_cents(prices: pd.Series, first_day: int, last_day: int) -> pd.DataFram
     values = clean.to_numpy(dtype=float)
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise OnchainError("prices must be finite and positive")
-    days = np.array([day_number(ts.date()) for ts in clean.index], dtype=np.int64)
+    days = _day_numbers(clean.index)
     if days[0] > first_day:
         raise OnchainError(
             f"no BTC price on or before {day_date(first_day)} (the chain's first day); prices start {day_date(days[0])}"
@@ -92,7 +101,7 @@ def all_time_high_cents(prices: pd.Series, last_day: int) -> int:
     """The highest close on or before `last_day`, in cents (the URPD's upper bound)."""
     import numpy as np
 
-    days = np.array([day_number(ts.date()) for ts in prices.index], dtype=np.int64)
+    days = _day_numbers(prices.index)
     known = prices.to_numpy(dtype=float)[days <= last_day]
     if known.size == 0:
         raise OnchainError(f"no BTC price on or before {day_date(last_day)}")

@@ -12,11 +12,11 @@ Every USD quantity is an exact integer in satoshi × cent (`DECIMAL(38,0)`, enou
 `derive.py` turns them into BTC and USD. Only `PAIRS` reads the outputs table: one O(N) scan.
 Everything after runs on `pairs` (at most one row per (created day, spent day), in practice far
 fewer than N): per-day sums of creations and spends, accumulated with running sums, so
-O(pairs + days). The metrics that compare every cohort's price with every day's price (unrealised
-loss, supply in profit, the logistic LTH split) need each cohort's unspent value on each day: one
-row per (cohort, day) while it holds value, at most D²/2 for D days, independent of N. Those rows
-are made by expanding per-cohort constant intervals (`GENERATE_SERIES`), not by a range join or a
-per-day rescan.
+O(pairs + days). The metrics that compare every cohort's price with every day's price need each
+cohort's unspent value on each day, at most D²/2 (cohort, day) cells for D days, independent of N:
+unrealised loss and supply in profit are summed in NumPy from the fetched pairs (`cohorts.py`,
+`COHORT_PAIRS`); the logistic LTH split (`WEIGHTED`, only under `--lth logistic`) expands per-cohort
+constant intervals into cells here (`GENERATE_SERIES`), not by a range join or a per-day rescan.
 """
 
 from __future__ import annotations
@@ -101,14 +101,6 @@ spent AS (
            SUM(CASE WHEN s > c + {{lth_days}} THEN v * pc ELSE 0 END) AS lth_cost
     FROM pp WHERE s IS NOT NULL GROUP BY s
 ),
-{_CELLS},
-grid AS (
-    SELECT x.day,
-           SUM(CASE WHEN x.pc > d.price_cents THEN x.u * (x.pc - d.price_cents) ELSE 0 END) AS unrealized_loss,
-           SUM(CASE WHEN x.pc < d.price_cents THEN x.u ELSE 0 END) AS supply_in_profit
-    FROM cells AS x JOIN prices AS d ON d.day = x.day
-    GROUP BY x.day
-),
 delta AS (
     SELECT d.day, d.price_cents,
            COALESCE(cr.v, 0) - COALESCE(sp.v, 0) AS supply_delta,
@@ -116,17 +108,15 @@ delta AS (
            COALESCE(ag.aging, 0) - COALESCE(sp.lth_v, 0) AS lth_delta,
            COALESCE(ag.aging_cap, 0) - COALESCE(sp.lth_cost, 0) AS lth_cap_delta,
            COALESCE(sp.cost, 0) AS spent_cost, COALESCE(sp.value, 0) AS spent_value,
-           COALESCE(sp.profit, 0) AS profit, COALESCE(sp.loss, 0) AS loss, COALESCE(sp.cdd, 0) AS cdd,
-           COALESCE(g.unrealized_loss, 0) AS unrealized_loss, COALESCE(g.supply_in_profit, 0) AS supply_in_profit
+           COALESCE(sp.profit, 0) AS profit, COALESCE(sp.loss, 0) AS loss, COALESCE(sp.cdd, 0) AS cdd
     FROM prices AS d
     LEFT JOIN created AS cr ON cr.c = d.day
     LEFT JOIN created AS ag ON ag.c + {{lth_days}} = d.day
     LEFT JOIN spent AS sp ON sp.s = d.day
-    LEFT JOIN grid AS g ON g.day = d.day
     WHERE d.day <= {{as_of}}
 ),
 level AS (
-    SELECT day, price_cents, spent_cost, spent_value, profit, loss, cdd, unrealized_loss, supply_in_profit,
+    SELECT day, price_cents, spent_cost, spent_value, profit, loss, cdd,
            SUM(supply_delta) OVER (ORDER BY day {_RUNNING}) AS supply,
            SUM(cap_delta) OVER (ORDER BY day {_RUNNING}) AS realized_cap,
            SUM(lth_delta) OVER (ORDER BY day {_RUNNING}) AS lth_supply,
@@ -137,13 +127,19 @@ level AS (
 )
 SELECT day, price_cents, supply, realized_cap, lth_supply, lth_cap, spent_cost, spent_value,
        profit, loss, cdd, cum_cdd, thermocap,
-       SUM(supply) OVER (ORDER BY day {_RUNNING}) - supply AS coin_days_created,
-       unrealized_loss, supply_in_profit
+       SUM(supply) OVER (ORDER BY day {_RUNNING}) - supply AS coin_days_created
 FROM level
 ORDER BY day
 """
 
-# Only for the logistic split: Σ unspent × w(age) per day over the same cells.
+# The pairs as of the as-of day for `cohorts.py` (unrealised loss, supply in profit): a spend
+# after it, or none, becomes the day after it.
+COHORT_PAIRS = """
+SELECT c, CASE WHEN s <= {as_of} THEN s ELSE {as_of} + 1 END AS s, CAST(v AS BIGINT) AS v
+FROM pairs WHERE c <= {as_of}
+"""
+
+# Only for the logistic split: Σ unspent × w(age) per day over the cells.
 WEIGHTED = f"""
 WITH {_AS_OF},
 {_CELLS}
@@ -164,7 +160,9 @@ bucketed AS (
 SELECT bucket, SUM(v) AS supply FROM bucketed GROUP BY bucket ORDER BY bucket
 """
 
-_TEMPLATES = {"pairs": PAIRS, "check": CHECK, "daily": DAILY, "weighted": WEIGHTED, "urpd": URPD}
+_TEMPLATES = {
+    "pairs": PAIRS, "check": CHECK, "daily": DAILY, "cohort_pairs": COHORT_PAIRS, "weighted": WEIGHTED, "urpd": URPD,
+}
 
 
 def _spark_names(node: exp.Expression) -> exp.Expression:
