@@ -144,10 +144,12 @@ def allowed(signals: Any, *, from_strings: bool = True) -> set[Token]:
     return out
 
 
-def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = (), strict: bool = False) -> list[Token]:
+def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = (), strict: bool = False,
+                    known: set[Token] | None = None) -> list[Token]:
     """Tokens of `text` that no number of `signals` explains (empty when the text is faithful);
-    `strict` for untrusted text (see `tokens` and `allowed`)."""
-    ok = allowed(signals, from_strings=not strict) | set(extra)
+    `strict` for untrusted text (see `tokens` and `allowed`). `known` is `allowed(signals)` when the
+    caller checks several texts against the same data (it costs a tenth of a second to build)."""
+    ok = (allowed(signals, from_strings=not strict) if known is None else known) | set(extra)
     seen: list[Token] = []
     for token in tokens(text, strict=strict):
         if token not in ok and token not in seen:
