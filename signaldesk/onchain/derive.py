@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signaldesk.onchain.engine import WEIGHT_SCALE
-from signaldesk.onchain.prices import day_date
 from signaldesk.onchain.schema import CENTS_PER_USD, SAT_PER_BTC
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def _f(col: pd.Series) -> np.ndarray:
     """Exact integers → float64 (each rounded once, identically on every engine's output)."""
     import numpy as np
 
-    return np.array([float(value) for value in col], dtype=np.float64)
+    return np.asarray(col, dtype=object).astype(np.float64)  # int.__float__ per value: correctly rounded
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -48,6 +47,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def derive_daily(exact: pd.DataFrame, lth_mode: str) -> pd.DataFrame:
     """The metric frame (index: UTC dates) from the engine's exact per-day totals."""
+    import numpy as np
     import pandas as pd
 
     price = _f(exact["price_cents"]) / CENTS_PER_USD
@@ -86,7 +86,7 @@ def derive_daily(exact: pd.DataFrame, lth_mode: str) -> pd.DataFrame:
             "investor_cap_usd": investor_cap,
             "true_market_mean_usd": _ratio(investor_cap, active_supply),
         },
-        index=pd.DatetimeIndex([pd.Timestamp(day_date(d)) for d in exact.index], name="date"),
+        index=pd.DatetimeIndex(np.asarray(exact.index, dtype=np.int64).astype("datetime64[D]"), name="date"),
     )
     # 7-day means: the mean of the 7 daily values ending on the day, none before the chain's 7th
     # day; SOPR's skips days without spends, which have no SOPR.
