@@ -177,7 +177,7 @@ def main() -> None:
                 same = " (= DuckDB)" if row["digest"] == got["duckdb"]["digest"] else " (DIFFERS from DuckDB)"
                 if "DIFFERS" in same:
                     problems.append(f"spark at {size:,}: results differ from DuckDB's")
-            print(f"| {size:,} | {engine}{same} | {seconds:.2f} | {size / seconds:,.0f} | {row['peak_rss_gb']:.2f} | "
+            print(f"| {size:,} | {engine}{same} | {seconds:.3g} | {size / seconds:,.0f} | {row['peak_rss_gb']:.2f} | "
                   f"{vs_scan} | {vs_pandas} | {row['load']:.1f} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

@@ -4,9 +4,9 @@ These two metrics compare each cohort's creation price with each day's price, a 
 (time × price) sum that running sums over days cannot give. Their input is the day-pairs table the
 SQL scan produced (value per created day, spent day), fetched from either engine; this step never
 sees the outputs, so the per-output work stays SQL written once for both engines. Here it is a
-dense cohort × day grid of integers, built a block of days at a time: at most D²/2 cells for
-D days (1.07M for a 4-year chain, ~18M for Bitcoin's history), independent of the number of
-outputs, which NumPy sums in milliseconds where SQL spent a join and a group-by per cell.
+dense cohort × day grid of integers (D² for D days: 17 MB for a 4-year chain, 290 MB for
+Bitcoin's ~6,000 days, independent of the number of outputs), summed a block of days at a time
+in milliseconds where SQL spent a join and a group-by per cell.
 
 Exact to the satoshi and cent with int64 only: unspent values are satoshis and every per-day sum
 of them is at most the chain's total value T. Prices are split into limbs of `63 − bits(T)` bits,
@@ -22,8 +22,8 @@ from signaldesk.errors import OnchainError
 if TYPE_CHECKING:
     import numpy as np
 
-BLOCK_DAYS = 512
-"""Days per block of the grid: memory stays D × 512 integers (25 MB for Bitcoin's ~6,000 days)."""
+BLOCK_DAYS = 256
+"""Days per block of the grid's temporaries: D × 256 integers each (12 MB for Bitcoin's ~6,000 days)."""
 
 
 def _limbs(price_cents: np.ndarray, bits: int) -> np.ndarray:
@@ -62,30 +62,24 @@ def price_conditioned(
     if bits < 1:
         raise OnchainError("the chain's total value exceeds 2^62 satoshis: too large for exact 64-bit sums")
     limbs = _limbs(price_cents, bits)
+    # spent[c, d]: value of cohort c spent by the end of day d ((created, spent) pairs are unique)
     spend_day = spent - first_day
+    by_then = spend_day < days
+    spent_by = np.zeros((days, days), dtype=np.int64)
+    spent_by.reshape(-1)[cohort[by_then] * days + spend_day[by_then]] = value[by_then]
+    np.cumsum(spent_by, axis=1, out=spent_by)
     width = min(block_days, days)
-    buffer = np.empty(days * width, dtype=np.int64)  # one block of the grid, reused: no page faults per block
     unborn = np.tri(width, width, -1, dtype=bool)  # within a block's own days: created after day d
 
     loss: list[int] = []
     in_profit: list[int] = []
-    spent_before = np.zeros(days, dtype=np.int64)  # per cohort: value spent on days before the block
     for start in range(0, days, width):
         stop = min(days, start + width)
-        span = stop - start
-        here = (spend_day >= start) & (spend_day < stop)
-        grid = buffer[: stop * span].reshape(stop, span)  # rows: cohorts created up to the block's end
-        grid.fill(0)
-        grid.reshape(-1)[cohort[here] * span + (spend_day[here] - start)] = value[here]  # unique (c, s)
-        np.cumsum(grid, axis=1, out=grid)  # spent by the end of each day of the block
-        grid += spent_before[:stop, None]
-        spent_before[:stop] = grid[:, -1]
-        np.subtract(total[:stop, None], grid, out=grid)  # unspent at the end of each day
-        grid[start:stop][unborn[:span, :span]] = 0
-
+        unspent = total[:stop, None] - spent_by[:stop, start:stop]  # rows: cohorts created by the block's end
+        unspent[start:stop][unborn[: stop - start, : stop - start]] = 0
         cohort_price, day_price = price_cents[:stop, None], price_cents[None, start:stop]
-        above = grid * (cohort_price > day_price)
-        in_profit.extend((grid * (cohort_price < day_price)).sum(axis=0).tolist())
+        above = unspent * (cohort_price > day_price)
+        in_profit.extend((unspent * (cohort_price < day_price)).sum(axis=0).tolist())
         weighted = np.einsum("kc,cd->kd", limbs[:, :stop], above).tolist()  # Σ unspent × limb, per limb and day
         for j, (under, close) in enumerate(zip(above.sum(axis=0).tolist(), price_cents[start:stop].tolist())):
             cap = sum(row[j] << (bits * k) for k, row in enumerate(weighted))
