@@ -63,7 +63,7 @@ async def test_a_browser_request_that_times_out_is_unavailable_with_the_reason(h
 
 async def test_a_browser_request_to_a_closed_port_cannot_reach_the_host():
     async with HttpClient(attempts=1, polite=False) as client:
-        with pytest.raises(UnavailableError, match="cannot reach 127.0.0.1"):
+        with pytest.raises(UnavailableError, match=r"cannot reach 127\.0\.0\.1"):
             await client.get_text("http://127.0.0.1:9/nothing", browser=True)
 
 

@@ -199,8 +199,7 @@ class Formatter:
 
     def watch_item(self, w: Watch) -> Markup:
         """A watch item in words (`[watch_item]`): which side of which threshold, in this language."""
-        value = (lambda x: Markup(fmt.value(w.metric, x)))
-        now = value(w.current) if w.current is not None else Markup(fmt.DASH)
+        now = Markup(fmt.value(w.metric, w.current)) if w.current is not None else Markup(fmt.DASH)
         if w.id == "etf_flow":
             weeks = Markup(fmt.number(abs(w.reference or 0.0), 0))
             return self.say(f"watch_item.etf_flow_{w.direction}", weeks=weeks, current=now)
@@ -214,7 +213,7 @@ class Formatter:
             return self.say(f"watch_item.ma200_{w.direction}", threshold=Markup(fmt.price(w.trigger)), current=now)
         zero = "_zero" if w.mode == "cross" and w.trigger == 0 else ""
         return self.say(f"watch_item.{w.mode}_{w.direction}{zero}", label=self.label(w.metric, w.entity),
-                        threshold=value(w.trigger), current=now)
+                        threshold=Markup(fmt.value(w.metric, w.trigger)), current=now)
 
     def entity(self, entity: str) -> Markup:
         return self.word("entity", entity) if entity in self.words.get("entity", {}) else md_escape(

@@ -18,6 +18,7 @@ import http.server
 import ipaddress
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -117,7 +118,5 @@ def serve(directory: Path | str, port: int = 8765, *, host: str = "127.0.0.1") -
         if not is_loopback(host):
             print(f"WARNING: bound to {host}, not loopback: anyone who can reach this machine on port {bound_port} "
                   "can read the dashboard and reports. There is no authentication.", file=sys.stderr, flush=True)
-        try:
+        with suppress(KeyboardInterrupt):
             httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass

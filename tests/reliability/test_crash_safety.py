@@ -57,7 +57,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("clean")
     started = time.monotonic()
     proc = _demo(tmp / "out", tmp / "store.duckdb", _env(tmp))
-    out, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     return time.monotonic() - started, _observations(tmp / "store.duckdb"), _digest(tmp / "out")
 

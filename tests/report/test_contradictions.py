@@ -145,7 +145,7 @@ def test_etf_direction_words_follow_the_signs_shown(pages):
 
 
 def test_ai_basket_is_worded_against_its_own_history(pages):
-    for snap, assessment, model, texts in pages:
+    for _snap, assessment, model, texts in pages:
         row = next(i for i in assessment.indicators if i.rule == "ai_basket_30d")
         expected = RB.class_of("ai_basket_30d", row.percentile)
         assert dict(model.claims["en"])["basket_return_30d:ai"] == expected

@@ -59,7 +59,7 @@ def test_zh_tw_uses_taiwan_terms_throughout(pages) -> None:
 def test_zh_cn_uses_one_term_of_each_pair(pages) -> None:
     for _model, texts in pages:
         zh = texts["zh-CN"]
-        for used, variant in ZH_CN_PAIRS:
+        for _used, variant in ZH_CN_PAIRS:
             assert variant not in zh, variant
         assert "25Δ偏度" in zh and "真实市场均值" in zh and "实现价格" in zh
 

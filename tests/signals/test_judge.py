@@ -112,7 +112,7 @@ def test_history_transform_needs_history():
 def test_zscore_rule_on_a_history():
     # A year of steady losses with noise, then a spike: z above 2 → the contrarian "spike" band.
     rng = np.random.default_rng(1)
-    values = list(1e9 * (1 + 0.05 * rng.standard_normal(364))) + [2e9]
+    values = [*(1e9 * (1 + 0.05 * rng.standard_normal(364))), 2e9]
     snap = Snapshot(as_of=AS_OF, history={("realized_loss_usd_7d_sma", ""): series(values, date(2025, 2, 26))})
     ind, _ = _one(snap, "realized_loss_spike")
     s = pd.Series(values)

@@ -57,7 +57,7 @@ def test_streak_counts_consecutive_signs():
 def test_aliases_and_unknown_names():
     assert transforms.get("pct_change") is transforms.get("change")
     assert transforms.get("z").name == "zscore"
-    with pytest.raises(KeyError, match="unknown transform 'wiggle'.*level"):
+    with pytest.raises(KeyError, match=r"unknown transform 'wiggle'.*level"):
         transforms.get("wiggle")
 
 

@@ -114,7 +114,7 @@ def _chart(closes: pd.Series, caps: pd.Series, volumes: pd.Series, days: int) ->
     first = TODAY - pd.Timedelta(days=days)
     keep = closes.index[(closes.index >= first) & (closes.index < TODAY)]
     stamps = [_midnight_ms(d + pd.Timedelta(days=1)) for d in keep] + [_ms(NOW)]
-    days_ = list(keep) + [TODAY]
+    days_ = [*keep, TODAY]
 
     def series(values: pd.Series) -> list[list[float]]:
         return [[ts, float(values[d])] for ts, d in zip(stamps, days_, strict=True)]

@@ -29,7 +29,7 @@ def record(directory: Path, scenario: Scenario) -> None:
     # Ten tips below the median and ten above it, the middle two equal to it.
     low = sorted(int(t) for t in gen.integers(20_000_000, MEDIAN_TIP_WEI, 9))
     high = sorted(int(t) for t in gen.integers(MEDIAN_TIP_WEI + 1, 2_000_000_000, 9))
-    tips = low + [MEDIAN_TIP_WEI, MEDIAN_TIP_WEI] + high
+    tips = [*low, MEDIAN_TIP_WEI, MEDIAN_TIP_WEI, *high]
     order = gen.permutation(BLOCKS)
     rewards = [[hex(tips[i])] for i in order]
     payload = {

@@ -193,7 +193,7 @@ def render(frame: pd.DataFrame, funds: tuple, title: str) -> str:
     body = []
     for day, row in frame.iterrows():
         cells = []
-        for value in list(row.to_numpy()) + [totals[day]]:
+        for value in [*row.to_numpy(), totals[day]]:
             text = _cell(float(value))
             cells.append(f"<td>{_span(text, 'redFont') if text.startswith('(') else _span(text)}</td>")
         body.append(f"<tr><td>{_span(f'{day.day:02d} {day:%b %Y}')}</td>{''.join(cells)}</tr>")

@@ -96,7 +96,7 @@ def _quarter_values(ends: list[date], plan: Plan) -> dict[date, int]:
         values[end] = round(value / 1e6) * 1_000_000
     for window_end, target in ((last, plan.ttm_2025), (last - 4, plan.ttm_2024)):
         others = sum(values[ends[window_end - j]] for j in (1, 2, 3))
-        values[ends[window_end]] = int(round(target)) - others
+        values[ends[window_end]] = round(target) - others
     return values
 
 

@@ -10,6 +10,7 @@ hits it exactly; everything else is generated. `SEED` fixes every random draw.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -68,7 +69,7 @@ def bridge(anchors: dict[str, float], *, daily_vol: float, name: str, log: bool 
     gen = rng(name)
     points = sorted((pd.Timestamp(d), v) for d, v in anchors.items())
     pieces = []
-    for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
+    for (t0, v0), (t1, v1) in itertools.pairwise(points):
         n = (t1 - t0).days
         a, b = (exactmath.log(v0), exactmath.log(v1)) if log else (v0, v1)
         walk = np.concatenate([[0.0], np.cumsum(gen.normal(0.0, daily_vol, n))])
