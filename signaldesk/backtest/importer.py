@@ -52,10 +52,7 @@ def parse_csv(text: str, metric: str, entity: str = "", source: str = "csv", *, 
         raise CsvImportError("the source name must not be empty")
     spec = CATALOG[metric]
     rows = csv.reader(io.StringIO(text))
-    header = next(rows, None)
-    if header is None or [h.strip().lower() for h in header] != ["date", "value"]:
-        got = ",".join(header) if header else "an empty file"
-        raise CsvImportError(f"{name}: expected the header 'date,value', got {got!r}")
+    _check_header(next(rows, None), name)
     today = today_utc()
     problems: list[str] = []
     seen: dict[date, int] = {}
@@ -93,14 +90,26 @@ def parse_csv(text: str, metric: str, entity: str = "", source: str = "csv", *, 
             )
             continue
         observations.append(Observation(metric, entity, day_start(day), value, source))
-    if problems:
-        shown = "; ".join(problems[:MAX_REPORTED])
-        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-        raise CsvImportError(f"{name}: {len(problems)} bad row(s), nothing imported: {shown}{more}")
+    _reject_if_any(problems, name)
     if not observations:
         raise CsvImportError(f"{name}: no data rows after the header")
     observations.sort(key=lambda o: o.ts)
     return observations
+
+
+def _check_header(header: list[str] | None, name: str) -> None:
+    """Refuse a file without the `date,value` header: without it the columns could mean anything."""
+    if header is None or [h.strip().lower() for h in header] != ["date", "value"]:
+        got = ",".join(header) if header else "an empty file"
+        raise CsvImportError(f"{name}: expected the header 'date,value', got {got!r}")
+
+
+def _reject_if_any(problems: list[str], name: str) -> None:
+    """Raise once for all bad rows (the first few shown, the rest counted), so the file is fixed in one go."""
+    if problems:
+        shown = "; ".join(problems[:MAX_REPORTED])
+        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
+        raise CsvImportError(f"{name}: {len(problems)} bad row(s), nothing imported: {shown}{more}")
 
 
 def _parse_day(text: str) -> date | None:
