@@ -102,6 +102,11 @@ def value(metric_id: str, value: float | None) -> str:
         return f"{value:+.0f}"
     if metric_id.endswith("_usd") or "_usd_" in metric_id:
         return usd(value)
+    return _plain(metric_id, value)
+
+
+def _plain(metric_id: str, value: float) -> str:
+    """The rest of `value`: no currency or percent, so only the precision and the unit word differ by metric."""
     if metric_id in {"mvrv", "sopr", "sopr_7d_sma", "eth_btc_ratio", "ai_crypto_correlation_90d", "ai_crypto_divergence_z"}:
         return f"{value:.4f}" if metric_id == "eth_btc_ratio" else f"{value:.2f}"
     if metric_id == "hashrate_ehs":
