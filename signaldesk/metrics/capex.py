@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -163,19 +163,29 @@ def fiscal_quarters(facts: Iterable[Fact], *, fiscal_year_end_month: int | None 
         if max(ladder) > 1 and not _starts_fiscal_year(start, fiscal_year_end_month):
             log.debug("ignoring YTD facts starting %s: not a fiscal-year start", start)
             continue
-        for n in (2, 3, 4):
-            cur, prev = ladder.get(n), ladder.get(n - 1)
-            if cur is None or prev is None:
-                continue
-            gap = (cur.end - prev.end).days
-            if not _QUARTER_GAP[0] <= gap <= _QUARTER_GAP[1]:
-                continue
-            value = cur.value - prev.value
-            if value < 0:
-                log.warning("dropping quarter ending %s: YTD %s − %s is negative", cur.end, cur.value, prev.value)
-                continue
-            offer(Quarter(prev.end + timedelta(days=1), cur.end, value, max(cur.filed, prev.filed), derived=True))
+        for quarter in _differenced(ladder):
+            offer(quarter)
     return [quarters[end] for end in sorted(quarters)]
+
+
+def _differenced(ladder: Mapping[int, Fact]) -> Iterator[Quarter]:
+    """The quarters one YTD ladder implies: rung n minus rung n-1, where the two end a quarter apart.
+
+    Filers often report only 6/9/12-month totals; differencing recovers their single quarters. A negative
+    difference means inconsistent filings, so it is logged and dropped rather than stored.
+    """
+    for n in (2, 3, 4):
+        cur, prev = ladder.get(n), ladder.get(n - 1)
+        if cur is None or prev is None:
+            continue
+        gap = (cur.end - prev.end).days
+        if not _QUARTER_GAP[0] <= gap <= _QUARTER_GAP[1]:
+            continue
+        value = cur.value - prev.value
+        if value < 0:
+            log.warning("dropping quarter ending %s: YTD %s − %s is negative", cur.end, cur.value, prev.value)
+            continue
+        yield Quarter(prev.end + timedelta(days=1), cur.end, value, max(cur.filed, prev.filed), derived=True)
 
 
 # -- TTM and YoY over quarter series ---------------------------------------------------------------
