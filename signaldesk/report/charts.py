@@ -207,14 +207,7 @@ def _recent(series: pd.Series | None, as_of: Any, days: int = WINDOW_DAYS) -> pd
 def _data(name: str, model: ReportModel, snapshot: Snapshot, score_history: pd.Series | None) -> ChartData | None:
     h, day = snapshot.history, model.as_of
     if name == "btc-price":
-        price = _recent(h.get(("price_usd", "btc")), day)
-        if price is None:
-            return None
-        lines = {k: s for k in COST_BASES if (s := _recent(h.get((k, "")), day)) is not None}
-        flat = {k: c.value for k, c in model.onchain.cells.items() if k.endswith("_usd") and c.ok and k not in lines}
-        zones = {"support": [(z.low, z.high) for z in model.strategy.support],
-                 "resistance": [(z.low, z.high) for z in model.strategy.resistance]}
-        return ChartData({"price": price, **lines}, {"flat": flat, **zones})
+        return _btc_price_data(model, snapshot)
     if name == "fear-greed":
         fg = _recent(h.get(("fear_greed", "")), day)
         return None if fg is None else ChartData({"fg": fg}, {})
@@ -227,18 +220,7 @@ def _data(name: str, model: ReportModel, snapshot: Snapshot, score_history: pd.S
         rows = [(c.chain, c.tvl.value, c.stable.value, c.dex.value) for c in model.liquidity.chains]
         return ChartData({}, {"rows": rows}) if rows else None
     if name == "ai-vs-btc":
-        btc = _recent(h.get(("price_usd", "btc")), day, 180)
-        closes = [s for t in AI_TICKERS if (s := _recent(h.get(("equity_close_usd", t)), day, 180)) is not None]
-        if btc is None or not closes:
-            return None
-        import pandas as pd
-
-        frame = pd.concat([s / s.iloc[0] * 100 for s in closes], axis=1).ffill()
-        series = {"ai": frame.mean(axis=1), "btc": btc / btc.iloc[0] * 100}
-        corr = _recent(h.get(("ai_crypto_correlation_90d", "")), day, 180)
-        if corr is not None:
-            series["corr"] = corr
-        return ChartData(series, {})
+        return _ai_vs_btc_data(model, snapshot)
     if name == "options":
         tenors = [(t.tenor, t.atm_iv.value, t.skew.value) for t in model.options.tenors]
         return ChartData({}, {"tenors": tenors}) if any(iv is not None for _, iv, _ in tenors) else None
@@ -248,6 +230,43 @@ def _data(name: str, model: ReportModel, snapshot: Snapshot, score_history: pd.S
             return None
         return ChartData({"score": scores}, {"low": model.phase.bearish_below, "high": model.phase.bullish_above})
     raise ValueError(f"unknown chart {name!r}")
+
+
+def _btc_price_data(model: ReportModel, snapshot: Snapshot) -> ChartData | None:
+    """BTC price with every dollar level the report names: cost bases with history as lines.
+
+    On-chain dollar levels known only as today's value are drawn flat, and so are the strategy's
+    support/resistance zones, so a reader can see where each level sits against the price.
+    """
+    h, day = snapshot.history, model.as_of
+    price = _recent(h.get(("price_usd", "btc")), day)
+    if price is None:
+        return None
+    lines = {k: s for k in COST_BASES if (s := _recent(h.get((k, "")), day)) is not None}
+    flat = {k: c.value for k, c in model.onchain.cells.items() if k.endswith("_usd") and c.ok and k not in lines}
+    zones = {"support": [(z.low, z.high) for z in model.strategy.support],
+             "resistance": [(z.low, z.high) for z in model.strategy.resistance]}
+    return ChartData({"price": price, **lines}, {"flat": flat, **zones})
+
+
+def _ai_vs_btc_data(model: ReportModel, snapshot: Snapshot) -> ChartData | None:
+    """BTC and the AI basket rebased to 100 over 180 days, with the 90-day correlation when known.
+
+    The basket is the equal-weight mean of the rebased closes: a drawing aid, not a signal.
+    """
+    h, day = snapshot.history, model.as_of
+    btc = _recent(h.get(("price_usd", "btc")), day, 180)
+    closes = [s for t in AI_TICKERS if (s := _recent(h.get(("equity_close_usd", t)), day, 180)) is not None]
+    if btc is None or not closes:
+        return None
+    import pandas as pd
+
+    frame = pd.concat([s / s.iloc[0] * 100 for s in closes], axis=1).ffill()
+    series = {"ai": frame.mean(axis=1), "btc": btc / btc.iloc[0] * 100}
+    corr = _recent(h.get(("ai_crypto_correlation_90d", "")), day, 180)
+    if corr is not None:
+        series["corr"] = corr
+    return ChartData(series, {})
 
 
 # -- drawing helpers ------------------------------------------------------------------------------
