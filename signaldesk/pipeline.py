@@ -191,9 +191,11 @@ def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], kno
     snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes), known_at=known_at)
     if not snapshot.news:
         snapshot.news = store.news(as_of=as_of, days=2)
-    assessment = assess(snapshot, rulebook=resolve_rulebook())  # the user's [signals] rulebook, if any
+    rulebook = resolve_rulebook()  # the user's [signals] rulebook, if any
+    assessment = assess(snapshot, rulebook=rulebook)
     assessment.sources = source_statuses(outcomes)
-    scores = recent_scores(store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365))
+    scores = recent_scores(store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365),
+                           rulebook=rulebook)
     return Judged(assessment, snapshot, scores)
 
 

@@ -183,7 +183,7 @@ def test_first_run_backfills_then_later_runs_continue_from_the_store(store: Stor
     assert SEEN == {"a": [None], "b": [None], "broken": [None]}
     collect_into(store, offline, providers=providers, as_of=DAY, run_id="r2", mode="collect")
     window = DAY - timedelta(days=OVERLAP_DAYS)
-    assert SEEN == {"a": [None, window], "b": [None, window], "broken": [None, None]}
+    assert {"a": [None, window], "b": [None, window], "broken": [None, None]} == SEEN
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_forced_windows_override_the_cursor(store: Store, kwargs: dict[str, obje
     """`--since D` re-fetches from D and the demo's full history asks for everything, whatever is stored."""
     _seed(store, [obs("fear_greed", DAY, source="a"), obs("fear_greed", DAY, source="b")])
     collect_into(store, offline, providers=[fake("a")(), fake("b")()], as_of=DAY, run_id="r", mode="x", **kwargs)
-    assert SEEN == {"a": [expected], "b": [expected]}
+    assert {"a": [expected], "b": [expected]} == SEEN
 
 
 def test_collect_into_counts_new_rows_and_records_the_run(store: Store) -> None:
@@ -363,3 +363,21 @@ def test_the_lock_is_released_after_the_run_even_on_error(tmp_path: Path) -> Non
         write_then_fail()
     with locked_store(db, wait_s=0) as store:
         assert store.count() == 1
+
+
+def test_the_score_chart_ends_on_the_headline_score_under_a_user_rulebook(tmp_path: Path, write_config) -> None:
+    """The report's score history is judged with the day's own rulebook: with a user file that drops
+    the Fear & Greed rule (which the phase also reads), the chart's last point is still the headline score."""
+    from tests.backtest.helpers import fill_store, synthetic_history
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nid = "fear_greed"\nenabled = false\n')
+    with Store.open(tmp_path / "s.duckdb") as store:
+        fill_store(store, synthetic_history(days=150))  # before the first refit: the rulebook's weights stand
+        as_of = date(2019, 5, 30)
+        default = pipeline.judge(store, as_of=as_of, outcomes=[])
+        write_config(f'[signals]\nrulebook = "{rules}"\n')
+        user = pipeline.judge(store, as_of=as_of, outcomes=[])
+    assert user.assessment.score != pytest.approx(default.assessment.score)  # the user file matters
+    assert user.scores.iloc[-1] == pytest.approx(user.assessment.score, abs=1e-9)
+    assert default.scores.iloc[-1] == pytest.approx(default.assessment.score, abs=1e-9)

@@ -17,19 +17,23 @@ from signaldesk.models import MetricKey
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signaldesk.signals.rulebook import Rulebook
+
 log = logging.getLogger(__name__)
 DAYS = 365
 
 
-def recent_scores(history: Mapping[MetricKey, pd.Series], as_of: date, *, days: int = DAYS) -> pd.Series | None:
-    """Daily composite scores for the `days` up to `as_of` (None when the engine cannot give them)."""
+def recent_scores(history: Mapping[MetricKey, pd.Series], as_of: date, *, days: int = DAYS,
+                  rulebook: Rulebook | None = None) -> pd.Series | None:
+    """Daily composite scores for the `days` up to `as_of` (None when the engine cannot give them),
+    judged with the same `rulebook` as the day itself, so the chart ends on the headline score."""
     if not history:
         return None
     try:
         from signaldesk.signals.history import score_history
 
-        frame = score_history(history, start=as_of - timedelta(days=days), end=as_of).scores
-    except Exception as exc:  # noqa: BLE001 - a chart is not worth a failed report
+        frame = score_history(history, rulebook=rulebook, start=as_of - timedelta(days=days), end=as_of).scores
+    except Exception as exc:
         log.warning("score history unavailable: %s", exc)
         return None
     scores = frame["score"].dropna()

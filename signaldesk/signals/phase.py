@@ -41,10 +41,14 @@ STANCES: tuple[str, ...] = ("offensive", "neutral", "defensive", "wait")
 
 
 def _in_classes(frame: Frame, refs: tuple[str, ...], rulebook: Rulebook) -> np.ndarray:
-    """True where any `rule:class` of `refs` holds: the rule's bands classify its feature column."""
+    """True where any `rule:class` of `refs` holds: the rule's bands classify its feature column.
+    A class of a rule the user's rulebook dropped (`enabled = false`) never holds."""
     out = np.zeros(len(frame["trend"]), dtype=bool)
+    enabled = {rule.id for rule in rulebook.rules}
     for ref in refs:
         rule_id, name = ref.split(":")
+        if rule_id not in enabled:
+            continue
         rule = rulebook.rule(rule_id)
         x = frame[rule.metric]
         keys = np.array([b.text_key for b in rule.bands], dtype=object)
