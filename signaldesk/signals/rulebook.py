@@ -198,48 +198,25 @@ def _settings(sources: list[_Source], name: str, model: type[Any], problems: _Pr
         return model()
 
 
+# A table merged over the files, and which file set each of its top-level keys (to point at the right line).
+_Owned = tuple[dict[str, Any], dict[str, _Source]]
+# A rule merged over the files, its owners, and its index in the last file that set it (to find its block).
+_OwnedRule = tuple[dict[str, Any], dict[str, _Source], int]
+
+
 def _build(sources: list[_Source]) -> Rulebook:
     problems = _Problems()
-    groups: dict[str, tuple[dict[str, Any], dict[str, _Source]]] = {}
-    rules: dict[str, tuple[dict[str, Any], dict[str, _Source], int]] = {}
+    groups: dict[str, _Owned] = {}
+    rules: dict[str, _OwnedRule] = {}
     order: list[str] = []
     version = 1
     for source in sources:
         locator = _Locator(source.text)
-        data = source.data
-        for key in sorted(set(data) - _TOP_KEYS):
-            problems.add(source, locator.find((0, len(locator.lines)), [key]), f"unknown top-level key {key!r}")
-        version = int(data.get("version", version))
-        for name, table in (data.get("groups") or {}).items():
-            merged, owners = groups.get(name, ({}, {}))
-            groups[name] = (_merge(merged, table), {**owners, **{k: source for k in table}})
-        raw_rules = data.get("rules", [])
-        if not isinstance(raw_rules, list):
-            problems.add(source, 1, "`rules` must be an array of tables ([[rules]])")
-            continue
-        seen_here: set[str] = set()
-        for index, raw in enumerate(raw_rules):
-            rule_id = raw.get("id") if isinstance(raw, dict) else None
-            if not isinstance(rule_id, str):
-                line = locator.find(locator.rule_block(None, index), [])
-                problems.add(source, line, f"rules[{index}]: every rule needs a string `id`")
-                continue
-            if rule_id in seen_here:
-                line = locator.find(locator.rule_block(None, index), ["id"])
-                problems.add(source, line, f"rule {rule_id!r} is defined twice in this file")
-                continue
-            seen_here.add(rule_id)
-            if rule_id in rules:
-                merged, owners, _ = rules[rule_id]
-                rules[rule_id] = (_merge(merged, raw), {**owners, **{k: source for k in raw}}, index)
-            else:
-                rules[rule_id] = (dict(raw), {k: source for k in raw}, index)
-                order.append(rule_id)
+        _check_top_keys(source, locator, problems)
+        version = int(source.data.get("version", version))
+        _merge_groups(source, groups)
+        _merge_rules(source, locator, rules, order, problems)
     problems.raise_if_any()
-
-    def owner_of(owners: dict[str, _Source], loc: tuple[Any, ...]) -> _Source:
-        top = next((p for p in loc if isinstance(p, str)), None)
-        return owners[top] if top is not None and top in owners else next(iter(owners.values()), sources[-1])
 
     score_model = _settings(sources, "score", ScoreSettings, problems)
     level_model = _settings(sources, "levels", LevelSettings, problems)
@@ -248,40 +225,8 @@ def _build(sources: list[_Source]) -> Rulebook:
     phase_model = _settings(sources, "phase", PhaseSettings, problems)
     threshold_model = _settings(sources, "thresholds", Thresholds, problems)
 
-    group_models: dict[str, Group] = {}
-    for name, (table, owners) in groups.items():
-        try:
-            group_models[name] = Group.model_validate(table)
-        except ValidationError as exc:
-            for err in exc.errors():
-                source = owner_of(owners, err["loc"])
-                loc = _Locator(source.text)
-                problems.add(source, loc.find(loc.table_block(f"groups.{name}"), err["loc"]),
-                             _problem(("groups", name, *err["loc"]), err["msg"]))
-
-    rule_models: list[Rule] = []
-    for rule_id in order:
-        raw, owners, index = rules[rule_id]
-        if raw.get("enabled", True) is False:
-            continue
-        try:
-            rule = Rule.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                where, _ = _pinpoint(err["loc"], err["msg"])
-                source = owner_of(owners, where)
-                loc = _Locator(source.text)
-                block = loc.rule_block(rule_id, index)
-                problems.add(source, loc.find(block, where), f"rule {rule_id!r}: {_problem(err['loc'], err['msg'])}")
-            continue
-        if rule.group not in groups:
-            source = owner_of(owners, ("group",))
-            loc = _Locator(source.text)
-            known = ", ".join(sorted(groups))
-            problems.add(source, loc.find(loc.rule_block(rule_id, index), ["group"]),
-                         f"rule {rule_id!r}: group: unknown group {rule.group!r} (known: {known})")
-            continue
-        rule_models.append(rule)
+    group_models = _validate_groups(groups, sources[-1], problems)
+    rule_models = _validate_rules(rules, order, set(groups), sources[-1], problems)
     problems.raise_if_any()
     if not rule_models:
         problems.add(sources[-1], 1, "the rulebook has no enabled rules")
@@ -296,6 +241,101 @@ def _build(sources: list[_Source]) -> Rulebook:
         problems.add(source, loc.find(loc.table_block("phase"), []), _problem((), exc.errors()[0]["msg"]))
         problems.raise_if_any()
         raise
+
+
+def _check_top_keys(source: _Source, locator: _Locator, problems: _Problems) -> None:
+    """Flag unknown top-level keys: a typo there (`rule` for `rules`) would otherwise be silently ignored."""
+    for key in sorted(set(source.data) - _TOP_KEYS):
+        problems.add(source, locator.find((0, len(locator.lines)), [key]), f"unknown top-level key {key!r}")
+
+
+def _merge_groups(source: _Source, groups: dict[str, _Owned]) -> None:
+    """Merge this file's `[groups.*]` tables over the earlier files', remembering which file set each key."""
+    for name, table in (source.data.get("groups") or {}).items():
+        merged, owners = groups.get(name, ({}, {}))
+        groups[name] = (_merge(merged, table), {**owners, **{k: source for k in table}})
+
+
+def _merge_rules(
+    source: _Source, locator: _Locator, rules: dict[str, _OwnedRule], order: list[str], problems: _Problems
+) -> None:
+    """Merge this file's `[[rules]]` by id over the earlier files' (new ids keep file order).
+
+    Each rule keeps its index in the file that last touched it, so a validation error can find its block.
+    """
+    raw_rules = source.data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        problems.add(source, 1, "`rules` must be an array of tables ([[rules]])")
+        return
+    seen_here: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        rule_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(rule_id, str):
+            line = locator.find(locator.rule_block(None, index), [])
+            problems.add(source, line, f"rules[{index}]: every rule needs a string `id`")
+            continue
+        if rule_id in seen_here:
+            line = locator.find(locator.rule_block(None, index), ["id"])
+            problems.add(source, line, f"rule {rule_id!r} is defined twice in this file")
+            continue
+        seen_here.add(rule_id)
+        if rule_id in rules:
+            merged, owners, _ = rules[rule_id]
+            rules[rule_id] = (_merge(merged, raw), {**owners, **{k: source for k in raw}}, index)
+        else:
+            rules[rule_id] = (dict(raw), {k: source for k in raw}, index)
+            order.append(rule_id)
+
+
+def _owner_of(owners: dict[str, _Source], loc: tuple[Any, ...], fallback: _Source) -> _Source:
+    """The file that set the top-level key of `loc`, so an error points into the file the user must edit."""
+    top = next((p for p in loc if isinstance(p, str)), None)
+    return owners[top] if top is not None and top in owners else next(iter(owners.values()), fallback)
+
+
+def _validate_groups(groups: dict[str, _Owned], fallback: _Source, problems: _Problems) -> dict[str, Group]:
+    """Validate each merged group; each problem names the file and line of the offending key."""
+    group_models: dict[str, Group] = {}
+    for name, (table, owners) in groups.items():
+        try:
+            group_models[name] = Group.model_validate(table)
+        except ValidationError as exc:
+            for err in exc.errors():
+                source = _owner_of(owners, err["loc"], fallback)
+                loc = _Locator(source.text)
+                problems.add(source, loc.find(loc.table_block(f"groups.{name}"), err["loc"]),
+                             _problem(("groups", name, *err["loc"]), err["msg"]))
+    return group_models
+
+
+def _validate_rules(
+    rules: dict[str, _OwnedRule], order: list[str], group_names: set[str], fallback: _Source, problems: _Problems
+) -> list[Rule]:
+    """Validate the enabled rules in file order, each against the schema and the known groups."""
+    rule_models: list[Rule] = []
+    for rule_id in order:
+        raw, owners, index = rules[rule_id]
+        if raw.get("enabled", True) is False:
+            continue
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where, _ = _pinpoint(err["loc"], err["msg"])
+                source = _owner_of(owners, where, fallback)
+                loc = _Locator(source.text)
+                block = loc.rule_block(rule_id, index)
+                problems.add(source, loc.find(block, where), f"rule {rule_id!r}: {_problem(err['loc'], err['msg'])}")
+            continue
+        if rule.group not in group_names:
+            source = _owner_of(owners, ("group",), fallback)
+            loc = _Locator(source.text)
+            known = ", ".join(sorted(group_names))
+            problems.add(source, loc.find(loc.rule_block(rule_id, index), ["group"]),
+                         f"rule {rule_id!r}: group: unknown group {rule.group!r} (known: {known})")
+            continue
+        rule_models.append(rule)
+    return rule_models
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:
