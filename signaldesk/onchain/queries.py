@@ -166,12 +166,15 @@ _TEMPLATES = {
 
 
 def _spark_names(node: exp.Expression) -> exp.Expression:
-    """DuckDB functions SQLGlot reads as unknown but knows how to write for Spark.
+    """DuckDB functions under their Spark names: `EPOCH_US` is `UNIX_MICROS`, `GENERATE_SERIES` `SEQUENCE`.
 
-    SQLGlot writes Spark's `UNIX_MICROS` as DuckDB's `EPOCH_US` but does not parse it back.
+    Written as unknown functions, which every SQLGlot version passes through verbatim: older ones
+    (the 25.x of constraints/minimum.txt) neither know `UNIX_MICROS` nor translate the series.
     """
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "EPOCH_US":
-        return exp.UnixMicros(this=node.expressions[0])
+        return exp.Anonymous(this="UNIX_MICROS", expressions=node.expressions)
+    if isinstance(node, exp.GenerateSeries):
+        return exp.Anonymous(this="SEQUENCE", expressions=[node.args["start"], node.args["end"]])
     return node
 
 
