@@ -92,17 +92,33 @@ def snapshot_from_dict(data: Mapping[str, Any], *, name: str = "snapshot") -> Sn
             snap.missing.setdefault(key, "null in the snapshot file")
             continue
         snap.values[key] = number
-    for flat, text in (data.get("observed_at") or {}).items():
+    _read_observed_at(snap, data.get("observed_at") or {}, name)
+    history = _read_history(data.get("history") or {}, name)
+    if history:
+        _fill_from_history(snap, history)
+    for key in snap.values:
+        snap.observed_at.setdefault(key, day_start(as_of))
+    _mark_stale(snap)
+    return snap
+
+
+def _read_observed_at(snap: Snapshot, raw: Mapping[str, Any], name: str) -> None:
+    """Take the file's observation times; one after `as_of` would make a stale value look fresh, so it is refused."""
+    for flat, text in raw.items():
         key = _key(flat, name)
         try:
             when = iso_to_utc(str(text))
         except ValueError:
             raise SnapshotError(f"{name}: observed_at[{flat!r}] is not an ISO time: {text!r}") from None
-        if when.date() > as_of:
-            raise SnapshotError(f"{name}: observed_at[{flat!r}] = {text} is after as_of {as_of}")
+        if when.date() > snap.as_of:
+            raise SnapshotError(f"{name}: observed_at[{flat!r}] = {text} is after as_of {snap.as_of}")
         snap.observed_at[key] = when
+
+
+def _read_history(raw: Mapping[str, Any], name: str) -> dict[MetricKey, pd.Series]:
+    """The file's `{key: {date: value}}` as daily series, each date and value checked like `values`."""
     history: dict[MetricKey, pd.Series] = {}
-    for flat, points in (data.get("history") or {}).items():
+    for flat, points in raw.items():
         key = _key(flat, name)
         if not isinstance(points, Mapping):
             raise SnapshotError(f"{name}: history[{flat!r}] must be an object of date → number")
@@ -112,18 +128,21 @@ def snapshot_from_dict(data: Mapping[str, Any], *, name: str = "snapshot") -> Sn
             raise SnapshotError(f"{name}: history[{flat!r}] has a key that is not a YYYY-MM-DD date") from None
         values = [_number(v, flat, name) for v in points.values()]
         history[key] = daily(pd.Series([math.nan if v is None else v for v in values], index=index))
-    if history:
-        from signaldesk.metrics.derive import derive_all
+    return history
 
-        for key, series in derive_all(cut(history, as_of)).items():
-            snap.history[key] = series
-            if key not in snap.values and key not in snap.missing and not series.empty:
-                snap.values[key] = float(series.iloc[-1])
-                snap.observed_at[key] = day_start(series.index[-1].date())
-    for key in snap.values:
-        snap.observed_at.setdefault(key, day_start(as_of))
-    _mark_stale(snap)
-    return snap
+
+def _fill_from_history(snap: Snapshot, history: dict[MetricKey, pd.Series]) -> None:
+    """Derive metrics from the history cut at `as_of`, as a run from the store would.
+
+    A derived key the file neither gives nor lists as missing takes its last value, observed that day.
+    """
+    from signaldesk.metrics.derive import derive_all
+
+    for key, series in derive_all(cut(history, snap.as_of)).items():
+        snap.history[key] = series
+        if key not in snap.values and key not in snap.missing and not series.empty:
+            snap.values[key] = float(series.iloc[-1])
+            snap.observed_at[key] = day_start(series.index[-1].date())
 
 
 def snapshot_from_file(path: str | Path) -> Snapshot:
