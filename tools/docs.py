@@ -55,19 +55,7 @@ def _type_name(annotation: object) -> str:
     """A reader's name for a field type: `list of URL`, `number > 0`, `one of "webhook", "slack"`."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
-        base, *meta = args
-        for item in meta:
-            pattern = getattr(item, "pattern", None)
-            if pattern:
-                return "URL" if "https?" in pattern else "environment variable name"
-            for bound, word in (("gt", ">"), ("ge", "≥")):
-                value = getattr(item, bound, None)
-                if value is None:
-                    for inner in getattr(item, "metadata", ()):
-                        value = getattr(inner, bound, value)
-                if value is not None:
-                    return f"{_type_name(base)} {word} {value:g}"
-        return _type_name(base)
+        return _annotated_name(*args)
     if origin in (Union, UnionType):
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if origin is Literal:
@@ -79,6 +67,26 @@ def _type_name(annotation: object) -> str:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table (below)"
     return _SCALARS.get(annotation, str(annotation))  # type: ignore[arg-type]
+
+
+def _annotated_name(base: object, *meta: object) -> str:
+    """A constrained type's name with the constraint a reader must respect: `URL`, `number > 0`.
+
+    The constraint is a pattern (a URL or an environment variable name) or a lower bound, which
+    pydantic may nest one level down (a `FieldInfo`'s own metadata).
+    """
+    for item in meta:
+        pattern = getattr(item, "pattern", None)
+        if pattern:
+            return "URL" if "https?" in pattern else "environment variable name"
+        for bound, word in (("gt", ">"), ("ge", "≥")):
+            value = getattr(item, bound, None)
+            if value is None:
+                for inner in getattr(item, "metadata", ()):
+                    value = getattr(inner, bound, value)
+            if value is not None:
+                return f"{_type_name(base)} {word} {value:g}"
+    return _type_name(base)
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
