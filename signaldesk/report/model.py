@@ -378,8 +378,8 @@ class Outlook:
     """What has tended to follow scores like today's (`Assessment.outlook`): evidence, not a description.
 
     `status` is `evidence` (out-of-sample skill), `no_skill` (tested, none found) or `prior` (not
-    yet tested: the rulebook's weights). `momentum_ic` is the 28-day momentum baseline's IC over
-    the same days, the bar the score must clear.
+    yet tested: the rulebook's weights). `momentum_28d_ic` and `momentum_90d_ic` are the momentum
+    baselines' ICs over the same days: the bar the score must clear (and said when it does not).
     """
 
     status: str
@@ -389,7 +389,8 @@ class Outlook:
     ci_high: float | None = None
     hit_rate: float | None = None
     calls: float | None = None
-    momentum_ic: float | None = None
+    momentum_28d_ic: float | None = None
+    momentum_90d_ic: float | None = None
     calibrated: bool = False
     band_returns: dict[str, dict[str, float]] = field(default_factory=dict)
     """band → {days, mean, median, share_up}: forward returns after past days in that band."""

@@ -495,6 +495,7 @@ def _outlook(raw: Mapping[str, object]) -> Outlook | None:
         _num_or_none(record.get("ic")), _num_or_none(record.get("ci_low")), _num_or_none(record.get("ci_high")),
         _num_or_none(record.get("hit_rate")), _num_or_none(record.get("calls")),
         _num_or_none(_table(record, "baselines").get("momentum_28d")),
+        _num_or_none(_table(record, "baselines").get("momentum_90d")),
         calibrated=bool(_table(raw, "bands").get("calibrated")),
         band_returns=_table(record, "band_returns"),
     )
