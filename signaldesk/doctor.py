@@ -152,9 +152,9 @@ def _checks() -> dict[str, Callable[[], Check]]:
                                                    params={"start": recent.isoformat()}),)),
         "coinbase": lambda: Check("coinbase", (Probe("ticker", f"{coinbase.COINBASE}/products/BTC-USD/ticker"),)),
         "coingecko": lambda: Check("coingecko", (Probe("ping", f"{coingecko.BASE}/ping", key_env=coingecko.KEY_ENV,
-                                                       key_header=coingecko.KEY_HEADER),)),
+                                                       key_header=coingecko.CoinGecko.capabilities.key_header),)),
         "coinglass": lambda: Check("coinglass", (Probe("liquidations", coinglass.URL, params=coinglass.request_params(recent),
-                                                       key_env=coinglass.KEY_ENV, key_header=coinglass.KEY_HEADER,
+                                                       key_env=coinglass.KEY_ENV, key_header=coinglass.CoinGlass.capabilities.key_header,
                                                        key_required=True),)),
         "coinmetrics": lambda: Check("coinmetrics", (Probe("asset-metrics", coinmetrics.URL, params=coinmetrics.request_params(
             ["PriceUSD"], recent.isoformat())),)),
@@ -179,7 +179,7 @@ def _checks() -> dict[str, Callable[[], Check]]:
         "farside": lambda: Check("farside", tuple(Probe(asset, url, browser=True) for asset, url in farside.URLS.items())),
         "glassnode": lambda: Check("glassnode", (Probe("metrics", glassnode.BASE_URL + next(iter(glassnode.PATHS.values())),
                                                        params=glassnode.request_params(recent), key_env=glassnode.KEY_ENV,
-                                                       key_header=glassnode.KEY_HEADER, key_required=True),)),
+                                                       key_header=glassnode.Glassnode.capabilities.key_header, key_required=True),)),
         "mempool": lambda: Check("mempool", (Probe("fees", mempool.FEES_URL),)),
         "news": lambda: Check("news", tuple(Probe(feed.name, feed.url, headers={"Accept": news.ACCEPT})
                                             for feed in news.feeds())),
