@@ -161,7 +161,8 @@ def collect_into(
     async def go() -> CollectResult:
         async with (client_factory or live_client)() as client:
             return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done,
-                                 timeout=provider_timeout)
+                                 timeout=provider_timeout, news_reader=lambda first, last: store.news(
+                                     as_of=last, days=(last - first).days + 1))
 
     result = asyncio.run(go())
     stats = store.write_run(
