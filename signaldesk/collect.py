@@ -2,7 +2,10 @@
 
 A slow or dead source delays nothing but itself: every provider runs as its own task, bounded by
 its timeout, and any failure becomes a `ProviderOutcome` with the reason in words. The
-collector never lets one failure stop the run, and it validates nothing itself — providers do.
+collector never lets one failure stop the run. Providers validate their payloads; the collector
+checks one thing across each answer: two different values for the same metric, entity, day and
+source are a conflict — both are dropped and the outcome is `partial`, naming them (an upstream
+that repeats a day with another value cannot be trusted on either, and "last wins" would hide it).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from signaldesk.clock import utc_day
 from signaldesk.errors import MissingKeyError, ProviderError
 from signaldesk.http import HttpClient
 from signaldesk.models import NewsItem, Observation, ProviderOutcome
-from signaldesk.providers.base import Provider
+from signaldesk.providers.base import NewsReader, Provider
 
 DEFAULT_TIMEOUT_S = 300.0
 """Upper bound on one provider's whole fetch (pagination and retries included)."""
@@ -65,6 +68,25 @@ def staleness(observations: Sequence[Observation], as_of: date) -> str:
     return "; ".join(old)
 
 
+def drop_conflicts(observations: Sequence[Observation]) -> tuple[list[Observation], list[str]]:
+    """The observations without the keys (metric, entity, UTC day, source) that carry two different
+    values, and one line per such key naming the metric, the day and the values; exact repeats are
+    kept once."""
+    values: dict[tuple[str, str, date, str], list[float]] = {}
+    for obs in observations:
+        seen = values.setdefault((obs.metric, obs.entity, utc_day(obs.ts), obs.source), [])
+        if obs.value not in seen:
+            seen.append(obs.value)
+    conflicts = {key: found for key, found in values.items() if len(found) > 1}
+    if not conflicts:
+        return list(dict.fromkeys(observations)), []
+    kept = [o for o in dict.fromkeys(observations) if (o.metric, o.entity, utc_day(o.ts), o.source) not in conflicts]
+    reasons = [f"{metric}{'[' + entity + ']' if entity else ''} on {day}: conflicting values "
+               f"{' and '.join(f'{v:g}' for v in found)} (both dropped)"
+               for (metric, entity, day, _), found in sorted(conflicts.items())]
+    return kept, reasons
+
+
 async def _run_one(
     provider: Provider, client: HttpClient, since: date | None, as_of: date, timeout: float
 ) -> tuple[ProviderOutcome, list[Observation], list[NewsItem]]:
@@ -89,10 +111,11 @@ async def _run_one(
         return outcome("failed", f"internal error: {type(exc).__name__}: {exc}", error=type(exc).__name__), [], []
     if not observations and not news:
         return outcome("failed", "answered but returned no data", error="EmptyResponse"), [], []
+    observations, conflicts = drop_conflicts(observations)
     stale = staleness(observations, as_of)
     if stale:
         return outcome("stale", stale, observations), observations, news
-    parts = provider.part_failures()
+    parts = provider.part_failures() + conflicts
     if parts:
         reason = f"{len(parts)} part(s) failed: " + "; ".join(parts)
         return outcome("partial", reason, observations), observations, news
@@ -107,15 +130,21 @@ async def collect(
     since: Mapping[str, date | None] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     on_done: OnDone | None = None,
+    news_reader: NewsReader | None = None,
 ) -> CollectResult:
     """Fetch from every provider at once; observations dated after `as_of` are dropped.
 
-    `since` maps a provider name to the day it last has data for (None = backfill everything).
+    `since` maps a provider name to the day it last has data for (None = backfill everything);
+    each provider turns it into its window (`Capabilities.window`: backfill, revised days, maximum).
     Stale data is still kept (it is true, only old); the outcome says it is stale and why.
+    `news_reader` (the store's news) is handed to the providers that yield news, which count
+    completed days over stored and fetched items.
     """
     for provider in providers:
         for host, rps in provider.capabilities.hosts.items():
             client.limit_host(host, rps)
+        if news_reader is not None and provider.yields_news:
+            provider.remember_news(news_reader)
 
     async def run(provider: Provider) -> tuple[ProviderOutcome, list[Observation], list[NewsItem]]:
         result = await _run_one(provider, client, (since or {}).get(provider.name), as_of, timeout)

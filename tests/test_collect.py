@@ -30,6 +30,7 @@ class Fixed(Provider):
     capabilities = Capabilities(hosts={"x.test": 100.0}, docs="https://x.test")
 
     def __init__(self, name: str, result=None, error: Exception | None = None, failures=None) -> None:
+        super().__init__()
         self.name = name  # type: ignore[misc]
         self._result, self._error = result or [], error
         self.failures = failures or {}
@@ -84,6 +85,7 @@ class Slow(Provider):
     capabilities = Capabilities(hosts={"127.0.0.1": 100.0}, docs="https://x.test")
 
     def __init__(self, name: str, url: str) -> None:
+        super().__init__()
         self.name, self.url = name, url  # type: ignore[misc]
 
     async def fetch(self, client, since):

@@ -7,15 +7,13 @@ pretty-printed with tabs; errors arrive as HTTP 200 with `metadata.error` set; n
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from signaldesk.clock import epoch_s_to_utc, today_utc, utc_day
+from signaldesk.clock import epoch_s_to_utc
 from signaldesk.errors import MalformedError
-from signaldesk.http import HttpClient
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "alternative_me"
 URL = "https://api.alternative.me/fng/"
@@ -23,18 +21,18 @@ URL = "https://api.alternative.me/fng/"
 
 def parse_fng(payload: Any) -> list[Observation]:
     """`/fng/` body → one `fear_greed` observation per UTC day, oldest first."""
-    body = as_mapping(payload, field="body", provider=NAME)
+    body = as_mapping(payload, field="body")
     error = (body.get("metadata") or {}).get("error")
     if error:
-        raise MalformedError(f"alternative.me reported an error: {error}", provider=NAME)
-    rows = as_list(get_path(body, ["data"], provider=NAME), field="data", provider=NAME)
+        raise MalformedError(f"alternative.me reported an error: {error}")
+    rows = as_list(get_path(body, ["data"]), field="data")
     observations = []
     for i, row in enumerate(rows):
-        value = as_float(get_path(row, ["value"], provider=NAME), field=f"data[{i}].value", provider=NAME)
-        ts = epoch_s_to_utc(as_float(get_path(row, ["timestamp"], provider=NAME), field=f"data[{i}].timestamp", provider=NAME))
+        value = as_float(get_path(row, ["value"]), field=f"data[{i}].value")
+        ts = epoch_s_to_utc(as_float(get_path(row, ["timestamp"]), field=f"data[{i}].timestamp"))
         observations.append(Observation("fear_greed", "", ts, value, NAME))
     observations.sort(key=lambda o: o.ts)
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 class AlternativeMe(Provider):
@@ -45,8 +43,6 @@ class AlternativeMe(Provider):
     capabilities = Capabilities(hosts={"api.alternative.me": 1.0}, history="full (since 2018-02-01)",
                                 docs="https://alternative.me/crypto/fear-and-greed-index/#api")
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        limit = 0 if since is None else max(2, (today_utc() - since).days + 2)
-        payload = await client.get_json(URL, params={"limit": limit}, provider=NAME)
-        observations = parse_fng(payload)
-        return [o for o in observations if since is None or utc_day(o.ts) >= since]
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        limit = 0 if window.days is None else max(2, window.days + 2)
+        return parse_fng(await http.get_json(URL, params={"limit": limit}))

@@ -50,21 +50,17 @@ Quirks, handled here:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from signaldesk.clock import day_start, iso_to_utc, today_utc, utc_day
+from signaldesk.clock import day_start, iso_to_utc, utc_day
 from signaldesk.errors import MalformedError, ProviderError, UnavailableError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +69,6 @@ HOST = "bitview.space"
 BULK_URL = f"https://{HOST}/api/series/bulk"
 SERIES_URL = f"https://{HOST}/api/series/{{name}}/day1"
 INDEX = "day1"
-BACKFILL_DAYS = 4 * 365 + 1
-"""A fresh store asks for four years: one full cycle of history for percentiles and charts."""
-REVISION_DAYS = 3
-"""Days re-read before `since`: the forming day and a possible reorg are recomputed upstream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +93,6 @@ SERIES: tuple[Series, ...] = (
 )
 
 
-def first_day(since: date | None, today: date) -> date:
-    """The `start` date a run asks for: four years back on a fresh store, else `since` − 3 days."""
-    return today - timedelta(days=BACKFILL_DAYS) if since is None else since - timedelta(days=REVISION_DAYS)
-
-
 def bulk_params(series: Sequence[Series], start: date) -> dict[str, str]:
     """Query of the bulk request (its order is the order of the envelopes in the answer)."""
     return {"series": ",".join(s.name for s in series), "index": INDEX, "start": start.isoformat()}
@@ -128,56 +115,56 @@ def parse_series(payload: Any, series: Series, start: date, today: date) -> list
     where = f"{series.name}"
     error = _error_text(payload)
     if error is not None:
-        raise MalformedError(f"bitview answered an error for {where}: {error}", provider=NAME)
-    body = as_mapping(payload, field=where, provider=NAME)
+        raise MalformedError(f"bitview answered an error for {where}: {error}")
+    body = as_mapping(payload, field=where)
     index = body.get("index", INDEX)
     if index != INDEX:
-        raise MalformedError(f"{where}: index is {index!r}, asked for {INDEX}", provider=NAME)
-    rows = as_list(get_path(body, ["data"], provider=NAME), field=f"{where}.data", provider=NAME)
-    first = as_float(get_path(body, ["start"], provider=NAME), field=f"{where}.start", provider=NAME)
-    end = as_float(get_path(body, ["end"], provider=NAME), field=f"{where}.end", provider=NAME)
+        raise MalformedError(f"{where}: index is {index!r}, asked for {INDEX}")
+    rows = as_list(get_path(body, ["data"]), field=f"{where}.data")
+    first = as_float(get_path(body, ["start"]), field=f"{where}.start")
+    end = as_float(get_path(body, ["end"]), field=f"{where}.end")
     if end - first != len(rows):
-        raise MalformedError(f"{where}: start {first:g} and end {end:g} do not span its {len(rows)} rows", provider=NAME)
+        raise MalformedError(f"{where}: start {first:g} and end {end:g} do not span its {len(rows)} rows")
     last_day = today - timedelta(days=1)
     stamp = body.get("stamp")
     if isinstance(stamp, str):
         try:
             last_day = min(last_day, utc_day(iso_to_utc(stamp)))
         except ValueError:
-            raise MalformedError(f"{where}.stamp is not a timestamp: {stamp[:40]!r}", provider=NAME) from None
+            raise MalformedError(f"{where}.stamp is not a timestamp: {stamp[:40]!r}") from None
     observations = []
     for i, raw in enumerate(rows):
         day = start + timedelta(days=i)
         if raw is None or day > last_day:
             continue
-        value = as_float(raw, field=f"{where}.data[{i}]", provider=NAME) / series.divisor
+        value = as_float(raw, field=f"{where}.data[{i}]") / series.divisor
         observations.append(Observation(series.metric, "", day_start(day), value, NAME))
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
-def parse_bulk(payload: Any, series: Sequence[Series], start: date, today: date) -> tuple[list[Observation], list[str]]:
-    """The bulk answer → (observations, failures as "series: why").
+def parse_bulk(payload: Any, series: Sequence[Series], start: date, today: date) -> tuple[list[Observation], dict[str, str]]:
+    """The bulk answer → (observations, series → why it failed).
 
     Each envelope is judged alone: one absurd or renamed series costs that metric, not the others.
     Every envelope failing raises the first failure's type, naming its series.
     """
     error = _error_text(payload)
     if error is not None:
-        raise MalformedError(f"bitview answered an error: {error}", provider=NAME)
-    envelopes = as_list(payload, field="body", provider=NAME)
+        raise MalformedError(f"bitview answered an error: {error}")
+    envelopes = as_list(payload, field="body")
     if len(envelopes) != len(series):
-        raise MalformedError(f"bulk answer has {len(envelopes)} series, asked for {len(series)}", provider=NAME)
+        raise MalformedError(f"bulk answer has {len(envelopes)} series, asked for {len(series)}")
     observations: list[Observation] = []
-    failures: list[str] = []
+    failures: dict[str, str] = {}
     errors: list[ProviderError] = []
     for spec, envelope in zip(series, envelopes, strict=True):
         try:
             observations += parse_series(envelope, spec, start, today)
         except ProviderError as exc:
             errors.append(exc)
-            failures.append(f"{spec.name}: {exc}")
+            failures[spec.name] = str(exc)
     if errors and not observations:
-        raise type(errors[0])(f"every bitview series failed, first {failures[0]}", provider=NAME)
+        raise type(errors[0])(f"every bitview series failed, first {next(iter(failures))}: {errors[0]}")
     return observations, failures
 
 
@@ -196,47 +183,27 @@ class Bitview(Provider):
         hosts={HOST: 2.0},
         history="full daily history since 2009; a fresh store backfills 4 years",
         docs="https://bitview.space/api",
+        backfill_days=4 * 365 + 1,  # one full cycle of history for percentiles and charts
+        revision_days=3,  # the forming day and a possible reorg are recomputed upstream
     )
 
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-        """Series that failed in the last `fetch` ("series: why"); the others were still returned."""
-
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        self.failures = []
-        today = today_utc()
-        start = first_day(since, today)
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        assert window.start is not None  # a backfill depth is declared
+        start = window.start
         try:
-            payload = await client.get_json(BULK_URL, params=bulk_params(SERIES, start), provider=NAME)
+            payload = await http.get_json(BULK_URL, params=bulk_params(SERIES, start))
         except UnavailableError as exc:
             if not _refused(exc):
                 raise
             log.warning("bitview bulk request refused (%s); asking series by series", exc)
-            return await self._one_by_one(client, start, today)
-        observations, self.failures = parse_bulk(payload, SERIES, start, today)
-        for failure in self.failures:
-            log.warning("bitview %s", failure)
+            return flat(await self.gather_parts({s.name: self._one(http, s, start, window.today) for s in SERIES}))
+        observations, failures = parse_bulk(payload, SERIES, start, window.today)
+        for series, why in failures.items():
+            self.part_failed(series, why)
         return observations
 
-    async def _one_by_one(self, client: HttpClient, start: date, today: date) -> list[Observation]:
-        async def one(spec: Series) -> list[Observation]:
-            url = SERIES_URL.format(name=spec.name)
-            payload = await client.get_json(url, params={"start": start.isoformat()}, provider=NAME)
-            return parse_series(payload, spec, start, today)
+    @staticmethod
+    async def _one(http: Session, spec: Series, start: date, today: date) -> list[Observation]:
+        payload = await http.get_json(SERIES_URL.format(name=spec.name), params={"start": start.isoformat()})
+        return parse_series(payload, spec, start, today)
 
-        results = await asyncio.gather(*(one(s) for s in SERIES), return_exceptions=True)
-        observations: list[Observation] = []
-        errors: list[ProviderError] = []
-        for spec, result in zip(SERIES, results, strict=True):
-            if isinstance(result, ProviderError):
-                errors.append(result)
-                self.failures.append(f"{spec.name}: {result}")
-                log.warning("bitview %s failed: %s", spec.name, result)
-            elif isinstance(result, BaseException):
-                raise result  # a bug, not a source failure: let the collector report it
-            else:
-                observations += result
-        if not observations:
-            first = errors[0] if errors else MalformedError("bitview returned no data", provider=NAME)
-            raise type(first)("every bitview series failed: " + "; ".join(self.failures), provider=NAME)
-        return observations

@@ -24,16 +24,15 @@ collector reads within the same second, replaces today's partial candle.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
-from signaldesk.clock import day_start, epoch_ms_to_utc, epoch_s_to_utc, iso_to_utc, today_utc, utc_day
+from signaldesk.clock import day_start, epoch_ms_to_utc, epoch_s_to_utc, iso_to_utc, utc_day
 from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, UnavailableError
-from signaldesk.http import HttpClient
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 from signaldesk.providers.venues import binance_list, binance_object, bybit_result, okx_data
 
 NAME = "coinbase"
@@ -42,8 +41,6 @@ OKX = "https://www.okx.com"
 BYBIT = "https://api.bybit.com"
 BINANCE = "https://data-api.binance.vision"
 VENUES = ("okx", "bybit", "binance")
-
-log = logging.getLogger(__name__)
 
 
 def premium(coinbase_usd: float, venue_usdt: float, usdt_usd: float) -> float:
@@ -54,90 +51,88 @@ def premium(coinbase_usd: float, venue_usdt: float, usdt_usd: float) -> float:
 
 def _positive(value: float, what: str) -> float:
     if not value > 0:
-        raise ImplausibleError(f"{what} = {value:g} is not a price", provider=NAME)
+        raise ImplausibleError(f"{what} = {value:g} is not a price")
     return value
 
 
 def parse_coinbase_candles(payload: Any, *, product: str) -> dict[date, float]:
     """Daily candles `[time, low, high, open, close, volume]` → {UTC day: close}."""
     if isinstance(payload, dict) and "message" in payload:
-        raise UnavailableError(f"Coinbase {product} candles: {payload['message']}", provider=NAME)
-    rows = as_list(payload, field=f"{product} candles", provider=NAME)
+        raise UnavailableError(f"Coinbase {product} candles: {payload['message']}")
+    rows = as_list(payload, field=f"{product} candles")
     out = {}
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) < 5:
-            raise MalformedError(f"{product} candle {i} is not [time, low, high, open, close, volume]", provider=NAME)
-        day = utc_day(epoch_s_to_utc(as_float(row[0], field=f"{product}[{i}].time", provider=NAME)))
-        low = as_float(row[1], field=f"{product}[{i}].low", provider=NAME)
-        high = as_float(row[2], field=f"{product}[{i}].high", provider=NAME)
-        close = _positive(as_float(row[4], field=f"{product}[{i}].close", provider=NAME), f"{product} close")
+            raise MalformedError(f"{product} candle {i} is not [time, low, high, open, close, volume]")
+        day = utc_day(epoch_s_to_utc(as_float(row[0], field=f"{product}[{i}].time")))
+        low = as_float(row[1], field=f"{product}[{i}].low")
+        high = as_float(row[2], field=f"{product}[{i}].high")
+        close = _positive(as_float(row[4], field=f"{product}[{i}].close"), f"{product} close")
         if not low <= close <= high:
-            raise MalformedError(f"{product} candle {i}: close {close:g} outside [low {low:g}, high {high:g}]: column order changed?",
-                                 provider=NAME)
+            raise MalformedError(f"{product} candle {i}: close {close:g} outside [low {low:g}, high {high:g}]: column order changed?")
         out[day] = close
     return out
 
 
 def parse_coinbase_ticker(payload: Any, *, product: str) -> tuple[datetime, float]:
     """`/products/{id}/ticker` → (time, last trade price)."""
-    body = as_mapping(payload, field=f"{product} ticker", provider=NAME)
+    body = as_mapping(payload, field=f"{product} ticker")
     if "message" in body and "price" not in body:
-        raise UnavailableError(f"Coinbase {product} ticker: {body['message']}", provider=NAME)
-    price = _positive(as_float(get_path(body, ["price"], provider=NAME), field=f"{product}.price", provider=NAME), f"{product} price")
-    return iso_to_utc(str(get_path(body, ["time"], provider=NAME))), price
+        raise UnavailableError(f"Coinbase {product} ticker: {body['message']}")
+    price = _positive(as_float(get_path(body, ["price"]), field=f"{product}.price"), f"{product} price")
+    return iso_to_utc(str(get_path(body, ["time"]))), price
 
 
 def parse_okx_candles(payload: Any) -> dict[date, float]:
     """OKX `market/candles?bar=1Dutc` rows `[ts_ms, o, h, l, c, …]` → {UTC day: close}."""
     out = {}
-    for i, row in enumerate(okx_data(payload, what="candles", provider=NAME)):
+    for i, row in enumerate(okx_data(payload, what="candles")):
         if not isinstance(row, list) or len(row) < 5:
-            raise MalformedError(f"OKX candle {i} is not [ts, o, h, l, c, …]", provider=NAME)
-        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"candles[{i}][0]", provider=NAME)))
-        out[day] = _positive(as_float(row[4], field=f"candles[{i}][4]", provider=NAME), "OKX close")
+            raise MalformedError(f"OKX candle {i} is not [ts, o, h, l, c, …]")
+        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"candles[{i}][0]")))
+        out[day] = _positive(as_float(row[4], field=f"candles[{i}][4]"), "OKX close")
     return out
 
 
 def parse_okx_ticker(payload: Any) -> tuple[datetime, float]:
-    row = as_mapping(okx_data(payload, what="ticker", provider=NAME)[0], field="data[0]", provider=NAME)
-    ts = epoch_ms_to_utc(as_float(get_path(row, ["ts"], provider=NAME), field="ts", provider=NAME))
-    return ts, _positive(as_float(get_path(row, ["last"], provider=NAME), field="last", provider=NAME), "OKX last")
+    row = as_mapping(okx_data(payload, what="ticker")[0], field="data[0]")
+    ts = epoch_ms_to_utc(as_float(get_path(row, ["ts"]), field="ts"))
+    return ts, _positive(as_float(get_path(row, ["last"]), field="last"), "OKX last")
 
 
 def parse_bybit_kline(payload: Any) -> dict[date, float]:
     """Bybit `v5/market/kline` rows `[start_ms, o, h, l, c, volume, turnover]` → {UTC day: close}."""
-    rows = as_list(get_path(bybit_result(payload, what="kline", provider=NAME), ["list"], provider=NAME), field="result.list", provider=NAME)
+    rows = as_list(get_path(bybit_result(payload, what="kline"), ["list"]), field="result.list")
     out = {}
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) < 5:
-            raise MalformedError(f"Bybit kline {i} is not [start, o, h, l, c, …]", provider=NAME)
-        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"kline[{i}][0]", provider=NAME)))
-        out[day] = _positive(as_float(row[4], field=f"kline[{i}][4]", provider=NAME), "Bybit close")
+            raise MalformedError(f"Bybit kline {i} is not [start, o, h, l, c, …]")
+        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"kline[{i}][0]")))
+        out[day] = _positive(as_float(row[4], field=f"kline[{i}][4]"), "Bybit close")
     return out
 
 
 def parse_bybit_ticker(payload: Any) -> tuple[datetime, float]:
-    body = as_mapping(payload, field="tickers", provider=NAME)
-    row = as_mapping(as_list(get_path(bybit_result(body, what="tickers", provider=NAME), ["list"], provider=NAME), field="result.list",
-                             provider=NAME)[0], field="result.list[0]", provider=NAME)
-    ts = epoch_ms_to_utc(as_float(get_path(body, ["time"], provider=NAME), field="time", provider=NAME))
-    return ts, _positive(as_float(get_path(row, ["lastPrice"], provider=NAME), field="lastPrice", provider=NAME), "Bybit lastPrice")
+    body = as_mapping(payload, field="tickers")
+    row = as_mapping(as_list(get_path(bybit_result(body, what="tickers"), ["list"]), field="result.list")[0], field="result.list[0]")
+    ts = epoch_ms_to_utc(as_float(get_path(body, ["time"]), field="time"))
+    return ts, _positive(as_float(get_path(row, ["lastPrice"]), field="lastPrice"), "Bybit lastPrice")
 
 
 def parse_binance_klines(payload: Any) -> dict[date, float]:
     """Binance `api/v3/klines` rows `[openTime_ms, o, h, l, c, …]` → {UTC day: close}."""
     out = {}
-    for i, row in enumerate(binance_list(payload, what="klines", provider=NAME)):
+    for i, row in enumerate(binance_list(payload, what="klines")):
         if not isinstance(row, list) or len(row) < 5:
-            raise MalformedError(f"Binance kline {i} is not [openTime, o, h, l, c, …]", provider=NAME)
-        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"klines[{i}][0]", provider=NAME)))
-        out[day] = _positive(as_float(row[4], field=f"klines[{i}][4]", provider=NAME), "Binance close")
+            raise MalformedError(f"Binance kline {i} is not [openTime, o, h, l, c, …]")
+        day = utc_day(epoch_ms_to_utc(as_float(row[0], field=f"klines[{i}][0]")))
+        out[day] = _positive(as_float(row[4], field=f"klines[{i}][4]"), "Binance close")
     return out
 
 
 def parse_binance_ticker(payload: Any) -> float:
-    body = binance_object(payload, what="ticker/price", provider=NAME)
-    return _positive(as_float(get_path(body, ["price"], provider=NAME), field="price", provider=NAME), "Binance price")
+    body = binance_object(payload, what="ticker/price")
+    return _positive(as_float(get_path(body, ["price"]), field="price"), "Binance price")
 
 
 def combine_premium(
@@ -172,53 +167,58 @@ class Coinbase(Provider):
     )
 
     def __init__(self, venues: tuple[str, ...] = VENUES) -> None:
+        super().__init__()
         self.venues = venues
-        self.venue_errors: dict[str, str] = {}
-        self.venue_used = ""
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        today = today_utc()
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
         candles = {"granularity": 86400}
-        btc = parse_coinbase_candles(await client.get_json(f"{COINBASE}/products/BTC-USD/candles", params=candles, provider=NAME),
+        btc = parse_coinbase_candles(await http.get_json(f"{COINBASE}/products/BTC-USD/candles", params=candles),
                                      product="BTC-USD")
-        usdt = parse_coinbase_candles(await client.get_json(f"{COINBASE}/products/USDT-USD/candles", params=candles, provider=NAME),
+        usdt = parse_coinbase_candles(await http.get_json(f"{COINBASE}/products/USDT-USD/candles", params=candles),
                                       product="USDT-USD")
-        btc_ts, btc_now = parse_coinbase_ticker(await client.get_json(f"{COINBASE}/products/BTC-USD/ticker", provider=NAME),
+        btc_ts, btc_now = parse_coinbase_ticker(await http.get_json(f"{COINBASE}/products/BTC-USD/ticker"),
                                                 product="BTC-USD")
-        _, usdt_now = parse_coinbase_ticker(await client.get_json(f"{COINBASE}/products/USDT-USD/ticker", provider=NAME),
+        _, usdt_now = parse_coinbase_ticker(await http.get_json(f"{COINBASE}/products/USDT-USD/ticker"),
                                             product="USDT-USD")
         if not 0.8 < usdt_now < 1.2:
-            raise ImplausibleError(f"USDT-USD at {usdt_now:g}: a depeg this large makes the premium meaningless", provider=NAME)
-        venue_daily, venue_now = await self._venue(client)
-        tickers = (btc_now, venue_now, usdt_now) if utc_day(btc_ts) == today else None
-        observations = combine_premium(btc, usdt, venue_daily, today=today, now=tickers)
-        observations = [o for o in observations if since is None or utc_day(o.ts) >= since]
-        return check_observations(observations, provider=NAME)
+            raise ImplausibleError(f"USDT-USD at {usdt_now:g}: a depeg this large makes the premium meaningless")
+        venue_daily, venue_now = await self._venue(http)
+        tickers = (btc_now, venue_now, usdt_now) if utc_day(btc_ts) == window.today else None
+        return check_observations(combine_premium(btc, usdt, venue_daily, today=window.today, now=tickers))
 
-    async def _venue(self, client: HttpClient) -> tuple[dict[date, float], float]:
-        """The first USDT venue that answers: its daily BTC-USDT closes and its last price."""
-        self.venue_errors = {}
+    async def _venue(self, http: Session) -> tuple[dict[date, float], float]:
+        """The first USDT venue that answers: its daily BTC-USDT closes and its last price (the venues
+        tried before it are named in `failures`)."""
         for venue in self.venues:
             try:
-                if venue == "okx":
-                    daily = parse_okx_candles(await client.get_json(f"{OKX}/api/v5/market/candles",
-                                                                    params={"instId": "BTC-USDT", "bar": "1Dutc", "limit": 300}, provider=NAME))
-                    _, last = parse_okx_ticker(await client.get_json(f"{OKX}/api/v5/market/ticker", params={"instId": "BTC-USDT"}, provider=NAME))
-                elif venue == "bybit":
-                    daily = parse_bybit_kline(await client.get_json(f"{BYBIT}/v5/market/kline",
-                                                                    params={"category": "spot", "symbol": "BTCUSDT", "interval": "D", "limit": 300},
-                                                                    provider=NAME))
-                    _, last = parse_bybit_ticker(await client.get_json(f"{BYBIT}/v5/market/tickers",
-                                                                       params={"category": "spot", "symbol": "BTCUSDT"}, provider=NAME))
-                else:
-                    daily = parse_binance_klines(await client.get_json(f"{BINANCE}/api/v3/klines",
-                                                                       params={"symbol": "BTCUSDT", "interval": "1d", "limit": 300}, provider=NAME))
-                    last = parse_binance_ticker(await client.get_json(f"{BINANCE}/api/v3/ticker/price", params={"symbol": "BTCUSDT"},
-                                                                      provider=NAME))
+                return await _VENUE_QUOTES[venue](http)
             except ProviderError as exc:
-                self.venue_errors[venue] = f"{type(exc).__name__}: {exc}"
-                log.warning("coinbase premium: venue %s left out: %s", venue, exc)
-                continue
-            self.venue_used = venue
-            return daily, last
-        raise UnavailableError("no USDT venue answered: " + "; ".join(f"{v}: {e}" for v, e in self.venue_errors.items()), provider=NAME)
+                self.part_failed(venue, f"{type(exc).__name__}: {exc}")
+        raise UnavailableError("no USDT venue answered: " + "; ".join(self.part_failures()))
+
+
+async def _okx(http: Session) -> tuple[dict[date, float], float]:
+    daily = parse_okx_candles(await http.get_json(f"{OKX}/api/v5/market/candles",
+                                                  params={"instId": "BTC-USDT", "bar": "1Dutc", "limit": 300}))
+    _, last = parse_okx_ticker(await http.get_json(f"{OKX}/api/v5/market/ticker", params={"instId": "BTC-USDT"}))
+    return daily, last
+
+
+async def _bybit(http: Session) -> tuple[dict[date, float], float]:
+    daily = parse_bybit_kline(await http.get_json(f"{BYBIT}/v5/market/kline", params={
+        "category": "spot", "symbol": "BTCUSDT", "interval": "D", "limit": 300}))
+    _, last = parse_bybit_ticker(await http.get_json(f"{BYBIT}/v5/market/tickers",
+                                                     params={"category": "spot", "symbol": "BTCUSDT"}))
+    return daily, last
+
+
+async def _binance(http: Session) -> tuple[dict[date, float], float]:
+    daily = parse_binance_klines(await http.get_json(f"{BINANCE}/api/v3/klines",
+                                                     params={"symbol": "BTCUSDT", "interval": "1d", "limit": 300}))
+    last = parse_binance_ticker(await http.get_json(f"{BINANCE}/api/v3/ticker/price", params={"symbol": "BTCUSDT"}))
+    return daily, last
+
+
+_VENUE_QUOTES: dict[str, Callable[[Session], Awaitable[tuple[dict[date, float], float]]]] = {
+    "okx": _okx, "bybit": _bybit, "binance": _binance,
+}

@@ -65,12 +65,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from signaldesk import settings
-from signaldesk.clock import day_start, epoch_ms_to_utc, epoch_s_to_utc, today_utc, utc_day
-from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
-from signaldesk.http import HttpClient
+from signaldesk.clock import day_start, epoch_ms_to_utc, epoch_s_to_utc, utc_day
+from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 NAME = "coingecko"
 HOST = "api.coingecko.com"
@@ -78,7 +77,6 @@ BASE = f"https://{HOST}/api/v3"
 GLOBAL_URL = f"{BASE}/global"
 MARKETS_URL = f"{BASE}/coins/markets"
 KEY_ENV = "COINGECKO_DEMO_API_KEY"
-KEY_HEADER = "x-cg-demo-api-key"
 
 #: entity → CoinGecko coin id.
 ASSETS: dict[str, str] = {"btc": "bitcoin", "eth": "ethereum", "sol": "solana"}
@@ -135,18 +133,18 @@ def _api_error(payload: Any) -> str | None:
 def _check_error(payload: Any) -> None:
     error = _api_error(payload)
     if error:
-        raise MalformedError(f"CoinGecko answered with an error: {error}", provider=NAME)
+        raise MalformedError(f"CoinGecko answered with an error: {error}")
 
 
 def _pairs(payload: Any, field: str) -> list[tuple[datetime, float]]:
     """`[[ms, value], …]` → [(aware UTC time, value)], in the order sent."""
-    rows = as_list(get_path(payload, [field], provider=NAME), field=field, provider=NAME)
+    rows = as_list(get_path(payload, [field]), field=field)
     out = []
     for i, row in enumerate(rows):
         if not isinstance(row, list | tuple) or len(row) < 2:
-            raise MalformedError(f"{field}[{i}] is not a [timestamp, value] pair", provider=NAME)
-        ts = epoch_ms_to_utc(as_float(row[0], field=f"{field}[{i}][0]", provider=NAME))
-        out.append((ts, as_float(row[1], field=f"{field}[{i}][1]", provider=NAME)))
+            raise MalformedError(f"{field}[{i}] is not a [timestamp, value] pair")
+        ts = epoch_ms_to_utc(as_float(row[0], field=f"{field}[{i}][0]"))
+        out.append((ts, as_float(row[1], field=f"{field}[{i}][1]")))
     return out
 
 
@@ -187,7 +185,7 @@ def parse_market_chart(payload: Any, asset: str) -> list[Observation]:
     30 days are all present (the first 29 days of the history have none).
     """
     _check_error(payload)
-    body = as_mapping(payload, field="body", provider=NAME)
+    body = as_mapping(payload, field="body")
     prices = daily_closes(_pairs(body, "prices"))
     volumes = daily_closes(_pairs(body, "total_volumes")) if "total_volumes" in body else {}
     observations = [Observation("price_usd", asset, day_start(d), v, NAME) for d, v in prices.items()]
@@ -196,21 +194,20 @@ def parse_market_chart(payload: Any, asset: str) -> list[Observation]:
         Observation("spot_volume_usd_30d_avg", asset, day_start(d), v, NAME)
         for d, v in rolling_mean(volumes, VOLUME_WINDOW).items()
     ]
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 def parse_global(payload: Any) -> list[Observation]:
     """`/global` → total crypto market cap (USD) and BTC dominance (fraction), on `updated_at`'s day."""
     _check_error(payload)
-    data = as_mapping(get_path(payload, ["data"], provider=NAME), field="data", provider=NAME)
-    cap = as_float(get_path(data, ["total_market_cap", "usd"], provider=NAME), field="data.total_market_cap.usd", provider=NAME)
-    pct = as_float(get_path(data, ["market_cap_percentage", "btc"], provider=NAME),
-                   field="data.market_cap_percentage.btc", provider=NAME)
-    updated = epoch_s_to_utc(as_float(get_path(data, ["updated_at"], provider=NAME), field="data.updated_at", provider=NAME))
+    data = as_mapping(get_path(payload, ["data"]), field="data")
+    cap = as_float(get_path(data, ["total_market_cap", "usd"]), field="data.total_market_cap.usd")
+    pct = as_float(get_path(data, ["market_cap_percentage", "btc"]),
+                   field="data.market_cap_percentage.btc")
+    updated = epoch_s_to_utc(as_float(get_path(data, ["updated_at"]), field="data.updated_at"))
     ts = day_start(utc_day(updated))
     return check_observations(
         [Observation("crypto_market_cap_usd", "", ts, cap, NAME), Observation("btc_dominance", "", ts, pct / 100.0, NAME)],
-        provider=NAME,
     )
 
 
@@ -234,27 +231,27 @@ def parse_markets(payload: Any) -> list[Coin]:
     halted coins with nulls, and a coin without a price cannot be ranked or judged.
     """
     _check_error(payload)
-    rows = as_list(payload, field="markets", provider=NAME)
+    rows = as_list(payload, field="markets")
     coins = []
     for i, row in enumerate(rows):
-        row = as_mapping(row, field=f"markets[{i}]", provider=NAME)
-        coin_id = get_path(row, ["id"], provider=NAME)
-        symbol = get_path(row, ["symbol"], provider=NAME)
+        row = as_mapping(row, field=f"markets[{i}]")
+        coin_id = get_path(row, ["id"])
+        symbol = get_path(row, ["symbol"])
         if row.get("current_price") is None or row.get("market_cap") in (None, 0):
             continue
-        price = as_float(row["current_price"], field=f"markets[{i}].current_price", provider=NAME)
-        cap = as_float(row["market_cap"], field=f"markets[{i}].market_cap", provider=NAME)
+        price = as_float(row["current_price"], field=f"markets[{i}].current_price")
+        cap = as_float(row["market_cap"], field=f"markets[{i}].market_cap")
         if price <= 0 or cap < 0:
-            raise ImplausibleError(f"{coin_id}: price {price:g} / market cap {cap:g} is not positive", provider=NAME)
+            raise ImplausibleError(f"{coin_id}: price {price:g} / market cap {cap:g} is not positive")
         high = row.get("high_24h")
         low = row.get("low_24h")
         coins.append(Coin(
             str(coin_id), str(symbol).lower(), str(row.get("name") or coin_id), cap, price,
-            None if high is None else as_float(high, field=f"markets[{i}].high_24h", provider=NAME),
-            None if low is None else as_float(low, field=f"markets[{i}].low_24h", provider=NAME),
+            None if high is None else as_float(high, field=f"markets[{i}].high_24h"),
+            None if low is None else as_float(low, field=f"markets[{i}].low_24h"),
         ))
     if not coins:
-        raise MalformedError("coins/markets has no coin with a price and a market cap", provider=NAME)
+        raise MalformedError("coins/markets has no coin with a price and a market cap")
     return sorted(coins, key=lambda c: -c.market_cap)
 
 
@@ -354,85 +351,67 @@ class CoinGecko(Provider):
     metrics = ("price_usd", "spot_volume_usd", "spot_volume_usd_30d_avg", "crypto_market_cap_usd", "btc_dominance", "altcoin_season_index")
     optional_metrics = ("altcoin_season_index",)
     capabilities = Capabilities(
-        hosts={HOST: DEMO_CALLS_PER_MINUTE / 60},  # tightened to the keyless pace in `fetch` when no key is set
+        hosts={HOST: DEMO_CALLS_PER_MINUTE / 60},  # tightened to the keyless pace in `observe` without a key
         history="365 days (free tier)",
         key_env=KEY_ENV,
-        key_required=False,
+        key_header="x-cg-demo-api-key",
         docs="https://docs.coingecko.com/v3.0.1/reference/introduction",
+        max_days=HISTORY_DAYS,
     )
-
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-        """Parts that failed in the last `fetch` ("what: why"); the rest was still returned."""
 
     def _config(self) -> tuple[dict[str, str], bool, int]:
         conf = settings.section("coingecko")
         assets = conf.get("assets") or ASSETS
         if not isinstance(assets, Mapping) or not all(isinstance(v, str) for v in assets.values()):
-            raise MalformedError("[coingecko] assets must map entity names to CoinGecko ids", provider=NAME)
+            raise MalformedError("[coingecko] assets must map entity names to CoinGecko ids")
         top = int(conf.get("altseason_top", ALTSEASON_TOP))
         return {str(k).lower(): v for k, v in assets.items()}, bool(conf.get("altseason", True)), max(1, top)
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        self.failures = []
-        errors: list[ProviderError] = []
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
         assets, altseason_on, top = self._config()
-        headers = {KEY_HEADER: key} if (key := self.api_key()) else None
-        per_minute = DEMO_CALLS_PER_MINUTE if key else KEYLESS_CALLS_PER_MINUTE
-        client.limit_host(HOST, per_minute / 60)
-        today = today_utc()
-        days = history_days(since, today)
-        observations: list[Observation] = []
+        per_minute = DEMO_CALLS_PER_MINUTE if self.api_key() else KEYLESS_CALLS_PER_MINUTE
+        http.limit_host(HOST, per_minute / 60)
+        days = history_days(window.since, window.today)
         charts: dict[str, Any] = {}
 
-        def failed(part: str, exc: ProviderError) -> None:
-            errors.append(exc)
-            self.failures.append(f"{part}: {exc}")
-            log.warning("coingecko %s failed: %s", part, exc)
+        async def chart(asset: str, coin_id: str) -> list[Observation]:
+            payload = await http.get_json(chart_url(coin_id), params=chart_params(days))
+            observations = parse_market_chart(payload, asset)
+            charts[coin_id] = payload
+            return observations
 
-        for asset, coin_id in assets.items():
-            try:
-                payload = await client.get_json(chart_url(coin_id), params=chart_params(days), headers=headers, provider=NAME)
-                observations += parse_market_chart(payload, asset)
-                charts[coin_id] = payload
-            except ProviderError as exc:
-                failed(f"market_chart {coin_id}", exc)
-        try:
-            observations += parse_global(await client.get_json(GLOBAL_URL, headers=headers, provider=NAME))
-        except ProviderError as exc:
-            failed("global", exc)
-        if since is not None:
-            observations = [o for o in observations if utc_day(o.ts) >= since]
-        if altseason_on and not altseason_fits(top, client.request_interval(HOST)):
+        async def global_() -> list[Observation]:
+            return parse_global(await http.get_json(GLOBAL_URL))
+
+        parts = {f"market_chart {coin_id}": chart(asset, coin_id) for asset, coin_id in assets.items()}
+        observations = flat(await self.gather_parts({**parts, "global": global_()}, one_by_one=True))
+        if altseason_on and not altseason_fits(top, http.request_interval(HOST)):
             log.info("coingecko: altseason index skipped: %d calls at %d/min exceed its %g s budget (a Demo key allows %d/min)",
                      altseason_calls(top), per_minute, ALTSEASON_BUDGET_S, DEMO_CALLS_PER_MINUTE)
         elif altseason_on:
             try:
                 async with asyncio.timeout(ALTSEASON_BUDGET_S):
-                    index = await self._altseason(client, headers, charts, top)
+                    index = await self._altseason(http, charts, top)
                 # The index is as of the day the benchmark's chart ends (today on a healthy answer):
                 # an old chart must show up as an old index, not be stamped as today's.
-                as_of = min(today, utc_day(epoch_ms_to_utc(charts["bitcoin"]["prices"][-1][0])))
+                as_of = min(window.today, utc_day(epoch_ms_to_utc(charts["bitcoin"]["prices"][-1][0])))
                 observations += check_observations(
-                    [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)], provider=NAME)
+                    [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)])
             except ProviderError as exc:
-                failed("altseason", exc)
+                self.part_failed("altseason", exc)
             except TimeoutError:
-                failed("altseason", UnavailableError(f"not finished within its {ALTSEASON_BUDGET_S:g} s budget; "
-                                                     "prices, volume and /global are kept", provider=NAME))
-        if not observations:
-            first = errors[0] if errors else MalformedError("CoinGecko returned no data", provider=NAME)
-            raise type(first)("every CoinGecko request failed: " + "; ".join(self.failures), provider=NAME)
+                self.part_failed("altseason", f"not finished within its {ALTSEASON_BUDGET_S:g} s budget; "
+                                              "prices, volume and /global are kept")
         return observations
 
-    async def _altseason(self, client: HttpClient, headers: dict[str, str] | None, charts: dict[str, Any], top: int) -> float:
+    async def _altseason(self, http: Session, charts: dict[str, Any], top: int) -> float:
         """The altseason index of today; raises a typed error when it cannot be computed honestly."""
         if "bitcoin" not in charts:
-            raise MalformedError("no BTC chart to benchmark the altcoin season index against", provider=NAME)
+            raise MalformedError("no BTC chart to benchmark the altcoin season index against")
         btc_return = return_over(charts["bitcoin"])
         if btc_return is None:
-            raise MalformedError("the BTC chart does not reach back 90 days", provider=NAME)
-        coins = parse_markets(await client.get_json(MARKETS_URL, params=MARKETS_PARAMS, headers=headers, provider=NAME))
+            raise MalformedError("the BTC chart does not reach back 90 days")
+        coins = parse_markets(await http.get_json(MARKETS_URL, params=MARKETS_PARAMS))
         returns: dict[str, float] = {}
         replaced = 0
         for coin in altseason_candidates(coins):
@@ -441,8 +420,7 @@ class CoinGecko(Provider):
             try:
                 payload = charts.get(coin.id)
                 if payload is None:
-                    payload = await client.get_json(chart_url(coin.id), params=chart_params(ALTSEASON_DAYS),
-                                                    headers=headers, provider=NAME)
+                    payload = await http.get_json(chart_url(coin.id), params=chart_params(ALTSEASON_DAYS))
                 ret = return_over(payload)
             except RateLimitedError:
                 raise  # waiting out a 429 for ~50 more calls would blow the run's time budget
@@ -450,10 +428,10 @@ class CoinGecko(Provider):
                 replaced += 1
                 log.warning("coingecko altseason: chart of %s failed (%s); taking the next coin", coin.id, exc)
                 if replaced > max(1, top // 10):
-                    raise type(exc)(f"too many member charts failed ({replaced}); last: {exc}", provider=NAME) from exc
+                    raise type(exc)(f"too many member charts failed ({replaced}); last: {exc}") from exc
                 continue
             if ret is not None:
                 returns[coin.id] = ret
         if len(returns) < top:
-            raise MalformedError(f"only {len(returns)} of {top} coins have a 90-day history", provider=NAME)
+            raise MalformedError(f"only {len(returns)} of {top} coins have a 90-day history")
         return altseason_index(returns, btc_return)

@@ -29,17 +29,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from signaldesk.clock import day_start, iso_to_utc, utc_day
 from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, UnavailableError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "coinmetrics"
 URL = "https://community-api.coinmetrics.io/v4/timeseries/asset-metrics"
@@ -58,8 +54,6 @@ HISTORY_START = "2010-07-18"
 PAGE_SIZE = 10000
 #: `error.type` values that mean "not for you / not known", i.e. drop the metric, not the run.
 _REFUSAL_TYPES = frozenset({"forbidden", "unauthorized", "bad_parameter"})
-#: Days re-read before `since`: the latest day is provisional for a while.
-REVISION_DAYS = 3
 #: CapMrktCurUSD must equal PriceUSD × SplyCur; beyond this relative gap the row is nonsense.
 _CAP_TOLERANCE = 0.05
 MAX_PAGES = 200
@@ -68,7 +62,7 @@ MAX_PAGES = 200
 def _number(row: Mapping[str, Any], key: str, where: str) -> float | None:
     if key not in row or row[key] is None:
         return None
-    return as_float(row[key], field=f"{where}.{key}", provider=NAME)
+    return as_float(row[key], field=f"{where}.{key}")
 
 
 def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Observation]:
@@ -79,15 +73,15 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Observation]:
     """
     observations: list[Observation] = []
     for i, raw in enumerate(rows):
-        row = as_mapping(raw, field=f"data[{i}]", provider=NAME)
+        row = as_mapping(raw, field=f"data[{i}]")
         where = f"data[{i}]"
         if row.get("asset", ASSET) != ASSET:
-            raise MalformedError(f"{where} is for asset {row.get('asset')!r}, asked for {ASSET}", provider=NAME)
-        time_text = get_path(row, ["time"], provider=NAME)
+            raise MalformedError(f"{where} is for asset {row.get('asset')!r}, asked for {ASSET}")
+        time_text = get_path(row, ["time"])
         try:
             ts = day_start(utc_day(iso_to_utc(str(time_text))))
         except ValueError:
-            raise MalformedError(f"{where}.time is not a timestamp: {str(time_text)[:40]!r}", provider=NAME) from None
+            raise MalformedError(f"{where}.time is not a timestamp: {str(time_text)[:40]!r}") from None
         mvrv = _number(row, "CapMVRVCur", where)
         mcap = _number(row, "CapMrktCurUSD", where)
         rcap = _number(row, "CapRealUSD", where)
@@ -99,7 +93,6 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Observation]:
             if gap > _CAP_TOLERANCE:
                 raise ImplausibleError(
                     f"{ts:%Y-%m-%d}: CapMrktCurUSD {mcap:.4g} is not PriceUSD × SplyCur ({price * supply:.4g})",
-                    provider=NAME,
                 )
         if rcap is None and mcap is not None and mvrv:
             rcap = mcap / mvrv
@@ -116,7 +109,7 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Observation]:
         if hashrate_ths is not None:
             observations.append(Observation("hashrate_ehs", "", ts, hashrate_ths / 1e6, NAME))
     observations.sort(key=lambda o: (o.ts, o.metric))
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 class RefusedError(MalformedError):
@@ -129,17 +122,17 @@ def parse_page(payload: Any) -> tuple[list[Mapping[str, Any]], str | None]:
     A refusal body raises `RefusedError` whatever the HTTP status it came with (normally 403),
     so a proxy that turns statuses into 200 cannot make a refusal look like broken data.
     """
-    body = as_mapping(payload, field="body", provider=NAME)
+    body = as_mapping(payload, field="body")
     if "error" in body:
         error = body.get("error") or {}
         kind = error.get("type", "?") if isinstance(error, Mapping) else "?"
         message = error.get("message", "") if isinstance(error, Mapping) else str(error)
         cls = RefusedError if kind in _REFUSAL_TYPES else MalformedError
-        raise cls(f"Coin Metrics error {kind}: {message}", provider=NAME)
-    rows = as_list(get_path(body, ["data"], provider=NAME), field="data", provider=NAME, allow_empty=True)
+        raise cls(f"Coin Metrics error {kind}: {message}")
+    rows = as_list(get_path(body, ["data"]), field="data", allow_empty=True)
     next_url = body.get("next_page_url")
     if next_url is not None and not isinstance(next_url, str):
-        raise MalformedError("next_page_url is not a string", provider=NAME)
+        raise MalformedError("next_page_url is not a string")
     return rows, next_url or None
 
 
@@ -171,42 +164,43 @@ class CoinMetrics(Provider):
         hosts={"community-api.coinmetrics.io": 1.6},
         history="full (BTC since 2010); community tier, CC BY-NC 4.0 (non-commercial)",
         docs="https://docs.coinmetrics.io/api/v4/",
+        revision_days=3,  # the latest day is provisional for a while
     )
 
-    async def _rows(self, client: HttpClient, metrics: tuple[str, ...], start: str) -> list[Mapping[str, Any]]:
+    async def _rows(self, http: Session, metrics: tuple[str, ...], start: str) -> list[Mapping[str, Any]]:
         rows: list[Mapping[str, Any]] = []
-        payload = await client.get_json(URL, params=request_params(metrics, start), provider=NAME)
+        payload = await http.get_json(URL, params=request_params(metrics, start))
         for _ in range(MAX_PAGES):
             page, next_url = parse_page(payload)
             rows.extend(page)
             if next_url is None:
                 return rows
-            payload = await client.get_json(next_url, provider=NAME)
-        raise MalformedError(f"more than {MAX_PAGES} pages: next_page_url loops?", provider=NAME)
+            payload = await http.get_json(next_url)
+        raise MalformedError(f"more than {MAX_PAGES} pages: next_page_url loops?")
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        start = HISTORY_START if since is None else (since - timedelta(days=REVISION_DAYS)).isoformat()
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        start = HISTORY_START if window.start is None else window.start.isoformat()
         merged: dict[str, dict[str, Any]] = {}
         refusals: list[str] = []
         for group in (CORE_METRICS, OPTIONAL_METRICS):
-            for rows in await self._group_rows(client, group, start, refusals):
+            for rows in await self._group_rows(http, group, start, refusals):
                 for i, raw in enumerate(rows):
-                    row = as_mapping(raw, field=f"data[{i}]", provider=NAME)
-                    key = str(get_path(row, ["time"], provider=NAME))
+                    row = as_mapping(raw, field=f"data[{i}]")
+                    key = str(get_path(row, ["time"]))
                     merged.setdefault(key, {"asset": row.get("asset", ASSET), "time": key}).update(
                         {k: v for k, v in row.items() if k not in ("asset", "time")}
                     )
         if len(refusals) == len(CM_METRICS):
-            raise UnavailableError(f"Coin Metrics refused every metric: {refusals[0]}", provider=NAME)
+            raise UnavailableError(f"Coin Metrics refused every metric: {refusals[0]}")
         # ~15,000 observations to build and check on a fresh store: off the event loop.
         return await asyncio.to_thread(parse_rows, [merged[k] for k in sorted(merged)])
 
     async def _group_rows(
-        self, client: HttpClient, group: tuple[str, ...], start: str, refusals: list[str]
+        self, http: Session, group: tuple[str, ...], start: str, refusals: list[str]
     ) -> list[list[Mapping[str, Any]]]:
         """The rows of `group` in one request; when refused, of each member alone (refusals noted)."""
         try:
-            return [await self._rows(client, group, start)]
+            return [await self._rows(http, group, start)]
         except (UnavailableError, RefusedError) as exc:
             if isinstance(exc, UnavailableError) and not _refused(exc):
                 raise
@@ -215,5 +209,5 @@ class CoinMetrics(Provider):
                 return []
         out = []
         for metric in group:
-            out.extend(await self._group_rows(client, (metric,), start, refusals))
+            out.extend(await self._group_rows(http, (metric,), start, refusals))
         return out

@@ -24,24 +24,19 @@ a fraction in [0, 1]. Quirks:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
-from signaldesk.clock import day_start, today_utc
+from signaldesk.clock import day_start
 from signaldesk.errors import MalformedError, RateLimitedError, UnavailableError
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path, key_refused
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "cryptoquant"
 HOST = "api.cryptoquant.com"
 URL = f"https://{HOST}/v1/btc/flow-indicator/exchange-whale-ratio"
 KEY_ENV = "CRYPTOQUANT_API_KEY"
-BACKFILL_DAYS = 4 * 365 + 1
-REVISION_DAYS = 3
 MAX_LIMIT = 100_000
 
 
@@ -54,37 +49,34 @@ def request_params(start: date, today: date) -> dict[str, str]:
 def _status_error(status: Mapping[str, Any]) -> UnavailableError:
     code, message = status.get("code"), status.get("message", "")
     if str(code) == "429":
-        return RateLimitedError(f"CryptoQuant rate limit: {message}", provider=NAME)
+        return RateLimitedError(f"CryptoQuant rate limit: {message}")
     if str(code) in {"401", "403"}:
-        return UnavailableError(f"CryptoQuant refused the key in {KEY_ENV} ({code} {message}): check it and your plan",
-                                provider=NAME)
-    return UnavailableError(f"CryptoQuant answered {code} {message}", provider=NAME)
+        return UnavailableError(f"CryptoQuant refused the key in {KEY_ENV} ({code} {message}): check it and your plan")
+    return UnavailableError(f"CryptoQuant answered {code} {message}")
 
 
 def parse_whale_ratio(payload: Any, today: date) -> list[Observation]:
     """Response body → daily `exchange_whale_ratio` of completed days, oldest first."""
-    body = as_mapping(payload, field="body", provider=NAME)
-    status = as_mapping(get_path(body, ["status"], provider=NAME), field="status", provider=NAME)
+    body = as_mapping(payload, field="body")
+    status = as_mapping(get_path(body, ["status"]), field="status")
     if str(status.get("code")) != "200":
         raise _status_error(status)
-    rows = as_list(get_path(body, ["result", "data"], provider=NAME), field="result.data", provider=NAME)
+    rows = as_list(get_path(body, ["result", "data"]), field="result.data")
     observations = []
     for i, raw in enumerate(rows):
-        row = as_mapping(raw, field=f"data[{i}]", provider=NAME)
-        text = str(get_path(row, ["date"], provider=NAME))
+        row = as_mapping(raw, field=f"data[{i}]")
+        text = str(get_path(row, ["date"]))
         try:
             day = date.fromisoformat(text[:10])
         except ValueError:
-            raise MalformedError(f"data[{i}].date is not a date: {text[:40]!r}", provider=NAME) from None
-        value = get_path(row, ["exchange_whale_ratio"], provider=NAME)
+            raise MalformedError(f"data[{i}].date is not a date: {text[:40]!r}") from None
+        value = get_path(row, ["exchange_whale_ratio"])
         if value is None or day >= today:  # no data that day, or the day is still in progress
             continue
         observations.append(Observation("exchange_whale_ratio", "", day_start(day),
-                                        as_float(value, field=f"data[{i}].exchange_whale_ratio", provider=NAME), NAME))
+                                        as_float(value, field=f"data[{i}].exchange_whale_ratio"), NAME))
     observations.sort(key=lambda o: o.ts)
-    return check_observations(observations, provider=NAME)
-
-
+    return check_observations(observations)
 
 
 class CryptoQuant(Provider):
@@ -97,18 +89,15 @@ class CryptoQuant(Provider):
         history="full daily history (plan-dependent); a fresh store backfills 4 years",
         key_env=KEY_ENV,
         key_required=True,
+        key_header="Authorization",
+        key_prefix="Bearer ",
         docs="https://docs.cryptoquant.com/api-reference",
+        backfill_days=4 * 365 + 1,
+        revision_days=3,
     )
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        key = self.require_key()
-        today = today_utc()
-        start = today - timedelta(days=BACKFILL_DAYS) if since is None else since - timedelta(days=REVISION_DAYS)
-        try:
-            payload = await client.get_json(URL, params=request_params(start, today),
-                                            headers={"Authorization": f"Bearer {key}"}, provider=NAME)
-        except RateLimitedError:
-            raise
-        except UnavailableError as exc:
-            raise key_refused(exc, service="CryptoQuant", key_env=KEY_ENV, provider=NAME) from None
-        return parse_whale_ratio(payload, today)
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        self.require_key()
+        assert window.start is not None  # a backfill depth is declared
+        payload = await http.get_json(URL, params=request_params(window.start, window.today))
+        return parse_whale_ratio(payload, window.today)

@@ -37,26 +37,22 @@ tron, arbitrum, base; `[defillama] chains = [...]` in the config file replaces t
 Failure policy: every (endpoint, chain) request is a part. A part that fails (HTTP error,
 HTML instead of JSON, renamed field, absurd value) is dropped, logged and listed in
 `DefiLlama.failures`; the other parts are still returned, so one dead chain does not hide the
-others. `fetch` raises only when no part produced data, with the first failure's typed error
-naming every failed part.
+others (`Provider.gather_parts`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from signaldesk import settings
-from signaldesk.clock import day_start, epoch_s_to_utc, today_utc, utc_day
-from signaldesk.errors import MalformedError, ProviderError
-from signaldesk.http import HttpClient
+from signaldesk.clock import day_start, epoch_s_to_utc, utc_day
+from signaldesk.errors import MalformedError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 NAME = "defillama"
 API_HOST = "api.llama.fi"
@@ -90,17 +86,14 @@ CHAIN_NAMES: dict[str, ChainNames] = {
     "polygon": ChainNames("Polygon", "Polygon", "polygon"),
 }
 
-log = logging.getLogger(__name__)
-
 
 # -- pure parsing ------------------------------------------------------------------------------
 def _list_body(payload: Any, what: str) -> list[Any]:
     """A JSON array, or MalformedError carrying DeFiLlama's own message when it sent an object."""
     if isinstance(payload, Mapping):
         message = payload.get("message") or payload.get("error")
-        raise MalformedError(f"{what}: expected a list, got an object{': ' + str(message)[:120] if message else ''}",
-                             provider=NAME)
-    return as_list(payload, field=what, provider=NAME)
+        raise MalformedError(f"{what}: expected a list, got an object{': ' + str(message)[:120] if message else ''}")
+    return as_list(payload, field=what)
 
 
 def _daily(points: list[tuple[date, float]], metric: str, entity: str) -> list[Observation]:
@@ -109,7 +102,7 @@ def _daily(points: list[tuple[date, float]], metric: str, entity: str) -> list[O
     for day, value in sorted(points, key=lambda p: p[0]):
         by_day[day] = value
     return check_observations(
-        [Observation(metric, entity, day_start(d), v, NAME) for d, v in sorted(by_day.items())], provider=NAME
+        [Observation(metric, entity, day_start(d), v, NAME) for d, v in sorted(by_day.items())]
     )
 
 
@@ -118,8 +111,8 @@ def parse_chain_tvl(payload: Any, entity: str) -> list[Observation]:
     rows = _list_body(payload, f"historicalChainTvl {entity}")
     points = []
     for i, row in enumerate(rows):
-        when = as_float(get_path(row, ["date"], provider=NAME), field=f"[{i}].date", provider=NAME)
-        tvl = as_float(get_path(row, ["tvl"], provider=NAME), field=f"[{i}].tvl", provider=NAME)
+        when = as_float(get_path(row, ["date"]), field=f"[{i}].date")
+        tvl = as_float(get_path(row, ["tvl"]), field=f"[{i}].tvl")
         points.append((utc_day(epoch_s_to_utc(when)), tvl))
     return _daily(points, "chain_tvl_usd", entity)
 
@@ -132,10 +125,9 @@ def parse_stablecoin_chart(payload: Any, entity: str) -> list[Observation]:
     rows = _list_body(payload, f"stablecoincharts {entity or ALL_CHAINS}")
     points = []
     for i, row in enumerate(rows):
-        when = as_float(get_path(row, ["date"], provider=NAME), field=f"[{i}].date", provider=NAME)
-        pegs = as_mapping(get_path(row, ["totalCirculatingUSD"], provider=NAME), field=f"[{i}].totalCirculatingUSD",
-                          provider=NAME)
-        total = sum(as_float(v, field=f"[{i}].totalCirculatingUSD.{k}", provider=NAME) for k, v in pegs.items())
+        when = as_float(get_path(row, ["date"]), field=f"[{i}].date")
+        pegs = as_mapping(get_path(row, ["totalCirculatingUSD"]), field=f"[{i}].totalCirculatingUSD")
+        total = sum(as_float(v, field=f"[{i}].totalCirculatingUSD.{k}") for k, v in pegs.items())
         points.append((utc_day(epoch_s_to_utc(when)), total))
     return _daily(points, "stablecoin_supply_usd", entity)
 
@@ -147,23 +139,23 @@ def parse_dex_overview(payload: Any, entity: str, today: date) -> list[Observati
     yesterday's volume (see the module docstring), so it fills in only for an empty chart, dated
     yesterday: stamped on today it would repeat yesterday's number one day late.
     """
-    body = as_mapping(payload, field=f"overview/dexs {entity}", provider=NAME)
+    body = as_mapping(payload, field=f"overview/dexs {entity}")
     if "totalDataChart" not in body and "total24h" not in body:
         message = body.get("message") or body.get("error") or "no totalDataChart nor total24h"
-        raise MalformedError(f"overview/dexs {entity}: {str(message)[:120]}", provider=NAME)
-    chart = as_list(body.get("totalDataChart") or [], field="totalDataChart", provider=NAME, allow_empty=True)
+        raise MalformedError(f"overview/dexs {entity}: {str(message)[:120]}")
+    chart = as_list(body.get("totalDataChart") or [], field="totalDataChart", allow_empty=True)
     points = []
     for i, row in enumerate(chart):
         if not isinstance(row, list | tuple) or len(row) < 2:
-            raise MalformedError(f"totalDataChart[{i}] is not a [timestamp, volume] pair", provider=NAME)
-        day = utc_day(epoch_s_to_utc(as_float(row[0], field=f"totalDataChart[{i}][0]", provider=NAME)))
+            raise MalformedError(f"totalDataChart[{i}] is not a [timestamp, volume] pair")
+        day = utc_day(epoch_s_to_utc(as_float(row[0], field=f"totalDataChart[{i}][0]")))
         if day >= today:
             continue  # a partial day: its volume is still accruing
-        points.append((day, as_float(row[1], field=f"totalDataChart[{i}][1]", provider=NAME)))
+        points.append((day, as_float(row[1], field=f"totalDataChart[{i}][1]")))
     if not chart and body.get("total24h") is not None:
-        points.append((today - timedelta(days=1), as_float(body["total24h"], field="total24h", provider=NAME)))
+        points.append((today - timedelta(days=1), as_float(body["total24h"], field="total24h")))
     if not points:
-        raise MalformedError(f"overview/dexs {entity}: no complete day of volume in the answer", provider=NAME)
+        raise MalformedError(f"overview/dexs {entity}: no complete day of volume in the answer")
     return _daily(points, "dex_volume_usd_24h", entity)
 
 
@@ -173,7 +165,7 @@ def configured_chains() -> dict[str, ChainNames]:
     conf = settings.section("defillama")
     chains = conf.get("chains", DEFAULT_CHAINS)
     if isinstance(chains, str) or not all(isinstance(c, str) for c in chains):
-        raise MalformedError("[defillama] chains must be a list of chain names", provider=NAME)
+        raise MalformedError("[defillama] chains must be a list of chain names")
     overrides = conf.get("names", {})
     out: dict[str, ChainNames] = {}
     for chain in chains:
@@ -198,47 +190,20 @@ class DefiLlama(Provider):
         docs="https://api-docs.defillama.com/",
     )
 
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-        """Parts that failed in the last `fetch` ("what: why"); the rest was still returned."""
-
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        self.failures = []
-        today = today_utc()
-        chains = configured_chains()
-        parts: list[tuple[str, Any]] = []
-
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
         async def tvl(entity: str, names: ChainNames) -> list[Observation]:
-            return parse_chain_tvl(await client.get_json(TVL_URL.format(chain=names.tvl), provider=NAME), entity)
+            return parse_chain_tvl(await http.get_json(TVL_URL.format(chain=names.tvl)), entity)
 
         async def stables(entity: str, segment: str) -> list[Observation]:
-            return parse_stablecoin_chart(await client.get_json(STABLES_URL.format(chain=segment), provider=NAME), entity)
+            return parse_stablecoin_chart(await http.get_json(STABLES_URL.format(chain=segment)), entity)
 
         async def dex(entity: str, names: ChainNames) -> list[Observation]:
-            payload = await client.get_json(DEX_URL.format(chain=names.dex), params=DEX_PARAMS, provider=NAME)
-            return parse_dex_overview(payload, entity, today)
+            payload = await http.get_json(DEX_URL.format(chain=names.dex), params=DEX_PARAMS)
+            return parse_dex_overview(payload, entity, window.today)
 
-        parts.append((f"stablecoincharts/{ALL_CHAINS}", stables("", ALL_CHAINS)))
-        for entity, names in chains.items():
-            parts.append((f"historicalChainTvl/{names.tvl}", tvl(entity, names)))
-            parts.append((f"stablecoincharts/{names.stablecoins}", stables(entity, names.stablecoins)))
-            parts.append((f"overview/dexs/{names.dex}", dex(entity, names)))
-
-        results = await asyncio.gather(*(coro for _, coro in parts), return_exceptions=True)
-        observations: list[Observation] = []
-        errors: list[ProviderError] = []
-        for (part, _), result in zip(parts, results, strict=True):
-            if isinstance(result, ProviderError):
-                errors.append(result)
-                self.failures.append(f"{part}: {result}")
-                log.warning("defillama %s failed: %s", part, result)
-            elif isinstance(result, BaseException):
-                raise result  # a bug, not a source failure: let the collector report it
-            else:
-                observations += result
-        if not observations:
-            first = errors[0] if errors else MalformedError("DeFiLlama returned no data", provider=NAME)
-            raise type(first)("every DeFiLlama request failed: " + "; ".join(self.failures), provider=NAME)
-        if since is not None:
-            observations = [o for o in observations if utc_day(o.ts) >= since]
-        return observations
+        parts: dict[str, Awaitable[list[Observation]]] = {f"stablecoincharts/{ALL_CHAINS}": stables("", ALL_CHAINS)}
+        for entity, names in configured_chains().items():
+            parts[f"historicalChainTvl/{names.tvl}"] = tvl(entity, names)
+            parts[f"stablecoincharts/{names.stablecoins}"] = stables(entity, names.stablecoins)
+            parts[f"overview/dexs/{names.dex}"] = dex(entity, names)
+        return flat(await self.gather_parts(parts))

@@ -33,11 +33,10 @@ from typing import Any
 
 from signaldesk.clock import day_start, epoch_ms_to_utc, now_utc, utc_day
 from signaldesk.errors import ImplausibleError, MalformedError, RateLimitedError, UnavailableError
-from signaldesk.http import HttpClient
 from signaldesk.metrics.options import ATM_TENORS_DAYS, Smile, constant_maturity
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "deribit"
 BASE = "https://www.deribit.com/api/v2/public"
@@ -59,9 +58,9 @@ JSON_RPC_ERROR_STATUS = frozenset({400})
 """HTTP statuses whose body is a JSON-RPC error document (read by `unwrap`), not a bare client error."""
 
 
-async def rpc_get(client: HttpClient, url: str, params: dict[str, Any]) -> Any:
+async def rpc_get(http: Session, url: str, params: dict[str, Any]) -> Any:
     """GET one public method; the JSON-RPC envelope comes back even with HTTP 400, for `unwrap` to type its error."""
-    return await client.get_json(url, params=params, provider=NAME, error_statuses=JSON_RPC_ERROR_STATUS)
+    return await http.get_json(url, params=params, error_statuses=JSON_RPC_ERROR_STATUS)
 
 
 def unwrap(payload: Any, *, what: str) -> Any:
@@ -70,17 +69,17 @@ def unwrap(payload: Any, *, what: str) -> Any:
     Code 10028 (too_many_requests) is a rate limit; any other error means Deribit refused the
     request, so the source is unavailable for this run.
     """
-    body = as_mapping(payload, field=what, provider=NAME)
+    body = as_mapping(payload, field=what)
     error = body.get("error")
     if error:
         code = error.get("code") if isinstance(error, dict) else None
         message = error.get("message", error) if isinstance(error, dict) else error
         text = f"Deribit {what} error {code}: {message}"
         if code == 10028:
-            raise RateLimitedError(text, provider=NAME)
-        raise UnavailableError(text, provider=NAME)
+            raise RateLimitedError(text)
+        raise UnavailableError(text)
     if "result" not in body:
-        raise MalformedError(f"Deribit {what}: no result member", provider=NAME)
+        raise MalformedError(f"Deribit {what}: no result member")
     return body["result"]
 
 
@@ -100,9 +99,9 @@ def parse_instrument(name: str) -> tuple[datetime, float, str] | None:
 def parse_index_price(payload: Any) -> float:
     """`get_index_price` envelope → index price in USD."""
     result = unwrap(payload, what="get_index_price")
-    price = as_float(get_path(result, ["index_price"], provider=NAME), field="index_price", provider=NAME)
+    price = as_float(get_path(result, ["index_price"]), field="index_price")
     if not price > 0:
-        raise ImplausibleError(f"Deribit index price {price:g} is not positive", provider=NAME)
+        raise ImplausibleError(f"Deribit index price {price:g} is not positive")
     return price
 
 
@@ -112,27 +111,27 @@ def book_to_smiles(payload: Any, *, index_price: float | None = None) -> tuple[d
     Per expiry the forward is the median `underlying_price` of its rows (the index price when a
     row has none); strikes below the forward use the put's mark IV, strikes above use the call's.
     """
-    rows = as_list(unwrap(payload, what="get_book_summary_by_currency"), field="result", provider=NAME)
+    rows = as_list(unwrap(payload, what="get_book_summary_by_currency"), field="result")
     stamps = [r.get("creation_timestamp") for r in rows if isinstance(r, dict) and r.get("creation_timestamp")]
     if not stamps:
-        raise MalformedError("option book rows carry no creation_timestamp", provider=NAME)
-    snapshot = epoch_ms_to_utc(max(as_float(s, field="creation_timestamp", provider=NAME) for s in stamps))
+        raise MalformedError("option book rows carry no creation_timestamp")
+    snapshot = epoch_ms_to_utc(max(as_float(s, field="creation_timestamp") for s in stamps))
     quotes: dict[datetime, dict[str, dict[float, float]]] = defaultdict(lambda: {"call": {}, "put": {}})
     forwards: dict[datetime, list[float]] = defaultdict(list)
     for i, row in enumerate(rows):
-        name = get_path(row, ["instrument_name"], provider=NAME)
+        name = get_path(row, ["instrument_name"])
         parsed = parse_instrument(str(name))
         if parsed is None:
             continue
         expiry, strike, kind = parsed
         iv = row.get("mark_iv")
         if iv is None:
-            raise MalformedError(f"result[{i}] ({name}) has no mark_iv: field renamed?", provider=NAME)
-        iv = as_float(iv, field=f"result[{i}].mark_iv", provider=NAME) / 100.0
+            raise MalformedError(f"result[{i}] ({name}) has no mark_iv: field renamed?")
+        iv = as_float(iv, field=f"result[{i}].mark_iv") / 100.0
         if iv > 10:
-            raise ImplausibleError(f"{name}: mark IV {iv:.0%} is absurd", provider=NAME)
+            raise ImplausibleError(f"{name}: mark IV {iv:.0%} is absurd")
         underlying = row.get("underlying_price")
-        forward = as_float(underlying, field=f"result[{i}].underlying_price", provider=NAME) if underlying else index_price
+        forward = as_float(underlying, field=f"result[{i}].underlying_price") if underlying else index_price
         if forward:
             forwards[expiry].append(forward)
         if iv > 0:
@@ -144,13 +143,13 @@ def book_to_smiles(payload: Any, *, index_price: float | None = None) -> tuple[d
             continue
         forward = sorted(forwards[expiry])[len(forwards[expiry]) // 2]
         if index_price and abs(forward / index_price - 1.0) > 0.5:
-            raise ImplausibleError(f"forward {forward:g} for {expiry:%d%b%y} is far from index {index_price:g}", provider=NAME)
+            raise ImplausibleError(f"forward {forward:g} for {expiry:%d%b%y} is far from index {index_price:g}")
         calls, puts = quotes[expiry]["call"], quotes[expiry]["put"]
         strikes = sorted(set(calls) | set(puts))
         chosen = [(k, puts.get(k, calls.get(k)) if k <= forward else calls.get(k, puts.get(k))) for k in strikes]
         smiles.append(Smile(t, forward, tuple(k for k, _ in chosen), tuple(float(v) for _, v in chosen)))
     if not smiles:
-        raise MalformedError("option book has no expiry with usable mark IVs", provider=NAME)
+        raise MalformedError("option book has no expiry with usable mark IVs")
     return snapshot, smiles
 
 
@@ -166,26 +165,26 @@ def parse_option_book(payload: Any, *, index_price: float | None = None) -> list
         if math.isfinite(point.skew_25d):
             observations.append(Observation("skew_25d", tenor, ts, point.skew_25d, NAME))
     if not any(o.metric == "atm_iv" for o in observations):
-        raise MalformedError("no tenor's ATM IV could be read off the option book", provider=NAME)
-    return check_observations(observations, provider=NAME)
+        raise MalformedError("no tenor's ATM IV could be read off the option book")
+    return check_observations(observations)
 
 
 def parse_dvol(payload: Any) -> tuple[list[Observation], int | None]:
     """One DVOL page → (daily closes stamped 00:00 UTC of their day, continuation or None)."""
-    result = as_mapping(unwrap(payload, what="get_volatility_index_data"), field="result", provider=NAME)
-    rows = as_list(get_path(result, ["data"], provider=NAME), field="result.data", provider=NAME, allow_empty=True)
+    result = as_mapping(unwrap(payload, what="get_volatility_index_data"), field="result")
+    rows = as_list(get_path(result, ["data"]), field="result.data", allow_empty=True)
     by_day: dict[date, tuple[datetime, float]] = {}
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) < 5:
-            raise MalformedError(f"result.data[{i}] is not [ts, open, high, low, close]", provider=NAME)
-        ts = epoch_ms_to_utc(as_float(row[0], field=f"data[{i}][0]", provider=NAME))
-        close = as_float(row[4], field=f"data[{i}][4]", provider=NAME)
+            raise MalformedError(f"result.data[{i}] is not [ts, open, high, low, close]")
+        ts = epoch_ms_to_utc(as_float(row[0], field=f"data[{i}][0]"))
+        close = as_float(row[4], field=f"data[{i}][4]")
         day = utc_day(ts)
         if day not in by_day or ts >= by_day[day][0]:
             by_day[day] = (ts, close)
     observations = [Observation("dvol", "", day_start(day), value, NAME) for day, (_, value) in sorted(by_day.items())]
     continuation = result.get("continuation")
-    return check_observations(observations, provider=NAME), (int(continuation) if continuation else None)
+    return check_observations(observations), (int(continuation) if continuation else None)
 
 
 def _ms(moment: datetime) -> int:
@@ -203,21 +202,21 @@ class Deribit(Provider):
         docs="https://docs.deribit.com/#market-data",
     )
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        index = parse_index_price(await rpc_get(client, INDEX_URL, {"index_name": "btc_usd"}))
-        book = await rpc_get(client, BOOK_URL, {"currency": "BTC", "kind": "option"})
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        index = parse_index_price(await rpc_get(http, INDEX_URL, {"index_name": "btc_usd"}))
+        book = await rpc_get(http, BOOK_URL, {"currency": "BTC", "kind": "option"})
         observations = parse_option_book(book, index_price=index)
-        observations += await self._dvol(client, since)
+        observations += await self._dvol(http, window.start or DVOL_START)
         return observations
 
-    async def _dvol(self, client: HttpClient, since: date | None) -> list[Observation]:
-        """Page DVOL backwards from now to `since` (or the index's launch) with `continuation`."""
-        start = _ms(day_start(since or DVOL_START))
+    async def _dvol(self, http: Session, first: date) -> list[Observation]:
+        """Page DVOL backwards from now to `first` with `continuation`."""
+        start = _ms(day_start(first))
         end = _ms(now_utc())
         found: dict[date, Observation] = {}
         for _ in range(MAX_DVOL_PAGES):
             params = {"currency": "BTC", "resolution": "1D", "start_timestamp": start, "end_timestamp": end}
-            page, continuation = parse_dvol(await rpc_get(client, DVOL_URL, params))
+            page, continuation = parse_dvol(await rpc_get(http, DVOL_URL, params))
             for obs in page:
                 found.setdefault(utc_day(obs.ts), obs)
             if continuation is None or continuation <= start or continuation >= end or not page:
@@ -225,5 +224,4 @@ class Deribit(Provider):
             end = continuation
         else:
             log.warning("deribit: DVOL paging stopped after %d pages", MAX_DVOL_PAGES)
-        cut = since or DVOL_START
-        return [found[d] for d in sorted(found) if d >= cut and day_start(d) <= now_utc() + timedelta(days=1)]
+        return [found[d] for d in sorted(found) if d >= first and day_start(d) <= now_utc() + timedelta(days=1)]

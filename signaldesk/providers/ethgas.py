@@ -23,16 +23,13 @@ from __future__ import annotations
 
 import statistics
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from signaldesk.clock import day_start, today_utc
+from signaldesk.clock import day_start
 from signaldesk.errors import MalformedError, ProviderError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "ethgas"
 DEFAULT_ENDPOINTS: tuple[str, ...] = (
@@ -62,11 +59,11 @@ def endpoints() -> tuple[str, ...]:
 
 def _wei(value: Any, *, field: str) -> int:
     if not isinstance(value, str) or not value.lower().startswith("0x"):
-        raise MalformedError(f"{field} is not a hex quantity: {str(value)[:30]!r}", provider=NAME)
+        raise MalformedError(f"{field} is not a hex quantity: {str(value)[:30]!r}")
     try:
         return int(value, 16)
     except ValueError:
-        raise MalformedError(f"{field} is not a hex quantity: {value[:30]!r}", provider=NAME) from None
+        raise MalformedError(f"{field} is not a hex quantity: {value[:30]!r}") from None
 
 
 def parse_fee_history(payload: Any, *, day: date, percentile_index: int = 0) -> list[Observation]:
@@ -75,23 +72,23 @@ def parse_fee_history(payload: Any, *, day: date, percentile_index: int = 0) -> 
     `percentile_index` picks the column of `reward` holding the median tip (0 when the request
     asked for `[50]` only).
     """
-    body = as_mapping(payload, field="body", provider=NAME)
+    body = as_mapping(payload, field="body")
     if body.get("error") is not None:
         error = body["error"]
         message = error.get("message", error) if isinstance(error, dict) else error
-        raise MalformedError(f"JSON-RPC error: {str(message)[:120]}", provider=NAME)
-    result = as_mapping(get_path(body, ["result"], provider=NAME), field="result", provider=NAME)
-    base_fees = as_list(get_path(result, ["baseFeePerGas"], provider=NAME), field="baseFeePerGas", provider=NAME)
-    rewards = as_list(get_path(result, ["reward"], provider=NAME), field="reward", provider=NAME)
+        raise MalformedError(f"JSON-RPC error: {str(message)[:120]}")
+    result = as_mapping(get_path(body, ["result"]), field="result")
+    base_fees = as_list(get_path(result, ["baseFeePerGas"]), field="baseFeePerGas")
+    rewards = as_list(get_path(result, ["reward"]), field="reward")
     next_base = _wei(base_fees[-1], field=f"baseFeePerGas[{len(base_fees) - 1}]")
     tips = []
     for i, row in enumerate(rewards):
-        cells = as_list(row, field=f"reward[{i}]", provider=NAME)
+        cells = as_list(row, field=f"reward[{i}]")
         if percentile_index >= len(cells):
-            raise MalformedError(f"reward[{i}] has no percentile column {percentile_index}", provider=NAME)
+            raise MalformedError(f"reward[{i}] has no percentile column {percentile_index}")
         tips.append(_wei(cells[percentile_index], field=f"reward[{i}][{percentile_index}]"))
     gwei = (next_base + statistics.median(tips)) / WEI_PER_GWEI
-    return check_observations([Observation("gas_price_gwei", "ethereum", day_start(day), gwei, NAME)], provider=NAME)
+    return check_observations([Observation("gas_price_gwei", "ethereum", day_start(day), gwei, NAME)])
 
 
 class EthGas(Provider):
@@ -105,18 +102,15 @@ class EthGas(Provider):
         docs="https://ethereum.org/en/developers/docs/apis/json-rpc/#eth_feehistory",
     )
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        day = today_utc()
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
         failures: list[str] = []
         last: ProviderError | None = None
         for url in endpoints():
             try:
-                payload = await client.post_json(url, BODY, provider=NAME)
-                return parse_fee_history(payload, day=day)
+                return parse_fee_history(await http.post_json(url, BODY), day=window.today)
             except ProviderError as exc:
                 failures.append(f"{url}: {exc}")
                 last = exc
         if last is None:
-            raise MalformedError("no RPC endpoint configured in [ethgas] endpoints", provider=NAME)
-        summary = "; ".join(failures)
-        raise type(last)(f"every RPC endpoint failed — {summary}", provider=NAME)
+            raise MalformedError("no RPC endpoint configured in [ethgas] endpoints")
+        raise type(last)(f"every RPC endpoint failed — {'; '.join(failures)}")

@@ -25,7 +25,7 @@ rounded to the minute first, because Binance stamps some `fundingTime`s 1 ms lat
 
 Why several venues: Binance answers HTTP 451 to US and many cloud IPs, Bybit answers 403 to US
 IPs and reports errors in HTTP 200 bodies, OKX wraps errors in `{code ≠ "0", msg}` (envelopes in
-`venues.py`). A venue that fails is dropped for this run (see `venue_errors`); the provider fails
+`venues.py`). A venue that fails is dropped for this run (see `failures`); the provider fails
 only when no venue answers.
 
 Why not ccxt: its unified methods (`fetch_funding_rate_history`, `fetch_open_interest_history`,
@@ -47,26 +47,22 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import statistics
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from signaldesk.catalog import metric
-from signaldesk.clock import day_start, epoch_ms_to_utc, today_utc, utc_day
+from signaldesk.clock import day_start, epoch_ms_to_utc, utc_day
 from signaldesk.errors import ImplausibleError, MalformedError, ProviderError, RateLimitedError, UnavailableError
 from signaldesk.metrics.derivatives import VENUE_FUNDING, VENUE_OI, venue_entity
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 from signaldesk.providers.venues import binance_list, binance_object, bybit_result, okx_data
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
 
 NAME = "exchanges"
 ASSETS = ("btc", "eth")
@@ -81,8 +77,6 @@ _SYMBOLS = {
 _ONE_MS = timedelta(milliseconds=1)
 SETTLEMENT_GRID_MS = 60_000
 """Settlement timestamps are rounded to this grid (one minute) before they are given a day."""
-
-log = logging.getLogger(__name__)
 
 
 # -- the pieces every venue reduces to ------------------------------------------------------------
@@ -159,29 +153,29 @@ def venue_observations(data: VenueData, today: date) -> list[Observation]:
 
 def _positive(value: float, what: str) -> float:
     if not value > 0:
-        raise ImplausibleError(f"{what} = {value:g} is not positive", provider=NAME)
+        raise ImplausibleError(f"{what} = {value:g} is not positive")
     return value
 
 
 # -- Binance ----------------------------------------------------------------------------------------
 def parse_binance_current(premium: Any, open_interest: Any) -> tuple[datetime, float, float, float]:
     """premiumIndex + openInterest → (time, current rate per interval, mark price, OI in USD)."""
-    p = binance_object(premium, what="premiumIndex", provider=NAME)
-    o = binance_object(open_interest, what="openInterest", provider=NAME)
-    rate = as_float(get_path(p, ["lastFundingRate"], provider=NAME), field="lastFundingRate", provider=NAME)
-    mark = _positive(as_float(get_path(p, ["markPrice"], provider=NAME), field="markPrice", provider=NAME), "markPrice")
-    coins = as_float(get_path(o, ["openInterest"], provider=NAME), field="openInterest", provider=NAME)
-    ts = epoch_ms_to_utc(as_float(get_path(p, ["time"], provider=NAME), field="time", provider=NAME))
+    p = binance_object(premium, what="premiumIndex")
+    o = binance_object(open_interest, what="openInterest")
+    rate = as_float(get_path(p, ["lastFundingRate"]), field="lastFundingRate")
+    mark = _positive(as_float(get_path(p, ["markPrice"]), field="markPrice"), "markPrice")
+    coins = as_float(get_path(o, ["openInterest"]), field="openInterest")
+    ts = epoch_ms_to_utc(as_float(get_path(p, ["time"]), field="time"))
     return ts, rate, mark, coins * mark
 
 
 def parse_binance_funding_history(payload: Any) -> list[Settlement]:
     """`fapi/v1/fundingRate` → settlements (rate per interval, period ending at fundingTime)."""
-    rows = binance_list(payload, what="fundingRate", provider=NAME)
+    rows = binance_list(payload, what="fundingRate")
     return [
         Settlement(
-            settlement_time(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"[{i}].fundingTime", provider=NAME)),
-            as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"[{i}].fundingRate", provider=NAME),
+            settlement_time(as_float(get_path(r, ["fundingTime"]), field=f"[{i}].fundingTime")),
+            as_float(get_path(r, ["fundingRate"]), field=f"[{i}].fundingRate"),
         )
         for i, r in enumerate(rows)
     ]
@@ -189,37 +183,37 @@ def parse_binance_funding_history(payload: Any) -> list[Settlement]:
 
 def parse_binance_oi_history(payload: Any) -> dict[date, float]:
     """`futures/data/openInterestHist?period=1d` → {day closed: OI in USD (sumOpenInterestValue, USDT≈USD)}."""
-    rows = binance_list(payload, what="openInterestHist", provider=NAME)
+    rows = binance_list(payload, what="openInterestHist")
     out = {}
     for i, r in enumerate(rows):
-        ts = epoch_ms_to_utc(as_float(get_path(r, ["timestamp"], provider=NAME), field=f"[{i}].timestamp", provider=NAME))
-        out[closing_day(ts)] = as_float(get_path(r, ["sumOpenInterestValue"], provider=NAME), field=f"[{i}].sumOpenInterestValue", provider=NAME)
+        ts = epoch_ms_to_utc(as_float(get_path(r, ["timestamp"]), field=f"[{i}].timestamp"))
+        out[closing_day(ts)] = as_float(get_path(r, ["sumOpenInterestValue"]), field=f"[{i}].sumOpenInterestValue")
     return out
 
 
 # -- Bybit ------------------------------------------------------------------------------------------
 def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
     """`v5/market/tickers` → (time, current rate per interval, interval hours, OI in USD)."""
-    body = as_mapping(payload, field="tickers", provider=NAME)
-    result = bybit_result(body, what="tickers", provider=NAME)
-    row = as_mapping(as_list(get_path(result, ["list"], provider=NAME), field="result.list", provider=NAME)[0],
-                     field="result.list[0]", provider=NAME)
-    rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
-    interval = as_float(row.get("fundingIntervalHour", 8), field="fundingIntervalHour", provider=NAME)
+    body = as_mapping(payload, field="tickers")
+    result = bybit_result(body, what="tickers")
+    row = as_mapping(as_list(get_path(result, ["list"]), field="result.list")[0],
+                     field="result.list[0]")
+    rate = as_float(get_path(row, ["fundingRate"]), field="fundingRate")
+    interval = as_float(row.get("fundingIntervalHour", 8), field="fundingIntervalHour")
     value_field = "singleOpenInterestValue" if row.get("singleOpenInterestValue") not in (None, "") else "openInterestValue"
-    oi_usd = as_float(get_path(row, [value_field], provider=NAME), field=value_field, provider=NAME)
-    ts = epoch_ms_to_utc(as_float(get_path(body, ["time"], provider=NAME), field="time", provider=NAME))
+    oi_usd = as_float(get_path(row, [value_field]), field=value_field)
+    ts = epoch_ms_to_utc(as_float(get_path(body, ["time"]), field="time"))
     return ts, rate, _positive(interval, "fundingIntervalHour"), oi_usd
 
 
 def parse_bybit_funding_history(payload: Any) -> list[Settlement]:
     """`v5/market/funding/history` → settlements."""
-    rows = as_list(get_path(bybit_result(payload, what="funding/history", provider=NAME), ["list"], provider=NAME),
-                   field="result.list", provider=NAME)
+    rows = as_list(get_path(bybit_result(payload, what="funding/history"), ["list"]),
+                   field="result.list")
     return [
         Settlement(
-            settlement_time(as_float(get_path(r, ["fundingRateTimestamp"], provider=NAME), field=f"list[{i}].fundingRateTimestamp", provider=NAME)),
-            as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"list[{i}].fundingRate", provider=NAME),
+            settlement_time(as_float(get_path(r, ["fundingRateTimestamp"]), field=f"list[{i}].fundingRateTimestamp")),
+            as_float(get_path(r, ["fundingRate"]), field=f"list[{i}].fundingRate"),
         )
         for i, r in enumerate(rows)
     ]
@@ -231,20 +225,20 @@ def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
     A snapshot stamped 00:00 of D+1 closes day D and is valued at D's close. One side only:
     `singleOpenInterest` when Bybit sends it (after its 2026-06-11 change), else `openInterest`.
     """
-    rows = as_list(get_path(bybit_result(open_interest, what="open-interest", provider=NAME), ["list"], provider=NAME),
-                   field="result.list", provider=NAME)
-    candles = as_list(get_path(bybit_result(kline, what="kline", provider=NAME), ["list"], provider=NAME), field="result.list", provider=NAME)
+    rows = as_list(get_path(bybit_result(open_interest, what="open-interest"), ["list"]),
+                   field="result.list")
+    candles = as_list(get_path(bybit_result(kline, what="kline"), ["list"]), field="result.list")
     closes: dict[date, float] = {}
     for i, c in enumerate(candles):
         if not isinstance(c, list) or len(c) < 5:
-            raise MalformedError(f"kline list[{i}] is not [start, open, high, low, close, …]", provider=NAME)
-        closes[utc_day(epoch_ms_to_utc(as_float(c[0], field=f"kline[{i}][0]", provider=NAME)))] = as_float(
-            c[4], field=f"kline[{i}][4]", provider=NAME)
+            raise MalformedError(f"kline list[{i}] is not [start, open, high, low, close, …]")
+        closes[utc_day(epoch_ms_to_utc(as_float(c[0], field=f"kline[{i}][0]")))] = as_float(
+            c[4], field=f"kline[{i}][4]")
     out = {}
     for i, r in enumerate(rows):
-        day = closing_day(epoch_ms_to_utc(as_float(get_path(r, ["timestamp"], provider=NAME), field=f"list[{i}].timestamp", provider=NAME)))
+        day = closing_day(epoch_ms_to_utc(as_float(get_path(r, ["timestamp"]), field=f"list[{i}].timestamp")))
         key = "singleOpenInterest" if r.get("singleOpenInterest") not in (None, "") else "openInterest"
-        coins = as_float(get_path(r, [key], provider=NAME), field=f"list[{i}].{key}", provider=NAME)
+        coins = as_float(get_path(r, [key]), field=f"list[{i}].{key}")
         if day in closes:
             out[day] = coins * closes[day]
     return out
@@ -253,19 +247,19 @@ def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
 # -- OKX --------------------------------------------------------------------------------------------
 def parse_okx_funding_rate(payload: Any) -> tuple[datetime, float, float]:
     """`public/funding-rate` → (time, current rate per interval, interval hours = nextFundingTime − fundingTime)."""
-    row = as_mapping(okx_data(payload, what="funding-rate", provider=NAME)[0], field="data[0]", provider=NAME)
-    rate = as_float(get_path(row, ["fundingRate"], provider=NAME), field="fundingRate", provider=NAME)
-    settle = as_float(get_path(row, ["fundingTime"], provider=NAME), field="fundingTime", provider=NAME)
-    following = as_float(get_path(row, ["nextFundingTime"], provider=NAME), field="nextFundingTime", provider=NAME)
+    row = as_mapping(okx_data(payload, what="funding-rate")[0], field="data[0]")
+    rate = as_float(get_path(row, ["fundingRate"]), field="fundingRate")
+    settle = as_float(get_path(row, ["fundingTime"]), field="fundingTime")
+    following = as_float(get_path(row, ["nextFundingTime"]), field="nextFundingTime")
     interval = (following - settle) / 3_600_000.0
-    ts = epoch_ms_to_utc(as_float(row.get("ts", settle), field="ts", provider=NAME))
+    ts = epoch_ms_to_utc(as_float(row.get("ts", settle), field="ts"))
     return ts, rate, _positive(interval, "OKX funding interval")
 
 
 def parse_okx_open_interest(payload: Any) -> float:
     """`public/open-interest` → OI in USD (`oiUsd`)."""
-    row = as_mapping(okx_data(payload, what="open-interest", provider=NAME)[0], field="data[0]", provider=NAME)
-    return as_float(get_path(row, ["oiUsd"], provider=NAME), field="oiUsd", provider=NAME)
+    row = as_mapping(okx_data(payload, what="open-interest")[0], field="data[0]")
+    return as_float(get_path(row, ["oiUsd"]), field="oiUsd")
 
 
 def parse_okx_funding_history(payload: Any) -> list[Settlement]:
@@ -277,9 +271,9 @@ def parse_okx_funding_history(payload: Any) -> list[Settlement]:
     unrounded field is the better number.
     """
     out = []
-    for i, r in enumerate(okx_data(payload, what="funding-rate-history", provider=NAME)):
-        ts = settlement_time(as_float(get_path(r, ["fundingTime"], provider=NAME), field=f"data[{i}].fundingTime", provider=NAME))
-        rate = as_float(get_path(r, ["fundingRate"], provider=NAME), field=f"data[{i}].fundingRate", provider=NAME)
+    for i, r in enumerate(okx_data(payload, what="funding-rate-history")):
+        ts = settlement_time(as_float(get_path(r, ["fundingTime"]), field=f"data[{i}].fundingTime"))
+        rate = as_float(get_path(r, ["fundingRate"]), field=f"data[{i}].fundingRate")
         out.append(Settlement(ts, rate))
     return out
 
@@ -290,11 +284,11 @@ def parse_okx_oi_history(payload: Any) -> dict[date, float]:
     The `1Dutc` period matters: OKX's plain `1D` buckets are aligned to Hong Kong time (UTC+8).
     """
     out = {}
-    for i, r in enumerate(okx_data(payload, what="open-interest-history", provider=NAME)):
+    for i, r in enumerate(okx_data(payload, what="open-interest-history")):
         if not isinstance(r, list) or len(r) < 4:
-            raise MalformedError(f"open-interest-history data[{i}] is not [ts, oi, oiCcy, oiUsd]", provider=NAME)
-        ts = epoch_ms_to_utc(as_float(r[0], field=f"data[{i}][0]", provider=NAME))
-        out[closing_day(ts)] = as_float(r[3], field=f"data[{i}][3]", provider=NAME)
+            raise MalformedError(f"open-interest-history data[{i}] is not [ts, oi, oiCcy, oiUsd]")
+        ts = epoch_ms_to_utc(as_float(r[0], field=f"data[{i}][0]"))
+        out[closing_day(ts)] = as_float(r[3], field=f"data[{i}][3]")
     return out
 
 
@@ -397,34 +391,30 @@ class Exchanges(Provider):
         hosts={"fapi.binance.com": 5.0, "api.bybit.com": 5.0, "www.okx.com": 4.0},
         history="30 days (Binance OI history); stored daily from then on",
         docs="https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api",
+        max_days=HISTORY_DAYS,
     )
 
     def __init__(self, venues: Sequence[str] = VENUES) -> None:
+        super().__init__()
         self.venues = tuple(venues)
-        self.venue_errors: dict[str, str] = {}
-        """`venue:asset` → why that venue was left out of this run (for the outcome note)."""
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        today = today_utc()
-        days = history_days(since, today)
-        self.venue_errors = {}
-        results = await asyncio.gather(*(self._venue(client, v, a, days) for a in ASSETS for v in self.venues))
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        """Every venue and asset at once; one that fails is named in `failures` (`venue:asset`) and left out."""
+        days = history_days(window.since, window.today)
+        results = await asyncio.gather(*(self._venue(http, v, a, days) for a in ASSETS for v in self.venues))
         answered = [data for data in results if isinstance(data, VenueData)]
         if not answered:
             raise _all_failed([e for e in results if isinstance(e, ProviderError)])
-        observations = [o for data in answered for o in venue_observations(data, today)]
-        observations = [o for o in observations if since is None or utc_day(o.ts) >= since]
-        return check_observations(observations, provider=NAME)
+        return check_observations(o for data in answered for o in venue_observations(data, window.today))
 
-    async def _venue(self, client: HttpClient, venue: str, asset: str, days: int) -> VenueData | ProviderError:
+    async def _venue(self, http: Session, venue: str, asset: str, days: int) -> VenueData | ProviderError:
         async def call(endpoint: str, params: dict[str, Any]) -> Any:
-            return await client.get_json(endpoint_url(venue, endpoint, params), provider=NAME)
+            return await http.get_json(endpoint_url(venue, endpoint, params))
 
         try:
             return validate_venue(await _FETCHERS[venue](call, asset, days))
         except ProviderError as exc:
-            self.venue_errors[f"{venue}:{asset}"] = f"{type(exc).__name__}: {exc}"
-            log.warning("exchanges: %s %s left out: %s", venue, asset, exc)
+            self.part_failed(f"{venue}:{asset}", f"{type(exc).__name__}: {exc}")
             return exc
 
 
@@ -440,14 +430,14 @@ def validate_venue(data: VenueData) -> VenueData:
 
     if now_utc() - data.ts > MAX_QUOTE_AGE:
         raise ImplausibleError(f"{data.venue} {data.asset}: the current quote is from {data.ts:%Y-%m-%d %H:%M} UTC, "
-                               f"more than a day old", provider=NAME)
+                               f"more than a day old")
     funding, oi = metric("funding_rate_8h"), metric("open_interest_usd")
     for day, rate in [(None, data.funding_8h), *data.funding_history.items()]:
         if not funding.plausible(rate):
-            raise ImplausibleError(f"{data.venue} {data.asset} funding {rate:g}/8h on {day or 'today'} is absurd", provider=NAME)
+            raise ImplausibleError(f"{data.venue} {data.asset} funding {rate:g}/8h on {day or 'today'} is absurd")
     for day, usd in [(None, data.oi_usd), *data.oi_history.items()]:
         if not (oi.plausible(usd) and usd > 0):
-            raise ImplausibleError(f"{data.venue} {data.asset} open interest {usd:g} USD on {day or 'today'} is absurd", provider=NAME)
+            raise ImplausibleError(f"{data.venue} {data.asset} open interest {usd:g} USD on {day or 'today'} is absurd")
     return data
 
 
@@ -455,7 +445,7 @@ def _all_failed(errors: Sequence[ProviderError]) -> ProviderError:
     """One typed error for 'no venue answered': rate-limited only if every venue was."""
     text = "; ".join(dict.fromkeys(str(e) for e in errors)) or "no venue configured"
     if errors and all(isinstance(e, RateLimitedError) for e in errors):
-        return RateLimitedError(f"every venue rate-limited us: {text}", provider=NAME)
+        return RateLimitedError(f"every venue rate-limited us: {text}")
     if errors and all(isinstance(e, MalformedError) for e in errors):
-        return MalformedError(f"every venue sent an unusable payload: {text}", provider=NAME)
-    return UnavailableError(f"no venue answered: {text}", provider=NAME)
+        return MalformedError(f"every venue sent an unusable payload: {text}")
+    return UnavailableError(f"no venue answered: {text}")

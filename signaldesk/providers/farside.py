@@ -26,21 +26,14 @@ Table shape and quirks, all handled here:
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
-from signaldesk.clock import day_start, utc_day
+from signaldesk.clock import day_start
 from signaldesk.errors import MalformedError, ProviderError
 from signaldesk.models import Observation
 from signaldesk.providers._checks import check_observations
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
-
-log = logging.getLogger(__name__)
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "farside"
 METRIC = "etf_net_flow_usd"
@@ -48,8 +41,6 @@ URLS: dict[str, str] = {
     "btc": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
     "eth": "https://farside.co.uk/ethereum-etf-flow-all-data/",
 }
-#: Days re-read before `since`: Farside revises the latest days after publishing them.
-REVISION_DAYS = 7
 
 _NOT_REPORTED = frozenset({"", "-", "–", "—", "n/a", "na"})
 _TICKER = re.compile(r"^[A-Z][A-Z0-9.]{1,7}$")
@@ -85,10 +76,10 @@ def parse_millions(text: str, *, where: str) -> float | None:
     if cleaned.lower() in _NOT_REPORTED:
         return None
     if not _NUMBER.match(cleaned):
-        raise MalformedError(f"cell {where} is not a number in US$m: {cleaned[:30]!r}", provider=NAME)
+        raise MalformedError(f"cell {where} is not a number in US$m: {cleaned[:30]!r}")
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if cleaned.startswith("(") != cleaned.endswith(")"):
-        raise MalformedError(f"cell {where} has unbalanced parentheses: {cleaned!r}", provider=NAME)
+        raise MalformedError(f"cell {where} has unbalanced parentheses: {cleaned!r}")
     number = float(cleaned.strip("()").replace(",", ""))
     return (-number if negative else number) * 1e6
 
@@ -123,7 +114,7 @@ def _table_rows(html: str) -> list[list[list[str]]]:
         # encoding declaration, and the text was already decoded by the HTTP client.
         document = lxml_html.document_fromstring(html.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8"))
     except (etree.ParserError, ValueError) as exc:
-        raise MalformedError(f"farside.co.uk sent a page lxml cannot parse: {exc}", provider=NAME) from None
+        raise MalformedError(f"farside.co.uk sent a page lxml cannot parse: {exc}") from None
     tables = document.xpath('//table[contains(concat(" ", normalize-space(@class), " "), " etf ")]')
     out = []
     for table in tables or document.xpath("//table"):
@@ -144,7 +135,7 @@ def parse_flows(html: str, asset: str) -> list[Observation]:
     upper-case `BTC`/`ETH` are Grayscale's mini-trust tickers, as Farside names them.
     """
     if not html or not html.strip():
-        raise MalformedError("farside.co.uk sent an empty page", provider=NAME)
+        raise MalformedError("farside.co.uk sent an empty page")
     best: list[Observation] = []
     found_header = False
     for rows in _table_rows(html):
@@ -163,13 +154,12 @@ def parse_flows(html: str, asset: str) -> list[Observation]:
             raise MalformedError(
                 "farside.co.uk sent a Cloudflare challenge page instead of the flow table (bot check); "
                 "flows are missing for this run",
-                provider=NAME,
             )
-        raise MalformedError("no flow table with a fund header row ending in 'Total' on the page", provider=NAME)
+        raise MalformedError("no flow table with a fund header row ending in 'Total' on the page")
     if not best:
-        raise MalformedError("the flow table has a header but no dated rows", provider=NAME)
+        raise MalformedError("the flow table has a header but no dated rows")
     best.sort(key=lambda o: (o.ts, o.entity))
-    return check_observations(best, provider=NAME)
+    return check_observations(best)
 
 
 def _parse_table(rows: list[list[str]], names: list[str], asset: str) -> list[Observation]:
@@ -183,12 +173,12 @@ def _parse_table(rows: list[list[str]], names: list[str], asset: str) -> list[Ob
             # spacer rows and repeated header rows are not days: skip them all.
             continue
         if day in seen:
-            raise MalformedError(f"date {day} appears twice in the flow table", provider=NAME)
+            raise MalformedError(f"date {day} appears twice in the flow table")
         seen.add(day)
         values = cells[1:len(names)]
         if len(cells) < len(names):
             raise MalformedError(
-                f"row {first!r} has {len(cells)} cells but the header names {len(names)} columns", provider=NAME
+                f"row {first!r} has {len(cells)} cells but the header names {len(names)} columns"
             )
         ts = day_start(day)
         for name, text in zip(names[1:], values, strict=True):
@@ -210,27 +200,19 @@ class Farside(Provider):
         hosts={"farside.co.uk": 0.5},
         history="full (BTC since 2024-01-11, ETH since 2024-07-23)",
         docs="https://farside.co.uk/btc/",
+        revision_days=7,  # Farside revises the latest days after publishing them
     )
 
-    def __init__(self) -> None:
-        self.failures: dict[str, str] = {}
-        """Page ("eth") → reason, when the secondary page failed in the last `fetch`."""
-
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
         """BTC first: its failure fails the provider. An ETH failure alone keeps the BTC flows — the
         headline number should not be lost to the secondary page — and is kept in `failures`, so the
         outcome says `partial` with the ETH reason instead of letting ETH flows go stale unnoticed."""
-        self.failures.clear()
         # Parsing ~0.5 MB of HTML is CPU work: off the event loop, so other providers keep going.
-        html = await client.get_text(URLS["btc"], provider=NAME, browser=True)
+        html = await http.get_text(URLS["btc"], browser=True)
         observations = await asyncio.to_thread(parse_flows, html, "btc")
         try:
-            html = await client.get_text(URLS["eth"], provider=NAME, browser=True)
+            html = await http.get_text(URLS["eth"], browser=True)
             observations.extend(await asyncio.to_thread(parse_flows, html, "eth"))
         except ProviderError as exc:
-            self.failures["eth"] = f"ETH flows not fetched: {exc}"
-            log.warning("farside: ETH flows skipped this run: %s", exc)
-        if since is None:
-            return observations
-        cutoff = since - timedelta(days=REVISION_DAYS)
-        return [o for o in observations if utc_day(o.ts) >= cutoff]
+            self.part_failed("eth", f"ETH flows not fetched: {exc}")
+        return observations

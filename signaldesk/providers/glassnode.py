@@ -29,34 +29,25 @@ interval in unix **seconds** (so `t` is 00:00 UTC of the day the value belongs t
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
-from signaldesk.clock import day_start, epoch_s_to_utc, today_utc, utc_day
-from signaldesk.errors import MalformedError, ProviderError, RateLimitedError, UnavailableError
+from signaldesk.clock import day_start, epoch_s_to_utc, utc_day
+from signaldesk.errors import MalformedError, UnavailableError
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path, key_refused
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
-
-log = logging.getLogger(__name__)
+from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 NAME = "glassnode"
 HOST = "api.glassnode.com"
 BASE_URL = f"https://{HOST}/v1/metrics/"
 KEY_ENV = "GLASSNODE_API_KEY"
-KEY_HEADER = "X-Api-Key"
 PATHS: dict[str, str] = {
     "sth_cost_basis_usd": "indicators/realized_price_less_155",
     "realized_loss_usd": "indicators/realized_loss",
 }
 """catalog metric → Glassnode metric path (after /v1/metrics/)."""
-BACKFILL_DAYS = 4 * 365 + 1
-REVISION_DAYS = 3
 
 
 def request_params(start: date) -> dict[str, str]:
@@ -67,27 +58,24 @@ def request_params(start: date) -> dict[str, str]:
 def parse_points(payload: Any, metric: str, today: date) -> list[Observation]:
     """`[{"t", "v"}, ...]` → daily observations of `metric` for completed days, oldest first."""
     if isinstance(payload, Mapping) and "error" in payload:
-        raise UnavailableError(f"Glassnode refused {PATHS.get(metric, metric)}: {payload['error']}", provider=NAME)
-    rows = as_list(payload, field=metric, provider=NAME)
+        raise UnavailableError(f"Glassnode refused {PATHS.get(metric, metric)}: {payload['error']}")
+    rows = as_list(payload, field=metric)
     observations = []
     for i, raw in enumerate(rows):
-        row = as_mapping(raw, field=f"{metric}[{i}]", provider=NAME)
-        start = epoch_s_to_utc(as_float(get_path(row, ["t"], provider=NAME), field=f"{metric}[{i}].t", provider=NAME))
+        row = as_mapping(raw, field=f"{metric}[{i}]")
+        start = epoch_s_to_utc(as_float(get_path(row, ["t"]), field=f"{metric}[{i}].t"))
         if start != day_start(utc_day(start)):
-            raise MalformedError(f"{metric}[{i}].t is not 00:00 UTC ({start:%Y-%m-%d %H:%M}): not daily data",
-                                 provider=NAME)
-        value = get_path(row, ["v"], provider=NAME)
+            raise MalformedError(f"{metric}[{i}].t is not 00:00 UTC ({start:%Y-%m-%d %H:%M}): not daily data")
+        value = get_path(row, ["v"])
         if value is None or utc_day(start) >= today:
             continue
-        observations.append(Observation(metric, "", start, as_float(value, field=f"{metric}[{i}].v", provider=NAME), NAME))
+        observations.append(Observation(metric, "", start, as_float(value, field=f"{metric}[{i}].v"), NAME))
     observations.sort(key=lambda o: o.ts)
-    return check_observations(observations, provider=NAME)
-
-
+    return check_observations(observations)
 
 
 class Glassnode(Provider):
-    """Entity-adjusted STH cost basis and realised loss; skipped unless `GLASSNODE_API_KEY` is set."""
+    """STH cost basis and (UTXO-level) realised loss; skipped unless `GLASSNODE_API_KEY` is set."""
 
     name = NAME
     metrics = tuple(PATHS)
@@ -96,39 +84,21 @@ class Glassnode(Provider):
         history="full daily history (plan-dependent); a fresh store backfills 4 years",
         key_env=KEY_ENV,
         key_required=True,
+        key_header="X-Api-Key",
         docs="https://docs.glassnode.com/basic-api/endpoints/indicators",
+        backfill_days=4 * 365 + 1,
+        revision_days=3,
     )
 
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-        """Metric paths that failed in the last `fetch` ("path: why"); the other was still returned."""
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        """One request per metric path, in turn: a moved or refused path costs its metric only, and a rate
+        limit stops the rest (the key's quota is spent, the next path would be refused too)."""
+        self.require_key()
+        assert window.start is not None  # a backfill depth is declared
+        params = request_params(window.start)
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        key = self.require_key()
-        self.failures = []
-        today = today_utc()
-        start = today - timedelta(days=BACKFILL_DAYS) if since is None else since - timedelta(days=REVISION_DAYS)
-        observations: list[Observation] = []
-        errors: list[ProviderError] = []
-        for metric, path in PATHS.items():
-            try:
-                observations += parse_points(await self._get(client, path, key, start), metric, today)
-            except RateLimitedError:
-                raise  # the key's quota is spent: the next path would be refused too
-            except ProviderError as exc:  # one moved or refused path costs that metric only
-                errors.append(exc)
-                self.failures.append(f"{path}: {exc}")
-                log.warning("glassnode %s failed: %s", path, exc)
-        if not observations:
-            raise errors[0] if errors else MalformedError("Glassnode returned no data", provider=NAME)
-        return observations
+        async def one(metric: str, path: str) -> list[Observation]:
+            return parse_points(await http.get_json(BASE_URL + path, params=params), metric, window.today)
 
-    @staticmethod
-    async def _get(client: HttpClient, path: str, key: str, start: date) -> Any:
-        try:
-            return await client.get_json(BASE_URL + path, params=request_params(start), headers={KEY_HEADER: key},
-                                         provider=NAME)
-        except RateLimitedError:
-            raise
-        except UnavailableError as exc:
-            raise key_refused(exc, service="Glassnode", key_env=KEY_ENV, provider=NAME, what=path) from None
+        return flat(await self.gather_parts({path: one(metric, path) for metric, path in PATHS.items()}, one_by_one=True,
+                                       stop_when_rate_limited=True))

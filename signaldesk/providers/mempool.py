@@ -21,16 +21,13 @@ rate is an estimate from the blocks found so far and moves during the day.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any
 
-from signaldesk.clock import day_start, epoch_s_to_utc, today_utc, utc_day
+from signaldesk.clock import day_start, epoch_s_to_utc, utc_day
 from signaldesk.models import Observation
 from signaldesk.providers._checks import as_float, as_list, as_mapping, check_observations, get_path
-from signaldesk.providers.base import Capabilities, Provider
-
-if TYPE_CHECKING:
-    from signaldesk.http import HttpClient
+from signaldesk.providers.base import Capabilities, Provider, Session, Window
 
 NAME = "mempool"
 BASE = "https://mempool.space/api"
@@ -44,11 +41,11 @@ FIRST_WINDOW = "3y"
 SATS_PER_BTC = 1e8
 
 
-def window_for(since: date | None, today: date) -> str:
-    """The smallest history window that reaches back to `since` (with two days to spare)."""
-    if since is None:
+def window_for(start: date | None, today: date) -> str:
+    """The smallest history window that reaches back to `start` (with a day to spare)."""
+    if start is None:
         return FIRST_WINDOW
-    need = (today - since).days + 2
+    need = (today - start).days + 1
     for name, days in WINDOWS:
         if days >= need:
             return name
@@ -57,23 +54,23 @@ def window_for(since: date | None, today: date) -> str:
 
 def parse_recommended(payload: Any, *, day: date) -> list[Observation]:
     """`/v1/fees/recommended` → `btc_fee_sat_vb` (next-block fee) stamped 00:00 UTC of `day`."""
-    body = as_mapping(payload, field="body", provider=NAME)
-    fastest = as_float(get_path(body, ["fastestFee"], provider=NAME), field="fastestFee", provider=NAME)
-    return check_observations([Observation("btc_fee_sat_vb", "", day_start(day), fastest, NAME)], provider=NAME)
+    body = as_mapping(payload, field="body")
+    fastest = as_float(get_path(body, ["fastestFee"]), field="fastestFee")
+    return check_observations([Observation("btc_fee_sat_vb", "", day_start(day), fastest, NAME)])
 
 
 def parse_hashrate(payload: Any) -> list[Observation]:
     """`/v1/mining/hashrate/{window}` → daily `hashrate_ehs` (H/s ÷ 1e18), oldest first."""
-    body = as_mapping(payload, field="body", provider=NAME)
-    points = as_list(get_path(body, ["hashrates"], provider=NAME), field="hashrates", provider=NAME)
+    body = as_mapping(payload, field="body")
+    points = as_list(get_path(body, ["hashrates"]), field="hashrates")
     by_day: dict[date, float] = {}
     for i, raw in enumerate(points):
-        point = as_mapping(raw, field=f"hashrates[{i}]", provider=NAME)
-        ts = as_float(get_path(point, ["timestamp"], provider=NAME), field=f"hashrates[{i}].timestamp", provider=NAME)
-        hs = as_float(get_path(point, ["avgHashrate"], provider=NAME), field=f"hashrates[{i}].avgHashrate", provider=NAME)
+        point = as_mapping(raw, field=f"hashrates[{i}]")
+        ts = as_float(get_path(point, ["timestamp"]), field=f"hashrates[{i}].timestamp")
+        hs = as_float(get_path(point, ["avgHashrate"]), field=f"hashrates[{i}].avgHashrate")
         by_day[utc_day(epoch_s_to_utc(ts))] = hs / 1e18
     observations = [Observation("hashrate_ehs", "", day_start(d), v, NAME) for d, v in sorted(by_day.items())]
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 def parse_block_fees(payload: Any) -> list[Observation]:
@@ -83,18 +80,18 @@ def parse_block_fees(payload: Any) -> list[Observation]:
     whose (mean block) time falls in that day. Buckets do not carry their block count, so this
     weights buckets equally — exact when buckets are equal-width, as the API makes them.
     """
-    buckets = as_list(payload, field="body", provider=NAME)
+    buckets = as_list(payload, field="body")
     sums: dict[date, list[float]] = defaultdict(list)
     for i, raw in enumerate(buckets):
-        bucket = as_mapping(raw, field=f"[{i}]", provider=NAME)
-        ts = as_float(get_path(bucket, ["timestamp"], provider=NAME), field=f"[{i}].timestamp", provider=NAME)
-        sats = as_float(get_path(bucket, ["avgFees"], provider=NAME), field=f"[{i}].avgFees", provider=NAME)
+        bucket = as_mapping(raw, field=f"[{i}]")
+        ts = as_float(get_path(bucket, ["timestamp"]), field=f"[{i}].timestamp")
+        sats = as_float(get_path(bucket, ["avgFees"]), field=f"[{i}].avgFees")
         sums[utc_day(epoch_s_to_utc(ts))].append(sats)
     observations = [
         Observation("btc_fee_per_block_btc", "", day_start(d), sum(v) / len(v) / SATS_PER_BTC, NAME)
         for d, v in sorted(sums.items())
     ]
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 class Mempool(Provider):
@@ -106,15 +103,12 @@ class Mempool(Provider):
         hosts={"mempool.space": 1.0},
         history="hash rate and block fees: full (we ask 3 years first); fee recommendation: today only",
         docs="https://mempool.space/docs/api/rest",
+        revision_days=1,  # the latest day's hash rate is an estimate that moves during the day
     )
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        today = today_utc()
-        window = window_for(since, today)
-        observations = parse_recommended(await client.get_json(FEES_URL, provider=NAME), day=today)
-        observations += parse_hashrate(await client.get_json(HASHRATE_URL.format(window=window), provider=NAME))
-        observations += parse_block_fees(await client.get_json(BLOCK_FEES_URL.format(window=window), provider=NAME))
-        if since is None:
-            return observations
-        cutoff = since - timedelta(days=1)
-        return [o for o in observations if utc_day(o.ts) >= cutoff]
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        size = window_for(window.start, window.today)
+        observations = parse_recommended(await http.get_json(FEES_URL), day=window.today)
+        observations += parse_hashrate(await http.get_json(HASHRATE_URL.format(window=size)))
+        observations += parse_block_fees(await http.get_json(BLOCK_FEES_URL.format(window=size)))
+        return observations

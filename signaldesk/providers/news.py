@@ -8,7 +8,8 @@ arrive through the outlets' feeds.
 
 Untrusted text. Feed titles and summaries are third-party input:
 - titles are kept as *text* (an RSS title `<script>` stays the literal characters; Atom
-  `type="html"` titles are reduced to their text), never as markup;
+  `type="html"` titles are reduced to their text), never as markup; control characters,
+  zero-width and bidi controls are stripped from titles and summaries (`signaldesk.text`);
 - summaries are reduced to plain text (tags dropped, `<script>`/`<style>` with their content),
   entities decoded, whitespace collapsed, cut at `SUMMARY_CHARS`;
 - only `http(s)` links are kept (a `javascript:` link drops the item);
@@ -25,18 +26,18 @@ the theme when *every* group has a match in its title or summary (case-insensiti
 word + a deal word; `etf_flows` = a fund/institution word + a flow word; `regulation` = a
 regulator/law word; `miners_ai` = a miner word + an AI/HPC/hosting word.
 
-Counts: `fetch` yields `news_count` (items/day) per theme and for `all`, for each UTC day from
-`since` (the collect cursor) to the newest item's day (today on any day the outlets publish; a
-feed set whose newest item is old yields old counts, which the collector flags as stale). Only
-days that every feed covers fully (after its oldest item's day) are counted, since a feed is a
-rolling window and a partly covered day would be undercounted; so a later collect may raise a
-day's count, never lower it by losing items that scrolled away. A feed cut short, or with no
-usable item, fails alone.
+Counts: `news_count` (items/day) per theme and for `all`, for each *completed* UTC day from the
+collect cursor (or, on a fresh store, the first day every feed covers fully: after its oldest
+known item's day) through yesterday, and never past the newest item's day. A day is counted over
+the union of the items stored by earlier runs (`remember_news`: the collector hands over the
+store's reader) and those fetched now, so the runs of a day together count a busy outlet whose
+feed holds less than a day, and today is never counted while it is still going. A feed whose
+window shares no item with its stored ones is a failed part naming the span that may be missing.
+A feed cut short, or with no usable item, fails alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import unicodedata
@@ -54,10 +55,10 @@ import httpx
 from signaldesk import settings
 from signaldesk.clock import day_start, now_utc, utc_day
 from signaldesk.errors import MalformedError
-from signaldesk.http import HttpClient
 from signaldesk.models import NewsItem, Observation
-from signaldesk.providers._checks import check_observations, partial_results
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers._checks import check_observations
+from signaldesk.providers.base import Capabilities, NewsReader, Provider, Session, Window, flat
+from signaldesk.text import strip_invisible
 
 NAME = "news"
 METRIC = "news_count"
@@ -66,6 +67,8 @@ SUMMARY_CHARS = 300
 TITLE_CHARS = 300
 FEED_RPS = 0.5
 TITLE_REPEAT_WINDOW = timedelta(days=2)
+LOOKBACK_DAYS = 7
+"""Days of stored items read before the cursor, to know where each feed's coverage began."""
 ACCEPT = "application/rss+xml, application/atom+xml, text/xml;q=0.9, */*;q=0.5"
 
 
@@ -171,6 +174,11 @@ def html_to_text(fragment: str) -> str:
     return _SPACE.sub(" ", unescape("".join(parser.parts))).strip()
 
 
+def _one_line(text: str) -> str:
+    """Visible characters only (no control, zero-width or bidi characters), on one line."""
+    return _SPACE.sub(" ", strip_invisible(text)).strip()
+
+
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -217,8 +225,8 @@ def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
 def _entry_title(entry: Mapping[str, Any]) -> str:
     title = entry.get("title") or ""
     kind = (entry.get("title_detail") or {}).get("type", "text/plain")
-    text = html_to_text(title) if "html" in kind else _SPACE.sub(" ", title).strip()
-    return _clip(text, TITLE_CHARS)
+    text = html_to_text(title) if "html" in kind else title
+    return _clip(_one_line(text), TITLE_CHARS)
 
 
 def _xml_entities(text: str) -> str:
@@ -254,11 +262,11 @@ def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[N
     if not parsed.get("version") and not parsed.entries:
         head = text.lstrip()[:200].lower()
         kind = "an HTML page" if head.startswith(("<!doctype html", "<html")) else "something that is not RSS/Atom"
-        raise MalformedError(f"{source} sent {kind} where a feed was expected", provider=NAME)
+        raise MalformedError(f"{source} sent {kind} where a feed was expected")
     problem = parsed.get("bozo_exception")
     if parsed.get("bozo") and isinstance(problem, SAXParseException):
         raise MalformedError(f"{source}'s feed is not well-formed XML, e.g. cut short ({problem.getMessage()} at line "
-                             f"{problem.getLineNumber()}, column {problem.getColumnNumber()})", provider=NAME)
+                             f"{problem.getLineNumber()}, column {problem.getColumnNumber()})")
     limit = (now or now_utc()) + timedelta(days=1)
     items = []
     for entry in parsed.entries:
@@ -268,7 +276,7 @@ def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[N
         title = _entry_title(entry)
         if ts is None or ts > limit or not link or not title:
             continue
-        summary = _clip(html_to_text(entry.get("summary") or ""), SUMMARY_CHARS)
+        summary = _clip(_one_line(html_to_text(entry.get("summary") or "")), SUMMARY_CHARS)
         items.append(NewsItem(item_id(link), ts, source, title, link, themes_of(f"{title} {summary}"), summary))
     items.sort(key=lambda i: (i.ts, i.id), reverse=True)
     return items
@@ -306,7 +314,7 @@ def count_observations(items: Iterable[NewsItem], first_day: date, last_day: dat
         for theme in THEMES:
             observations.append(Observation(METRIC, theme, day_start(day), float(sum(theme in i.themes for i in todays)), NAME))
         day += timedelta(days=1)
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 def feeds() -> tuple[Feed, ...]:
@@ -322,57 +330,99 @@ def feeds() -> tuple[Feed, ...]:
     return tuple(out) or DEFAULT_FEEDS
 
 
+def coverage_start(feed_items: dict[str, list[NewsItem]], stored: Iterable[NewsItem]) -> date | None:
+    """The first day every feed covers fully: the day after each feed's oldest known item (fetched or
+    stored), the latest of those over the feeds; None when no feed has an item.
+
+    A feed is a rolling window of its newest items, so the day of its oldest item is only partly seen.
+    """
+    oldest: dict[str, date] = {}
+    for item in stored:
+        if item.source in feed_items:
+            oldest[item.source] = min(oldest.get(item.source, utc_day(item.ts)), utc_day(item.ts))
+    for source, items in feed_items.items():
+        for item in items:
+            oldest[source] = min(oldest.get(source, utc_day(item.ts)), utc_day(item.ts))
+    return max(oldest.values()) + timedelta(days=1) if oldest else None
+
+
+def gaps(feed_items: dict[str, list[NewsItem]], stored: Iterable[NewsItem]) -> dict[str, str]:
+    """Feed → the span that may be missing, for each feed whose current window shares no item with
+    the stored ones although it had stored items: the runs between did not overlap, so items
+    published between its newest stored item and its oldest fetched one may never have been seen."""
+    stored = list(stored)
+    stored_ids = {i.id for i in stored}
+    out: dict[str, str] = {}
+    for source, items in feed_items.items():
+        own = [i.ts for i in stored if i.source == source]
+        if own and items and not stored_ids.intersection(i.id for i in items):
+            newest, oldest = max(own), min(i.ts for i in items)
+            if oldest > newest:
+                out[source] = (f"its window no longer reaches the stored items: items published between "
+                               f"{newest:%Y-%m-%d %H:%M} and {oldest:%Y-%m-%d %H:%M} UTC may be missing from the counts")
+    return out
+
+
 class News(Provider):
-    """Feeds → `NewsItem`s for the report, and `news_count` per theme per day for the store."""
+    """Feeds → `NewsItem`s for the report, and `news_count` per theme per *completed* day for the store.
+
+    A day is counted only after it has ended, over the union of the items stored by earlier runs
+    and the ones fetched now (`remember_news` hands over the store's reader): a busy outlet's feed
+    holds less than a day, so one fetch cannot count a day, but the runs of a day together can.
+    """
 
     name = NAME
     metrics = (METRIC,)
     yields_news = True
     capabilities = Capabilities(
         hosts={urlsplit(f.url).netloc: FEED_RPS for f in DEFAULT_FEEDS},
-        history="the feed's window (typically the last 20–50 items)",
+        history="the feed's window (typically the last 20–50 items); counts build up run by run",
         docs="https://feedparser.readthedocs.io/en/latest/",
     )
 
     def __init__(self) -> None:
-        self.failures: dict[str, str] = {}
-        """Feed name → reason, for the feeds that did not answer in the last fetch."""
-        self._last: tuple[tuple[int, date | None], tuple[list[NewsItem], date, date]] | None = None
+        super().__init__()
+        self._read: NewsReader = lambda first, last: []
+        self._last: tuple[tuple[int, date | None], list[NewsItem], list[Observation]] | None = None
 
-    async def _feed(self, client: HttpClient, feed: Feed) -> list[NewsItem]:
+    def remember_news(self, read: NewsReader) -> None:
+        self._read = read
+
+    async def _feed(self, http: Session, feed: Feed) -> list[NewsItem]:
         """One feed's items; a feed with no usable item is a failure of that feed (an outlet's feed
         always holds its latest stories, so an empty one means a broken or changed feed)."""
-        text = await client.get_text(feed.url, headers={"Accept": ACCEPT}, provider=NAME)
+        text = await http.get_text(feed.url, headers={"Accept": ACCEPT})
         items = parse_feed(text, feed.name)
         if not items:
-            raise MalformedError(f"{feed.name}'s feed has no usable item", provider=NAME)
+            raise MalformedError(f"{feed.name}'s feed has no usable item")
         return items
 
-    async def _collect(self, client: HttpClient, since: date | None) -> tuple[list[NewsItem], date, date]:
-        """All feeds' items (deduplicated, since `since`) and the days to count: from the first day
-        every feed covers fully to the newest item's day (no zeros claimed for days no feed reached)."""
-        key = (id(client), since)
+    async def _collect(self, http: Session, window: Window) -> tuple[list[NewsItem], list[Observation]]:
+        """The fetched items (deduplicated, from the cursor on) and the counts of the completed days
+        not yet counted: from the cursor (or the first fully covered day) through yesterday."""
+        key = (id(http.client), window.since)
         if self._last is not None and self._last[0] == key:
-            return self._last[1]
+            return self._last[1], self._last[2]
         chosen = feeds()
         for feed in chosen:
-            client.limit_host(httpx.URL(feed.url).host, FEED_RPS)
-        results = await asyncio.gather(*(self._feed(client, f) for f in chosen), return_exceptions=True)
-        answered = partial_results(NAME, {f.name: r for f, r in zip(chosen, results, strict=True)}, self.failures)
-        every = [i for items in answered.values() for i in items]
-        last_day = min(now_utc().date(), max(utc_day(i.ts) for i in every))
-        covered_from = max(min(utc_day(i.ts) for i in items) for items in answered.values()) + timedelta(days=1)
-        first_day = min(covered_from if since is None else max(since, covered_from), last_day)
-        items = deduplicate(every)
-        if since is not None:
-            items = [i for i in items if utc_day(i.ts) >= since]
-        self._last = (key, (items, first_day, last_day))
-        return items, first_day, last_day
+            http.limit_host(httpx.URL(feed.url).host, FEED_RPS)
+        answered = await self.gather_parts({f.name: self._feed(http, f) for f in chosen})
+        stored = self._read((window.since or window.today) - timedelta(days=LOOKBACK_DAYS), window.today)
+        for feed, why in gaps(answered, stored).items():
+            self.part_failed(feed, why)
+        fetched = deduplicate(flat(answered))
+        union = {i.id: i for i in [*stored, *fetched]}.values()
+        covered = coverage_start(answered, stored)
+        yesterday = window.today - timedelta(days=1)
+        last_day = min(yesterday, max(utc_day(i.ts) for i in union))
+        first_day = covered if window.since is None or covered is None else max(window.since, covered)
+        counts = count_observations(union, first_day, last_day) if first_day and first_day <= last_day else []
+        items = [i for i in fetched if window.since is None or utc_day(i.ts) >= window.since]
+        self._last = (key, items, counts)
+        return items, counts
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        items, first_day, last_day = await self._collect(client, since)
-        return count_observations(items, first_day, last_day)
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        return (await self._collect(http, window))[1]
 
-    async def fetch_news(self, client: HttpClient, since: date | None) -> list[NewsItem]:
-        items, _, _ = await self._collect(client, since)
-        return items
+    async def observe_news(self, http: Session, window: Window) -> list[NewsItem]:
+        return (await self._collect(http, window))[0]

@@ -29,21 +29,18 @@ Timestamps: a quarter's value is stamped 00:00 UTC of the quarter's last day (th
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from signaldesk import __version__, settings
 from signaldesk.clock import day_start
 from signaldesk.errors import MalformedError, MissingKeyError, ProviderError, UnavailableError
-from signaldesk.http import HttpClient
 from signaldesk.metrics.capex import Fact, facts_from_rows, fiscal_quarters, merge_tags
 from signaldesk.models import Observation
-from signaldesk.providers._checks import as_list, as_mapping, check_observations, partial_results
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers._checks import as_list, as_mapping, check_observations
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 NAME = "sec_edgar"
 HOST = "data.sec.gov"
@@ -86,12 +83,12 @@ def contact() -> str:
     `MissingKeyError` saying how to set it — the provider is then skipped, not failed."""
     value = os.environ.get(CONTACT_ENV, "").strip() or str(settings.section(NAME).get("contact", "")).strip()
     if not value:
-        raise MissingKeyError(f"{NAME} is skipped until you give SEC a contact: {CONTACT_HOW}", provider=NAME)
+        raise MissingKeyError(f"{NAME} is skipped until you give SEC a contact: {CONTACT_HOW}")
     email = _EMAIL.search(value)
     if email is None:
-        raise MissingKeyError(f"{NAME}: the SEC contact {value!r} holds no e-mail address; {CONTACT_HOW}", provider=NAME)
+        raise MissingKeyError(f"{NAME}: the SEC contact {value!r} holds no e-mail address; {CONTACT_HOW}")
     if _PLACEHOLDER.search(email.group("domain")):
-        raise MissingKeyError(f"{NAME}: {email.group(0)} is a placeholder, not a contact; {CONTACT_HOW}", provider=NAME)
+        raise MissingKeyError(f"{NAME}: {email.group(0)} is a placeholder, not a contact; {CONTACT_HOW}")
     return value
 
 
@@ -106,31 +103,30 @@ def concept_url(cik: int, tag: str) -> str:
 
 def parse_concept(payload: Any, tag: str) -> list[Fact]:
     """A `companyconcept` (or `companyfacts`) body → the tag's USD duration facts."""
-    body = as_mapping(payload, field="body", provider=NAME)
+    body = as_mapping(payload, field="body")
     node: Any = body
     if "facts" in body:  # companyfacts: facts.us-gaap.<tag>
         node = ((body.get("facts") or {}).get("us-gaap") or {}).get(tag)
         if node is None:
-            raise MalformedError(f"companyfacts has no us-gaap:{tag}", provider=NAME)
-    units = as_mapping(as_mapping(node, field=tag, provider=NAME).get("units"), field=f"{tag}.units", provider=NAME)
-    rows = as_list(units.get("USD"), field=f"{tag}.units.USD", provider=NAME)
+            raise MalformedError(f"companyfacts has no us-gaap:{tag}")
+    units = as_mapping(as_mapping(node, field=tag).get("units"), field=f"{tag}.units")
+    rows = as_list(units.get("USD"), field=f"{tag}.units.USD")
     try:
-        return facts_from_rows(as_mapping(row, field=f"{tag}.units.USD[]", provider=NAME) for row in rows)
+        return facts_from_rows(as_mapping(row, field=f"{tag}.units.USD[]") for row in rows)
     except (KeyError, ValueError, TypeError) as exc:
-        raise MalformedError(f"{tag}: a fact row lacks or garbles a field ({exc!s})", provider=NAME) from None
+        raise MalformedError(f"{tag}: a fact row lacks or garbles a field ({exc!s})") from None
 
 
 def quarterly_observations(ticker: str, tag_facts: list[list[Fact]], fiscal_year_end_month: int) -> list[Observation]:
     """One company's facts (per tag, preferred first) → `capex_usd` per fiscal quarter, oldest first."""
     quarters = fiscal_quarters(merge_tags(tag_facts), fiscal_year_end_month=fiscal_year_end_month)
     observations = [Observation(METRIC, ticker, day_start(q.end), q.value, NAME) for q in quarters]
-    return check_observations(observations, provider=NAME)
+    return check_observations(observations)
 
 
 def _with_hint(exc: ProviderError) -> ProviderError:
     if isinstance(exc, UnavailableError) and "HTTP 403" in str(exc):
-        return UnavailableError(f"{exc} — SEC refused the declared User-Agent; check the contact in {CONTACT_ENV}",
-                                provider=NAME)
+        return UnavailableError(f"{exc} — SEC refused the declared User-Agent; check the contact in {CONTACT_ENV}")
     return exc
 
 
@@ -143,19 +139,16 @@ class SecEdgar(Provider):
         hosts={HOST: 10.0},
         history="full (XBRL since 2009)",
         docs="https://www.sec.gov/search-filings/edgar-application-programming-interfaces",
+        revision_days=None,  # every run re-reads every filing: restatements of old quarters are picked up
     )
 
-    def __init__(self) -> None:
-        self.failures: dict[str, str] = {}
-        """Ticker → reason, for companies none of whose tags answered in the last `fetch`."""
-
-    async def _company(self, client: HttpClient, ticker: str, company: Company, agent: str) -> list[Observation]:
+    async def _company(self, http: Session, ticker: str, company: Company, agent: str) -> list[Observation]:
         headers = {"User-Agent": agent, "Accept": "application/json"}
         tag_facts: list[list[Fact]] = []
         errors: list[ProviderError] = []
         for tag in company.tags:
             try:
-                payload = await client.get_json(concept_url(company.cik, tag), headers=headers, provider=NAME)
+                payload = await http.get_json(concept_url(company.cik, tag), headers=headers)
                 tag_facts.append(parse_concept(payload, tag))
             except ProviderError as exc:  # 404: the company never used this tag; fine while another answers
                 errors.append(_with_hint(exc))
@@ -163,12 +156,8 @@ class SecEdgar(Provider):
             raise errors[0]
         return quarterly_observations(ticker, tag_facts, company.fiscal_year_end_month)
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        """Every company's whole quarterly history (cheap; picks up restatements); `since` is unused.
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        """Every company's whole quarterly history (cheap; picks up restatements); the window is unused.
         Skipped (`MissingKeyError`) before any request while the user has not given a contact."""
-        agent = user_agent() if client.live else OFFLINE_USER_AGENT
-        tickers = list(COMPANIES)
-        results = await asyncio.gather(*(self._company(client, t, COMPANIES[t], agent) for t in tickers),
-                                       return_exceptions=True)
-        answered = partial_results(NAME, dict(zip(tickers, results, strict=True)), self.failures)
-        return [o for observations in answered.values() for o in observations]
+        agent = user_agent() if http.live else OFFLINE_USER_AGENT
+        return flat(await self.gather_parts({t: self._company(http, t, c, agent) for t, c in COMPANIES.items()}))

@@ -32,14 +32,15 @@ from zoneinfo import ZoneInfo
 from signaldesk import settings
 from signaldesk.clock import now_utc
 from signaldesk.errors import MalformedError, RateLimitedError
-from signaldesk.http import HttpClient
 from signaldesk.providers._checks import as_float
+from signaldesk.providers.base import Session
 
 NAME = "stooq"
 """The `source` stamped on closes that came from here."""
 HOST = "stooq.com"
 URL = f"https://{HOST}/q/d/l/"
 KEY_ENV = "STOOQ_API_KEY"
+KEY_PARAM = "apikey"
 REQUESTS_PER_SECOND = 1.0
 """Stooq bans impatient IPs; the fallback asks for a few tickers at most, one a second."""
 HEADER = ("Date", "Open", "High", "Low", "Close")
@@ -54,34 +55,34 @@ def symbol(ticker: str) -> str:
     return ticker.lower().replace(".", "-") + ".us"
 
 
-def parse_csv(text: str, ticker: str, *, provider: str, now: datetime | None = None) -> dict[date, float]:
+def parse_csv(text: str, ticker: str, *, now: datetime | None = None) -> dict[date, float]:
     """Stooq's CSV → close per local trading day; a row of today's still-open session is dropped."""
     body = text.strip()
     head = body[:200].lower()
     if "exceeded the daily hits limit" in head:
-        raise RateLimitedError(f"stooq: daily hits limit exceeded for this IP{_key_hint()}", provider=provider)
+        raise RateLimitedError(f"stooq: daily hits limit exceeded for this IP{_key_hint()}")
     if head.startswith("<"):
         raise MalformedError(f"stooq sent an HTML page instead of CSV for {ticker} (a key prompt or bot check)"
-                             f"{_key_hint()}", provider=provider)
+                             f"{_key_hint()}")
     if not body or head.startswith("no data"):
-        raise MalformedError(f"stooq has no data for {ticker}", provider=provider)
+        raise MalformedError(f"stooq has no data for {ticker}")
     rows = list(csv.reader(io.StringIO(body)))
     if tuple(cell.strip() for cell in rows[0][: len(HEADER)]) != HEADER:
-        raise MalformedError(f"stooq CSV for {ticker} starts {body[:60]!r}, not {','.join(HEADER)}", provider=provider)
+        raise MalformedError(f"stooq CSV for {ticker} starts {body[:60]!r}, not {','.join(HEADER)}")
     local_now = (now or now_utc()).astimezone(NEW_YORK)
     live_day = local_now.date() if local_now.time() < SESSION_CLOSE else None
     closes: dict[date, float] = {}
     for number, row in enumerate(rows[1:], start=2):
         if len(row) < len(HEADER):
-            raise MalformedError(f"stooq CSV for {ticker}: line {number} has {len(row)} fields", provider=provider)
+            raise MalformedError(f"stooq CSV for {ticker}: line {number} has {len(row)} fields")
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            raise MalformedError(f"stooq CSV for {ticker}: line {number} date {row[0][:20]!r}", provider=provider) from None
+            raise MalformedError(f"stooq CSV for {ticker}: line {number} date {row[0][:20]!r}") from None
         if day != live_day:
-            closes[day] = as_float(row[4], field=f"stooq {ticker} close on {day}", provider=provider)
+            closes[day] = as_float(row[4], field=f"stooq {ticker} close on {day}")
     if not closes:
-        raise MalformedError(f"stooq CSV for {ticker} holds no finished session", provider=provider)
+        raise MalformedError(f"stooq CSV for {ticker} holds no finished session")
     return closes
 
 
@@ -89,16 +90,13 @@ def _key_hint() -> str:
     return "" if settings.secret(KEY_ENV) else f"; Stooq now hands out API keys on its site: set {KEY_ENV}"
 
 
-async def fetch_closes(client: HttpClient, ticker: str, start: date, *, provider: str) -> dict[date, float]:
-    """Closes of `ticker` from `start` to today, for the provider named `provider` (errors carry its name)."""
+async def fetch_closes(http: Session, ticker: str, start: date) -> dict[date, float]:
+    """Closes of `ticker` from `start` to today, asked for by the provider `http` is bound to (it declares
+    the key: `STOOQ_API_KEY` in the `apikey` parameter, on Stooq's host only)."""
     try:
         stooq_symbol = symbol(ticker)
     except ValueError as exc:
-        raise MalformedError(str(exc), provider=provider) from None
+        raise MalformedError(str(exc)) from None
     params = {"s": stooq_symbol, "i": "d", "d1": f"{start:%Y%m%d}", "d2": f"{now_utc():%Y%m%d}"}
-    key = settings.secret(KEY_ENV)
-    if key:
-        params["apikey"] = key
-    text = await client.get_text(URL, params=params, headers={"Accept": "text/csv,*/*;q=0.8"}, provider=provider,
-                                 browser=True)
-    return parse_csv(text, ticker, provider=provider)
+    text = await http.get_text(URL, params=params, headers={"Accept": "text/csv,*/*;q=0.8"}, browser=True)
+    return parse_csv(text, ticker)

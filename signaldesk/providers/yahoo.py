@@ -31,13 +31,12 @@ Quirks handled here:
   (`REQUESTS_PER_SECOND`), and 429s are retried with backoff;
 - a ticker Yahoo still refuses is asked of Stooq (`signaldesk.providers.stooq`, daily CSV) over the
   same days; its closes are stored with `source = "stooq"`. One ticker failing on both never loses
-  the others — `fetch` returns every ticker that answered and raises only when none did (the
-  failures, with both sources' reasons, are kept in `Yahoo.failures`).
+  the others — every ticker that answered is returned, and the provider fails only when none did
+  (the failures, with both sources' reasons, are kept in `Yahoo.failures`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -47,12 +46,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from signaldesk import settings
 from signaldesk.clock import day_start, epoch_s_to_utc, now_utc, today_utc
 from signaldesk.errors import ImplausibleError, MalformedError, ProviderError
-from signaldesk.http import HttpClient
 from signaldesk.metrics.crossmarket import universe
 from signaldesk.models import Observation
 from signaldesk.providers import stooq
-from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path, partial_results
-from signaldesk.providers.base import Capabilities, Provider
+from signaldesk.providers._checks import as_list, as_mapping, check_observations, get_path
+from signaldesk.providers.base import Capabilities, Provider, Session, Window, flat
 
 NAME = "yahoo"
 HOST = "query1.finance.yahoo.com"
@@ -121,13 +119,13 @@ def _session_open(meta: Mapping[str, Any], now: datetime) -> bool:
 
 def chart_result(payload: Any, ticker: str) -> Mapping[str, Any]:
     """The single `chart.result[0]` of a body, or a typed error for Yahoo's error envelope."""
-    chart = as_mapping(get_path(payload, ["chart"], provider=NAME), field="chart", provider=NAME)
+    chart = as_mapping(get_path(payload, ["chart"]), field="chart")
     error = chart.get("error")
     if error:
         detail = error.get("description") or error.get("code") if isinstance(error, Mapping) else error
-        raise MalformedError(f"Yahoo chart error for {ticker}: {detail}", provider=NAME)
-    results = as_list(chart.get("result"), field="chart.result", provider=NAME)
-    return as_mapping(results[0], field="chart.result[0]", provider=NAME)
+        raise MalformedError(f"Yahoo chart error for {ticker}: {detail}")
+    results = as_list(chart.get("result"), field="chart.result")
+    return as_mapping(results[0], field="chart.result[0]")
 
 
 def events_since(result: Mapping[str, Any], since: date) -> list[str]:
@@ -152,21 +150,21 @@ def parse_chart(payload: Any, ticker: str, *, now: datetime | None = None) -> li
     local day (Yahoo appends the live bar with its own timestamp) keep the last.
     """
     result = chart_result(payload, ticker)
-    meta = as_mapping(result.get("meta") or {}, field="chart.result[0].meta", provider=NAME)
+    meta = as_mapping(result.get("meta") or {}, field="chart.result[0].meta")
     currency = meta.get("currency")
     if currency not in (None, "USD"):
-        raise MalformedError(f"{ticker} is quoted in {currency}, not USD", provider=NAME)
+        raise MalformedError(f"{ticker} is quoted in {currency}, not USD")
     stamps = result.get("timestamp")
     if stamps is None:  # Yahoo omits `timestamp` entirely for a range with no bars
-        raise MalformedError(f"no bars for {ticker} (chart.result[0].timestamp is absent)", provider=NAME)
-    stamps = as_list(stamps, field="timestamp", provider=NAME)
-    indicators = as_mapping(get_path(result, ["indicators"], provider=NAME), field="indicators", provider=NAME)
+        raise MalformedError(f"no bars for {ticker} (chart.result[0].timestamp is absent)")
+    stamps = as_list(stamps, field="timestamp")
+    indicators = as_mapping(get_path(result, ["indicators"]), field="indicators")
     adjusted = indicators.get("adjclose") or [{}]
     adjclose = adjusted[0].get("adjclose") if isinstance(adjusted, list) and isinstance(adjusted[0], Mapping) else None
-    closes = adjclose if adjclose is not None else get_path(indicators, ["quote", 0, "close"], provider=NAME)
-    closes = as_list(closes, field="indicators close", provider=NAME)
+    closes = adjclose if adjclose is not None else get_path(indicators, ["quote", 0, "close"])
+    closes = as_list(closes, field="indicators close")
     if len(closes) != len(stamps):
-        raise MalformedError(f"{ticker}: {len(stamps)} timestamps but {len(closes)} closes", provider=NAME)
+        raise MalformedError(f"{ticker}: {len(stamps)} timestamps but {len(closes)} closes")
     zone = _zone(meta)
     now = now or now_utc()
     live = _session_open(meta, now)
@@ -176,7 +174,7 @@ def parse_chart(payload: Any, ticker: str, *, now: datetime | None = None) -> li
         if close is None or stamp is None:
             continue
         if isinstance(close, bool) or not isinstance(close, int | float):
-            raise MalformedError(f"{ticker}: close {str(close)[:20]!r} is not a number", provider=NAME)
+            raise MalformedError(f"{ticker}: close {str(close)[:20]!r} is not a number")
         if live and isinstance(session_start, int | float) and stamp >= session_start:
             continue  # today's bar while the market is open: a price, not a close
         local_day = epoch_s_to_utc(stamp).astimezone(zone).date()
@@ -189,9 +187,9 @@ def closes_to_observations(by_day: Mapping[date, float], ticker: str, source: st
     """Closes per local day → checked `equity_close_usd` observations, oldest first (Yahoo's or Stooq's)."""
     if by_day and max(by_day.values()) > MAX_CLOSE_USD:
         raise ImplausibleError(f"{ticker} closed at ${max(by_day.values()):,.0f} ({source}): no listed share costs "
-                               f"that much (a unit or scaling error upstream)", provider=NAME)
+                               f"that much (a unit or scaling error upstream)")
     observations = [Observation(METRIC, ticker, day_start(d), v, source) for d, v in sorted(by_day.items())]
-    return check_observations(observations, provider=NAME, now=now)
+    return check_observations(observations, now=now)
 
 
 class Yahoo(Provider):
@@ -202,48 +200,45 @@ class Yahoo(Provider):
     capabilities = Capabilities(
         hosts={HOST: REQUESTS_PER_SECOND, stooq.HOST: stooq.REQUESTS_PER_SECOND},
         history="decades (range=max); 2 years on a fresh store",
-        key_env=stooq.KEY_ENV,  # optional: only the Stooq fallback uses it
+        key_env=stooq.KEY_ENV,  # optional: only the Stooq fallback sends it
+        key_param=stooq.KEY_PARAM,
+        key_host=stooq.HOST,
         docs="https://github.com/ranaroussi/yfinance",
+        revision_days=None,  # a split or dividend re-reads a ticker's whole window (see `_yahoo`)
     )
 
-    def __init__(self) -> None:
-        self.failures: dict[str, str] = {}
-        """Ticker → reason, for the tickers that did not answer in the last `fetch`."""
-
-    async def _chart(self, client: HttpClient, ticker: str, range_: str) -> Any:
+    async def _chart(self, http: Session, ticker: str, range_: str) -> Any:
         params = {"range": range_, "interval": "1d", "events": "div,split"}
-        return await client.get_json(URL.format(ticker=ticker), params=params, provider=NAME, browser=True)
+        return await http.get_json(URL.format(ticker=ticker), params=params, browser=True)
 
-    async def _ticker(self, client: HttpClient, ticker: str, since: date | None) -> list[Observation]:
+    async def _ticker(self, http: Session, ticker: str, since: date | None) -> list[Observation]:
         """Yahoo's closes, else Stooq's over the days Yahoo's range would have covered."""
         try:
-            return await self._yahoo(client, ticker, since)
+            return await self._yahoo(http, ticker, since)
         except ProviderError as refused:
             start = (today_utc() - timedelta(days=dict(_RANGES).get(range_for(since), 3652)))
             try:
-                closes = await stooq.fetch_closes(client, ticker, start, provider=NAME)
+                closes = await stooq.fetch_closes(http, ticker, start)
             except ProviderError as also:
-                raise type(refused)(f"yahoo: {refused}; stooq fallback: {also}", provider=NAME) from None
+                raise type(refused)(f"yahoo: {refused}; stooq fallback: {also}") from None
             log.warning("%s: Yahoo refused (%s); %d closes from Stooq instead", ticker, refused, len(closes))
             observations = closes_to_observations(closes, ticker, stooq.NAME)
             return [o for o in observations if since is None or o.ts >= day_start(since)]
 
-    async def _yahoo(self, client: HttpClient, ticker: str, since: date | None) -> list[Observation]:
+    async def _yahoo(self, http: Session, ticker: str, since: date | None) -> list[Observation]:
         range_ = range_for(since)
-        payload = await self._chart(client, ticker, range_)
+        payload = await self._chart(http, ticker, range_)
         if since is not None:
             rebased = events_since(chart_result(payload, ticker), since - timedelta(days=1))
             if rebased:
                 log.info("%s: %s since the last collect; re-fetching its adjusted history", ticker, ", ".join(rebased))
-                return parse_chart(await self._chart(client, ticker, range_for(None)), ticker)
+                return parse_chart(await self._chart(http, ticker, range_for(None)), ticker)
         observations = parse_chart(payload, ticker)
         return [o for o in observations if since is None or o.ts >= day_start(since)]
 
-    async def fetch(self, client: HttpClient, since: date | None) -> list[Observation]:
-        """Every ticker's closes since `since`; raises only when no ticker answered at all."""
+    async def observe(self, http: Session, window: Window) -> list[Observation]:
+        """Every ticker's closes since the cursor; raises only when no ticker answered at all."""
         tickers = all_tickers()
         if not tickers:
-            raise MalformedError("the [equities] universe is empty", provider=NAME)
-        results = await asyncio.gather(*(self._ticker(client, t, since) for t in tickers), return_exceptions=True)
-        answered = partial_results(NAME, dict(zip(tickers, results, strict=True)), self.failures)
-        return [o for observations in answered.values() for o in observations]
+            raise MalformedError("the [equities] universe is empty")
+        return flat(await self.gather_parts({t: self._ticker(http, t, window.since) for t in tickers}))

@@ -17,12 +17,13 @@ from signaldesk.http import HttpClient
 from signaldesk.providers.coinglass import (
     EXCHANGES,
     KEY_ENV,
-    KEY_HEADER,
     URL,
     CoinGlass,
     parse_liquidations,
 )
 from signaldesk.recordings import RecordingTransport
+
+KEY_HEADER = CoinGlass.capabilities.key_header
 
 KEY = "cg-test-key-71c2aa"
 TODAY = date(2026, 2, 25)

@@ -672,8 +672,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         datetime(2026, 2, 25, 12, tzinfo=UTC),
         (Route("{**}", fixture("news/rss__mixed.xml", "application/rss+xml")),),
         # usable items: 23 Feb 22:00 GMT, 24 Feb 13:05 −0500, 25 Feb 08:00; the 23rd is each feed's oldest day,
-        # so counting starts on the 24th; the same items in every feed count once
-        (Check("news_count", "all", date(2026, 2, 24), 1.0), Check("news_count", "all", date(2026, 2, 25), 1.0)),
+        # so counting starts on the 24th and ends yesterday (the 25th is counted once it has ended); the same
+        # items in every feed count once
+        (Check("news_count", "all", date(2026, 2, 24), 1.0),),
         partial=Partial("cointelegraph.com/rss", "Cointelegraph", None),
     ),
     Scenario(

@@ -248,14 +248,14 @@ async def test_binance_451_with_the_others_answering(venues):
     assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.000055, rel=1e-12)
     assert got[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(4e9)
     assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx((0.00008 * 3.1 + 0.0000832 * 2) / 5.1, rel=1e-12)
-    assert "451" in provider.venue_errors["binance:btc"] and "binance:eth" in provider.venue_errors
+    assert "451" in provider.failures["binance:btc"] and "binance:eth" in provider.failures
 
 
 async def test_bybit_rate_limit_in_200_body_drops_only_bybit(venues):
     venues.faults["api.bybit.com"] = (200, (FIX / "v5_market_tickers__retcode_10006.json").read_bytes())
     provider, obs = await venues.fetch()
     assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx((0.0001 * 6e9 - 0.00008 * 1e9) / 7e9)
-    assert "RateLimitedError" in provider.venue_errors["bybit:btc"]
+    assert "RateLimitedError" in provider.failures["bybit:btc"]
 
 
 async def test_html_challenge_from_okx_drops_okx(venues):
@@ -263,7 +263,7 @@ async def test_html_challenge_from_okx_drops_okx(venues):
     venues.faults["www.okx.com"] = (200, page)
     provider, obs = await venues.fetch()
     assert aggregated(obs)[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(9e9)
-    assert "MalformedError" in provider.venue_errors["okx:btc"]
+    assert "MalformedError" in provider.failures["okx:btc"]
 
 
 async def test_absurd_funding_from_one_venue_is_left_out(venues):
@@ -272,7 +272,7 @@ async def test_absurd_funding_from_one_venue_is_left_out(venues):
     venues.faults[("www.okx.com", "/api/v5/public/funding-rate")] = (200, json.dumps(absurd).encode())
     provider, obs = await venues.fetch()
     assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.0001)
-    assert "ImplausibleError" in provider.venue_errors["okx:btc"]
+    assert "ImplausibleError" in provider.failures["okx:btc"]
 
 
 async def test_no_venue_answering_raises_typed_errors(venues):
@@ -288,7 +288,7 @@ async def test_no_venue_answering_raises_typed_errors(venues):
 async def test_empty_list_is_malformed_and_drops_the_venue(venues):
     venues.faults[("fapi.binance.com", "/fapi/v1/fundingRate")] = (200, b"[]")
     provider, _ = await venues.fetch()
-    assert "empty list" in provider.venue_errors["binance:btc"]
+    assert "empty list" in provider.failures["binance:btc"]
 
 
 # -- a venue dropping out: the aggregate keeps one venue set ----------------------------------------
@@ -370,13 +370,13 @@ async def test_a_venue_failing_today_does_not_fake_a_fall_in_open_interest(venue
 
     venues.bodies = market_bodies(week_ago, oi_usd)
     provider, first = await venues.fetch(since=None, now=week_ago)
-    assert provider.venue_errors == {}
+    assert provider.failures == {}
     store.write_observations(first, run_id="week-ago", fetched_at=week_ago)
 
     venues.bodies = market_bodies(now, oi_usd)
     venues.faults["fapi.binance.com"] = (451, shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes())
     provider, second = await venues.fetch(since=date(2026, 2, 22), now=now)
-    assert set(provider.venue_errors) == {"binance:btc", "binance:eth"}
+    assert set(provider.failures) == {"binance:btc", "binance:eth"}
     store.write_observations(second, run_id="today", fetched_at=now)
 
     derived = derive_all(store.history(as_of=now.date()))

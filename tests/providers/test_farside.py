@@ -186,7 +186,7 @@ async def test_eth_page_failure_keeps_btc(fixtures, caplog):
         obs = await provider.fetch(client, since=None)
     assert {o.entity for o in obs} >= {"btc", "IBIT"}
     assert not {o.entity for o in obs} & {"eth", "ETHA", "ETHE"}
-    assert "ETH flows skipped" in caplog.text
+    assert "farside eth failed: ETH flows not fetched" in caplog.text
     assert list(provider.failures) == ["eth"] and "Cloudflare" in provider.failures["eth"]
 
 

@@ -72,7 +72,7 @@ def test_real_sample_annual_facts_dedupe_to_the_latest_filing():
     facts = parse_concept(doc, PPE)
     periods = latest_filed(facts)
     assert len(facts) == 4 and len(periods) == 3
-    fy2022 = [f for (start, _), f in periods.items() if start.isoformat() == "2021-07-01"][0]
+    fy2022 = next(f for (start, _), f in periods.items() if start.isoformat() == "2021-07-01")
     assert (fy2022.value, fy2022.filed.isoformat()) == (23886 * B, "2023-07-27")
     # ten-Ks alone hold no quarter: nothing to difference
     assert quarterly_observations("MSFT", [facts], fiscal_year_end_month=6) == []

@@ -15,13 +15,13 @@ def csv_text(fixtures):
 
 
 def test_close_column_per_session_day(csv_text):
-    closes = parse_csv(csv_text, "NVDA", provider="yahoo", now=AFTER_CLOSE)
+    closes = parse_csv(csv_text, "NVDA", now=AFTER_CLOSE)
     assert closes == {date(2024, 6, 10): 121.79, date(2024, 6, 11): 120.91, date(2024, 6, 12): 125.2,
                       date(2024, 6, 13): 129.61, date(2024, 6, 14): 131.88}
 
 
 def test_todays_row_is_a_live_price_until_the_new_york_close(csv_text):
-    closes = parse_csv(csv_text, "NVDA", provider="yahoo", now=IN_SESSION)
+    closes = parse_csv(csv_text, "NVDA", now=IN_SESSION)
     assert max(closes) == date(2024, 6, 13)
 
 
@@ -39,9 +39,8 @@ def test_todays_row_is_a_live_price_until_the_new_york_close(csv_text):
 )
 def test_non_csv_answers_are_typed_errors(body, error, words, monkeypatch):
     monkeypatch.delenv("STOOQ_API_KEY", raising=False)
-    with pytest.raises(error, match=words) as raised:
-        parse_csv(body, "NVDA", provider="yahoo", now=AFTER_CLOSE)
-    assert raised.value.provider == "yahoo"
+    with pytest.raises(error, match=words):
+        parse_csv(body, "NVDA", now=AFTER_CLOSE)
 
 
 def test_symbols():
