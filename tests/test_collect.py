@@ -9,11 +9,14 @@ from typing import ClassVar
 
 import httpx
 
+from signaldesk.clock import pinned_now
 from signaldesk.collect import collect, staleness
 from signaldesk.errors import MalformedError, MissingKeyError
 from signaldesk.http import HttpClient
 from signaldesk.models import Observation
+from signaldesk.providers.alternative_me import AlternativeMe
 from signaldesk.providers.base import Capabilities, Provider
+from tests.providers.test_contract import Route, inline, loopback_client, serve
 
 DAY = date(2026, 2, 25)
 
@@ -136,3 +139,28 @@ def test_providers_run_concurrently():
         server.server_close()
     assert [o.status for o in result.outcomes] == ["ok"] * 5
     assert state["peak"] == 5
+
+
+def test_two_values_for_one_day_are_a_conflict_both_dropped_and_the_outcome_partial(httpserver):
+    """alternative.me over loopback, its answer repeating 24 Feb with another value (71 and 64): the collector
+    keeps neither (last-wins would hide it), keeps the other days, and says which metric, day and values."""
+    day = 86400
+    feb24 = 1771891200  # 2026-02-24 00:00 UTC
+    body = {"name": "Fear and Greed Index", "metadata": {"error": None}, "data": [
+        {"value": "40", "value_classification": "Fear", "timestamp": str(feb24 + day)},
+        {"value": "71", "value_classification": "Greed", "timestamp": str(feb24)},
+        {"value": "64", "value_classification": "Greed", "timestamp": str(feb24 + 3600)},
+        {"value": "30", "value_classification": "Fear", "timestamp": str(feb24 - day)},
+    ]}
+    serve(httpserver, (Route("api.alternative.me/fng/", inline(body)),))
+
+    async def run():
+        async with loopback_client(httpserver) as client:
+            return await collect([AlternativeMe()], client, as_of=DAY)
+
+    with pinned_now(datetime(2026, 2, 25, 12, tzinfo=UTC)):
+        result = asyncio.run(run())
+    (outcome,) = result.outcomes
+    assert outcome.status == "partial"
+    assert outcome.reason == "1 part(s) failed: fear_greed on 2026-02-24: conflicting values 71 and 64 (both dropped)"
+    assert {o.ts.date(): o.value for o in result.observations} == {date(2026, 2, 23): 30.0, date(2026, 2, 25): 40.0}
