@@ -62,7 +62,7 @@ def price_conditioned(
     if bits < 1:
         raise OnchainError("the chain's total value exceeds 2^62 satoshis: too large for exact 64-bit sums")
     limbs = _limbs(price_cents, bits)
-    # spent[c, d]: value of cohort c spent by the end of day d ((created, spent) pairs are unique)
+    # spent_by[c, d]: value of cohort c spent by the end of day d ((created, spent) pairs are unique)
     spend_day = spent - first_day
     by_then = spend_day < days
     spent_by = np.zeros((days, days), dtype=np.int64)
@@ -81,7 +81,8 @@ def price_conditioned(
         above = unspent * (cohort_price > day_price)
         in_profit.extend((unspent * (cohort_price < day_price)).sum(axis=0).tolist())
         weighted = np.einsum("kc,cd->kd", limbs[:, :stop], above).tolist()  # Σ unspent × limb, per limb and day
-        for j, (under, close) in enumerate(zip(above.sum(axis=0).tolist(), price_cents[start:stop].tolist())):
-            cap = sum(row[j] << (bits * k) for k, row in enumerate(weighted))
-            loss.append(cap - under * close)
+        held, closes = above.sum(axis=0).tolist(), price_cents[start:stop].tolist()
+        for j, (value_held, close) in enumerate(zip(held, closes, strict=True)):
+            cost = sum(row[j] << (bits * k) for k, row in enumerate(weighted))  # Σ unspent × p(c), exactly
+            loss.append(cost - value_held * close)
     return loss, in_profit
