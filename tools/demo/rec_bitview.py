@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from signaldesk.demo import DEMO_NOW
-from signaldesk.providers.bitview import BULK_URL, INDEX, SERIES, bulk_params, first_day
+from signaldesk.providers.bitview import BULK_URL, INDEX, SERIES, Bitview, bulk_params
 from tools.demo import exactmath
 from tools.demo.build import demo_request, write_json
 from tools.demo.scenario import Scenario, rng
@@ -89,7 +89,7 @@ def _wire_value(value: float, divisor: float, decimals: int) -> float:
 
 def record(directory: Path, scenario: Scenario) -> None:
     today = DEMO_NOW.date()
-    start = first_day(None, today)
+    start = Bitview.capabilities.window(None, today).start
     days = pd.date_range(start, today, freq="D")
     series = demo_series(scenario)
     position = (start - DAY1_ZERO).days

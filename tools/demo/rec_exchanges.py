@@ -216,7 +216,7 @@ class _AnsweringClient:
         self.directory = directory
         self.market = market
 
-    async def get_json(self, url: str, *, params: dict[str, Any] | None = None, headers: Any = None, provider: str = "") -> Any:
+    async def get_json(self, url: str, *, params: dict[str, Any] | None = None, **_: Any) -> Any:
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
         payload = _HOSTS[parts.hostname or ""](self.market, parts.path, query)
