@@ -12,21 +12,36 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-SECRET_PARAMS = frozenset(
-    {"api_key", "apikey", "key", "token", "access_token", "x_cg_demo_api_key", "x_cg_pro_api_key", "secret"}
-)
+GENERIC_SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token", "secret"})
+"""Query parameters that carry a secret in most APIs, whoever sends them."""
+
+
+@cache
+def secret_params() -> frozenset[str]:
+    """The generic names, plus what each provider declares (`Capabilities.key_param`, and its `key_header` in
+    the query spelling some APIs also accept: `x-cg-demo-api-key` → `x_cg_demo_api_key`): one declaration,
+    read here, so a new keyed provider's key cannot end up in a recording's name."""
+    from signaldesk.providers import registry
+
+    declared = set()
+    for provider in registry().values():
+        caps = provider.capabilities
+        declared |= {caps.key_param.lower()} if caps.key_param else set()
+        declared |= {caps.key_header.lower().replace("-", "_")} if caps.key_header else set()
+    return GENERIC_SECRET_PARAMS | declared
 _EXT = {"json": ".json", "html": ".html", "xml": ".xml", "rss": ".xml", "atom": ".xml", "csv": ".csv"}
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def scrubbed_query(url: httpx.URL) -> str:
     """The query string sorted and without secret parameters (what a recording is keyed on)."""
-    pairs = [(k, v) for k, v in parse_qsl(url.query.decode(), keep_blank_values=True) if k.lower() not in SECRET_PARAMS]
+    pairs = [(k, v) for k, v in parse_qsl(url.query.decode(), keep_blank_values=True) if k.lower() not in secret_params()]
     return urlencode(sorted(pairs))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import stamina
 
+from signaldesk.providers import registry
 from signaldesk.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "online" in item.keywords:
             item.add_marker(skip)
 
+
+PROVIDER_KEYS = tuple(sorted({p.capabilities.key_env for p in registry().values() if p.capabilities.key_env}))
+"""Every provider's key variable, as each declares it (`Capabilities.key_env`)."""
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 """CI installs every extra, Chromium, Java and has ../shared beside the checkout."""
@@ -59,8 +63,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("signaldesk-home")
     monkeypatch.setenv("SIGNALDESK_HOME", str(home))
     monkeypatch.setenv("SIGNALDESK_CONFIG", str(home / "no-config.toml"))
-    for var in ("COINGECKO_DEMO_API_KEY", "CRYPTOQUANT_API_KEY", "COINGLASS_API_KEY", "GLASSNODE_API_KEY", "STOOQ_API_KEY",
-                "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
+    for var in (*PROVIDER_KEYS, "SIGNALDESK_LLM_BASE_URL", "SIGNALDESK_LLM_API_KEY", "SIGNALDESK_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
     from signaldesk import settings
 
