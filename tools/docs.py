@@ -1,5 +1,6 @@
 """Generate the reference pages that must never lag the code: `docs/metrics.md` from the catalog,
-`docs/configuration.md` from the typed configuration model.
+`docs/configuration.md` from the typed configuration model, `docs/provider-table.md` from each
+provider's declared capabilities.
 
     python -m tools.docs            # rewrite the generated pages
     python -m tools.docs --check    # exit 1 if a page is out of date (tests/test_docs.py does this)
@@ -122,7 +123,42 @@ def configuration_page() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES: dict[str, Callable[[], str]] = {"docs/metrics.md": metrics_page, "docs/configuration.md": configuration_page}
+def _days(value: int | None, none: str) -> str:
+    return none if value is None else str(value)
+
+
+def provider_table_page() -> str:
+    """One row per provider: what it yields, its limits, its key and its window, as each declares them."""
+    from signaldesk.providers import registry
+
+    lines = [
+        "# Provider table",
+        "",
+        "Generated from each provider's `Capabilities` (`signaldesk/providers/*.py`) by `python -m tools.docs`; do not",
+        "edit by hand. Details, quirks and sources are in each module's docstring; `docs/providers.md` explains the",
+        "choices and what to do from a server. Days: a fresh store asks for *backfill* days (all: everything the",
+        "source serves), later runs re-read *revised* days before the cursor (own: the provider decides), never more",
+        "than *max* days back.",
+        "",
+        "| provider | metrics | requests/s per host | key (how it is sent) | backfill | revised | max | history |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, provider in registry().items():
+        caps = provider.capabilities
+        if caps.key_env:
+            how = f"header `{caps.key_header}`" if caps.key_header else f"query `{caps.key_param}`"
+            key = f"`{caps.key_env}` ({'required' if caps.key_required else 'optional'}; {how})"
+        else:
+            key = "none"
+        metrics = ", ".join(f"`{m}`" for m in provider.metrics)
+        lines.append(f"| [{name}]({caps.docs}) | {metrics} | {caps.rate_limit} | {key} | "
+                     f"{_days(caps.backfill_days, 'all')} | {_days(caps.revision_days, 'own')} | "
+                     f"{_days(caps.max_days, '—')} | {caps.history} |")
+    return "\n".join(lines) + "\n"
+
+
+PAGES: dict[str, Callable[[], str]] = {"docs/metrics.md": metrics_page, "docs/configuration.md": configuration_page,
+                                       "docs/provider-table.md": provider_table_page}
 
 
 def stale_pages() -> list[str]:
