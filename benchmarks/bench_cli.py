@@ -48,8 +48,15 @@ def _demo_stages(out: Path) -> dict[str, float]:
         t0 = time.perf_counter()
         charts.prepare_drawing()
         with locked_store(Path(tmp) / "s.duckdb") as store:
-            result, _ = collect_into(store, lambda: HttpClient.replay(DEMO_DIR), providers=select_providers(),
-                                     as_of=DEMO_NOW.date(), run_id="bench", mode="demo", full_history=True)
+            result, _ = collect_into(
+                store,
+                lambda: HttpClient.replay(DEMO_DIR),
+                providers=select_providers(),
+                as_of=DEMO_NOW.date(),
+                run_id="bench",
+                mode="demo",
+                full_history=True,
+            )
             t1 = time.perf_counter()
             judged = judge(store, as_of=DEMO_NOW.date(), outcomes=result.outcomes)
             t2 = time.perf_counter()
@@ -61,9 +68,12 @@ def _demo_stages(out: Path) -> dict[str, float]:
         t4 = time.perf_counter()
         charts.write_charts(inline, model, judged.snapshot, langs=langs, score_history=judged.scores, png=False)
         t5 = time.perf_counter()
-    return {"collect + store": t1 - t0, "snapshot + judge + score history": t2 - t1,
-            "report (charts in the drawing process) + dashboard": t3 - t2,
-            "baseline: the 21 chart files drawn inline": t5 - t4}
+    return {
+        "collect + store": t1 - t0,
+        "snapshot + judge + score history": t2 - t1,
+        "report (charts in the drawing process) + dashboard": t3 - t2,
+        "baseline: the 21 chart files drawn inline": t5 - t4,
+    }
 
 
 def main() -> None:
@@ -77,16 +87,21 @@ def main() -> None:
         base_med, base_min = _median([sys.executable, "-c", "pass"], help_runs, env)
         help_med, help_min = _median([sys.executable, "-m", "signaldesk", "--help"], help_runs, env)
         demo_med, demo_min = _median(
-            [sys.executable, "-m", "signaldesk", "demo", "--out", str(Path(home) / "demo")], demo_runs, env)
+            [sys.executable, "-m", "signaldesk", "demo", "--out", str(Path(home) / "demo")], demo_runs, env
+        )
         stages = _demo_stages(Path(home) / "stages")
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print("| what | median | best | runs |")
     print("|---|---|---|---|")
     print(f"| `python -c pass` (baseline: interpreter start) | {base_med:.3f} s | {base_min:.3f} s | {help_runs} |")
     print(f"| `signaldesk --help` | {help_med:.3f} s | {help_min:.3f} s | {help_runs} |")
     print(f"| `signaldesk --help` minus baseline | {help_med - base_med:.3f} s | {help_min - base_min:.3f} s | |")
-    print(f"| `signaldesk demo` end to end (3 languages, charts, dashboard) | {demo_med:.2f} s | {demo_min:.2f} s | {demo_runs} |")
+    print(
+        f"| `signaldesk demo` end to end (3 languages, charts, dashboard) | {demo_med:.2f} s | {demo_min:.2f} s | {demo_runs} |"
+    )
     for stage, seconds in stages.items():
         print(f"| demo stage: {stage} (in-process) | {seconds:.2f} s | | 1 |")
 

@@ -85,10 +85,12 @@ class Loopback(httpx.AsyncBaseTransport):
         self.inner = httpx.AsyncHTTPTransport(retries=0)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        target = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port,
-                                       path=f"/{request.url.host}{request.url.path}")
-        forwarded = httpx.Request(request.method, target, headers=request.headers, content=request.content,
-                                  extensions=request.extensions)
+        target = request.url.copy_with(
+            scheme="http", host="127.0.0.1", port=self.port, path=f"/{request.url.host}{request.url.path}"
+        )
+        forwarded = httpx.Request(
+            request.method, target, headers=request.headers, content=request.content, extensions=request.extensions
+        )
         return await self.inner.handle_async_request(forwarded)
 
     async def aclose(self) -> None:
@@ -131,8 +133,9 @@ def main() -> None:
     from signaldesk.providers import registry
 
     ports: Any = multiprocessing.get_context("spawn").Queue()
-    server = multiprocessing.get_context("spawn").Process(target=serve, args=(str(DEMO_DIR), latency, ports),
-                                                          daemon=True)
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(str(DEMO_DIR), latency, ports), daemon=True
+    )
     server.start()
     try:
         port = ports.get(timeout=60)
@@ -150,8 +153,10 @@ def main() -> None:
     finally:
         server.terminate()
     runner_up = max(others, key=alone.__getitem__)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}; "
-          f"latency {latency:g} s per response")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}; "
+        f"latency {latency:g} s per response"
+    )
     print("| what | seconds |")
     print("|---|---:|")
     for name in sorted(alone, key=alone.__getitem__, reverse=True):
@@ -162,9 +167,11 @@ def main() -> None:
     print(f"| next slowest alone ({runner_up}) | {alone[runner_up]:.2f} |")
     print(f"| `collect` of all but {slowest} (median of {runs}) | {wall_others:.2f} |")
     ratio = wall / alone[slowest]
-    print(f"\ncollect / slowest = {ratio:.2f} (target ≤ {TARGET}); collect / sequential sum = "
-          f"{wall / sum(alone.values()):.2f}; {'met' if ratio <= TARGET else 'NOT met'}. "
-          f"Without {slowest}: {wall_others / alone[runner_up]:.2f} × {runner_up} alone")
+    print(
+        f"\ncollect / slowest = {ratio:.2f} (target ≤ {TARGET}); collect / sequential sum = "
+        f"{wall / sum(alone.values()):.2f}; {'met' if ratio <= TARGET else 'NOT met'}. "
+        f"Without {slowest}: {wall_others / alone[runner_up]:.2f} × {runner_up} alone"
+    )
 
 
 def together(port: int, names: Sequence[str], runs: int, statuses: dict[str, str]) -> float:

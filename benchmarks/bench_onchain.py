@@ -88,8 +88,13 @@ def _child(engine: str, data: Path, memory_limit: str, temp_dir: str) -> dict[st
 
     spark = spark_session(driver_memory="6g", shuffle_partitions=4) if engine == "spark" else None
     start = time.perf_counter()
-    result = compute(outputs, prices, engine=engine, spark=spark,
-                     duckdb_options=DuckDBOptions(memory_limit=memory_limit, temp_directory=temp_dir))
+    result = compute(
+        outputs,
+        prices,
+        engine=engine,
+        spark=spark,
+        duckdb_options=DuckDBOptions(memory_limit=memory_limit, temp_directory=temp_dir),
+    )
     seconds = time.perf_counter() - start
     peak = _peak_gb(spark)
     if spark is not None:
@@ -116,8 +121,10 @@ def _chain(size: int, data_dir: Path, memory_limit: str, timeout: float) -> Path
         got = _measure("generate", target, memory_limit, "", timeout)
         if "error" in got:
             raise SystemExit(f"generating {size:,} outputs failed: {got['error']}")
-        print(f"generated {size:,} outputs in {got['seconds']:.0f} s (peak {got['peak_rss_gb']:.2f} GB) -> {target}",
-              flush=True)
+        print(
+            f"generated {size:,} outputs in {got['seconds']:.0f} s (peak {got['peak_rss_gb']:.2f} GB) -> {target}",
+            flush=True,
+        )
     return target
 
 
@@ -143,8 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="CI: 200k outputs, scan + duckdb + pandas, one run each")
     parser.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7, 1e8])
-    parser.add_argument("--engines", nargs="*", default=["scan", "duckdb", "pandas"],
-                        help="any of scan, duckdb, pandas, spark")
+    parser.add_argument(
+        "--engines", nargs="*", default=["scan", "duckdb", "pandas"], help="any of scan, duckdb, pandas, spark"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is given up")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "signaldesk-bench")
@@ -154,8 +162,10 @@ def main() -> None:
     if args.small:
         args.sizes, args.engines, args.repeat = [200_000], ["scan", "duckdb", "pandas"], 1
     temp_dir = str(args.data_dir / "duckdb_tmp")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"median of {args.repeat} run(s) each")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"median of {args.repeat} run(s) each"
+    )
     print("| outputs | what | seconds | rows/s | peak RSS (GB) | × scan | pandas ÷ it | load avg |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     rows, problems = [], []
@@ -177,12 +187,16 @@ def main() -> None:
                 same = " (= DuckDB)" if row["digest"] == got["duckdb"]["digest"] else " (DIFFERS from DuckDB)"
                 if "DIFFERS" in same:
                     problems.append(f"spark at {size:,}: results differ from DuckDB's")
-            print(f"| {size:,} | {engine}{same} | {seconds:.3g} | {size / seconds:,.0f} | {row['peak_rss_gb']:.2f} | "
-                  f"{vs_scan} | {vs_pandas} | {row['load']:.1f} |", flush=True)
+            print(
+                f"| {size:,} | {engine}{same} | {seconds:.3g} | {size / seconds:,.0f} | {row['peak_rss_gb']:.2f} | "
+                f"{vs_scan} | {vs_pandas} | {row['load']:.1f} |",
+                flush=True,
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     if problems:
         raise SystemExit("; ".join(problems))
+
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":

@@ -83,12 +83,16 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:
 
 def bench_grid(days: int, groups: int, multipliers: tuple[float, ...], repeat: int) -> dict:
     close, sub = synthetic(days, groups)
-    grid = make_grid(list(sub.columns), multipliers=multipliers,
-                     lows=(30, 35, 40, 45, 50), highs=(50, 55, 60, 65, 70)) if groups > 3 else \
-        make_grid(list(sub.columns), multipliers=multipliers, lows=(40, 50), highs=(50, 60))
+    grid = (
+        make_grid(list(sub.columns), multipliers=multipliers, lows=(30, 35, 40, 45, 50), highs=(50, 55, 60, 65, 70))
+        if groups > 3
+        else make_grid(list(sub.columns), multipliers=multipliers, lows=(40, 50), highs=(50, 60))
+    )
     ours_min, ours_med, ours = timed(lambda: grid_total_returns(sub, grid, close, fee_bps=FEE_BPS, lag=1), repeat)
-    wf_min, wf_med, _ = timed(lambda: walk_forward(sub, close, grid, fee_bps=FEE_BPS,
-                                                   min_train_days=min(730, days // 2), test_days=365), repeat)
+    wf_min, wf_med, _ = timed(
+        lambda: walk_forward(sub, close, grid, fee_bps=FEE_BPS, min_train_days=min(730, days // 2), test_days=365),
+        repeat,
+    )
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -98,9 +102,15 @@ def bench_grid(days: int, groups: int, multipliers: tuple[float, ...], repeat: i
 
     def run_vbt():
         entries, exits = signals(sub, grid)
-        pf = vbt.Portfolio.from_signals(close, pd.DataFrame(entries, index=close.index),
-                                        pd.DataFrame(exits, index=close.index), size=np.inf,
-                                        fees=FEE_BPS / 1e4, init_cash=1.0, freq="1D")
+        pf = vbt.Portfolio.from_signals(
+            close,
+            pd.DataFrame(entries, index=close.index),
+            pd.DataFrame(exits, index=close.index),
+            size=np.inf,
+            fees=FEE_BPS / 1e4,
+            init_cash=1.0,
+            freq="1D",
+        )
         return pf.total_return().to_numpy(dtype=float)
 
     t0 = time.perf_counter()
@@ -109,10 +119,22 @@ def bench_grid(days: int, groups: int, multipliers: tuple[float, ...], repeat: i
     vbt_min, vbt_med, theirs = timed(run_vbt, repeat)
     diff = float(np.max(np.abs(ours - theirs)))
     assert diff <= 1e-9, f"sweep and vectorbt disagree by {diff}"
-    return {"days": days, "groups": groups, "strategies": grid.size, "ours_min": ours_min, "ours_med": ours_med,
-            "wf_min": wf_min, "wf_med": wf_med, "vbt_min": vbt_min, "vbt_med": vbt_med,
-            "vbt_import": import_s, "vbt_first": first_s, "max_diff": diff,
-            "thresholds": len(grid.thresholds), "weight_sets": len(grid.labels)}
+    return {
+        "days": days,
+        "groups": groups,
+        "strategies": grid.size,
+        "ours_min": ours_min,
+        "ours_med": ours_med,
+        "wf_min": wf_min,
+        "wf_med": wf_med,
+        "vbt_min": vbt_min,
+        "vbt_med": vbt_med,
+        "vbt_import": import_s,
+        "vbt_first": first_s,
+        "max_diff": diff,
+        "thresholds": len(grid.thresholds),
+        "weight_sets": len(grid.labels),
+    }
 
 
 def bench_backtest(days: int) -> dict:
@@ -134,13 +156,18 @@ def bench_backtest(days: int) -> dict:
         ("mvrv", ""): np.clip(1.5 + np.sin(np.arange(days) / 300) + rng.normal(0, 0.05, days), 0.5, 5),
         ("funding_rate_8h", "btc"): rng.normal(0.0001, 0.0002, days),
     }
-    obs = [Observation(m, e, datetime(d.year, d.month, d.day, tzinfo=UTC), float(v), "bench")
-           for (m, e), values in series.items() for d, v in zip(idx, values, strict=True)]
+    obs = [
+        Observation(m, e, datetime(d.year, d.month, d.day, tzinfo=UTC), float(v), "bench")
+        for (m, e), values in series.items()
+        for d, v in zip(idx, values, strict=True)
+    ]
     weekdays = idx[idx.day_of_week < 5]
     for ticker in ("NVDA", "AMD", "MSFT", "GOOGL", "AMZN", "META", "ORCL"):
         values = 50 * np.exp(np.cumsum(rng.normal(0.0008, 0.02, len(weekdays))))
-        obs += [Observation("equity_close_usd", ticker, datetime(d.year, d.month, d.day, tzinfo=UTC), float(v), "bench")
-                for d, v in zip(weekdays, values, strict=True)]
+        obs += [
+            Observation("equity_close_usd", ticker, datetime(d.year, d.month, d.day, tzinfo=UTC), float(v), "bench")
+            for d, v in zip(weekdays, values, strict=True)
+        ]
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "b.duckdb") as store:
         store.write_observations(obs, run_id="bench")
         scorer = engine_scorer()
@@ -150,51 +177,66 @@ def bench_backtest(days: int) -> dict:
         t0 = time.perf_counter()
         run_backtest(store, scorer=scorer, verify_days=0, sweep=False)
         core = time.perf_counter() - t0
-    return {"days": days, "observations": len(obs), "seconds": total, "seconds_no_sweep_no_check": core,
-            "scored_days": int(result.scores["score"].notna().sum()),
-            "sweep_strategies": result.sweep.grid_size if result.sweep else 0}
+    return {
+        "days": days,
+        "observations": len(obs),
+        "seconds": total,
+        "seconds_no_sweep_no_check": core,
+        "scored_days": int(result.scores["score"].notna().sum()),
+        "sweep_strategies": result.sweep.grid_size if result.sweep else 0,
+    }
 
 
 def markdown(grid: dict, backtest: dict) -> str:
     ratio_min = grid["vbt_min"] / grid["ours_min"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return "\n".join([
-        "## Backtest sweep and full backtest (`signaldesk backtest`)",
-        "",
-        (f"Measured with `python benchmarks/bench_sweep.py` on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, vectorbt {_version('vectorbt')}, numpy {np.__version__}; "
-        f"load average {load:.1f} at the end of the run (the machine is shared: other engineers' test suites ran "
-        "at the same time, so absolute times are inflated; the ratio is measured back to back in one process)."),
-        "",
-        (f"Grid: {grid['weight_sets']:,} weight sets over {grid['groups']} groups × {grid['thresholds']} (lo, hi) "
-        f"threshold pairs = **{grid['strategies']:,} strategies** over **{grid['days']:,} days** of synthetic data; fees "
-        f"{FEE_BPS:g} bps, one-day execution lag. Best of the repeats (median in brackets)."),
-        "",
-        "| what | seconds |",
-        "|---|---:|",
-        f"| our vectorised sweep (`grid_total_returns`, all strategies) | {grid['ours_min']:.3f} ({grid['ours_med']:.3f}) |",
-        f"| vectorbt `Portfolio.from_signals` on the same signals, compiled | {grid['vbt_min']:.3f} ({grid['vbt_med']:.3f}) |",
-        f"| vectorbt one-off import | {grid['vbt_import']:.1f} |",
-        f"| vectorbt first call on these shapes (JIT compilation + one run) | {grid['vbt_first']:.1f} |",
-        f"| our walk-forward over the same grid (expanding train, 365-day tests) | {grid['wf_min']:.3f} ({grid['wf_med']:.3f}) |",
-        "",
-        (f"**Ratio: vectorbt / ours = {ratio_min:.1f}×** (best vs best). Total returns agree on every grid point: "
-        f"max |difference| = {grid['max_diff']:.1e}. Both timings include building the strategies' inputs from "
-        "the same sub-scores (our composites and positions; vectorbt's entry/exit matrices from the same "
-        "composites); vectorbt's import and JIT compilation are one-offs per process and are left out of the "
-        "ratio (counting them, one sweep in a fresh process costs vectorbt "
-        f"{grid['vbt_import'] + grid['vbt_first']:.0f} s). Why ours is faster: positions come from running "
-        "maxima shared by all grid points with the same weights and threshold, and returns from the few "
-        "trade days and cumulative sums (no per-day, per-strategy loop and no T × K float array); vectorbt "
-        "simulates every order of every column."),
-        "",
-        (f"Full `run_backtest` on a synthetic {backtest['days']:,}-day store ({backtest['observations']:,} observations: BTC, ETH, "
-        f"Fear & Greed, MVRV, funding, seven AI equities), real signal engine: **{backtest['seconds']:.1f} s** with "
-        f"the walk-forward sweep ({backtest['sweep_strategies']:,} strategies) and three point-in-time re-scorings; "
-        f"{backtest['seconds_no_sweep_no_check']:.1f} s for scores, statistics and curves alone "
-        f"({backtest['scored_days']:,} scored days). Target: well under a minute."),
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Backtest sweep and full backtest (`signaldesk backtest`)",
+            "",
+            (
+                f"Measured with `python benchmarks/bench_sweep.py` on {platform.machine()}, {os.cpu_count()} cores, "
+                f"Python {platform.python_version()}, vectorbt {_version('vectorbt')}, numpy {np.__version__}; "
+                f"load average {load:.1f} at the end of the run (the machine is shared: other engineers' test suites ran "
+                "at the same time, so absolute times are inflated; the ratio is measured back to back in one process)."
+            ),
+            "",
+            (
+                f"Grid: {grid['weight_sets']:,} weight sets over {grid['groups']} groups × {grid['thresholds']} (lo, hi) "
+                f"threshold pairs = **{grid['strategies']:,} strategies** over **{grid['days']:,} days** of synthetic data; fees "
+                f"{FEE_BPS:g} bps, one-day execution lag. Best of the repeats (median in brackets)."
+            ),
+            "",
+            "| what | seconds |",
+            "|---|---:|",
+            f"| our vectorised sweep (`grid_total_returns`, all strategies) | {grid['ours_min']:.3f} ({grid['ours_med']:.3f}) |",
+            f"| vectorbt `Portfolio.from_signals` on the same signals, compiled | {grid['vbt_min']:.3f} ({grid['vbt_med']:.3f}) |",
+            f"| vectorbt one-off import | {grid['vbt_import']:.1f} |",
+            f"| vectorbt first call on these shapes (JIT compilation + one run) | {grid['vbt_first']:.1f} |",
+            f"| our walk-forward over the same grid (expanding train, 365-day tests) | {grid['wf_min']:.3f} ({grid['wf_med']:.3f}) |",
+            "",
+            (
+                f"**Ratio: vectorbt / ours = {ratio_min:.1f}×** (best vs best). Total returns agree on every grid point: "
+                f"max |difference| = {grid['max_diff']:.1e}. Both timings include building the strategies' inputs from "
+                "the same sub-scores (our composites and positions; vectorbt's entry/exit matrices from the same "
+                "composites); vectorbt's import and JIT compilation are one-offs per process and are left out of the "
+                "ratio (counting them, one sweep in a fresh process costs vectorbt "
+                f"{grid['vbt_import'] + grid['vbt_first']:.0f} s). Why ours is faster: positions come from running "
+                "maxima shared by all grid points with the same weights and threshold, and returns from the few "
+                "trade days and cumulative sums (no per-day, per-strategy loop and no T × K float array); vectorbt "
+                "simulates every order of every column."
+            ),
+            "",
+            (
+                f"Full `run_backtest` on a synthetic {backtest['days']:,}-day store ({backtest['observations']:,} observations: BTC, ETH, "
+                f"Fear & Greed, MVRV, funding, seven AI equities), real signal engine: **{backtest['seconds']:.1f} s** with "
+                f"the walk-forward sweep ({backtest['sweep_strategies']:,} strategies) and three point-in-time re-scorings; "
+                f"{backtest['seconds_no_sweep_no_check']:.1f} s for scores, statistics and curves alone "
+                f"({backtest['scored_days']:,} scored days). Target: well under a minute."
+            ),
+            "",
+        ]
+    )
 
 
 def _version(name: str) -> str:
@@ -202,7 +244,7 @@ def _version(name: str) -> str:
         from importlib.metadata import version
 
         return version(name)
-    except Exception:  # noqa: BLE001 - a benchmark label only
+    except Exception:
         return "?"
 
 

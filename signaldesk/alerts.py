@@ -84,8 +84,9 @@ def channels_from_config(config: Mapping[str, Any] | None = None) -> list[Channe
             continue  # not configured in this environment: nothing to send to
         if kind != "telegram" and not url:
             continue
-        channels.append(Channel(name, kind, url or "", token or "", str(raw.get("chat_id", "")),
-                                raw.get("api_base", TELEGRAM_API)))
+        channels.append(
+            Channel(name, kind, url or "", token or "", str(raw.get("chat_id", "")), raw.get("api_base", TELEGRAM_API))
+        )
     return channels
 
 
@@ -97,8 +98,9 @@ def _indicator_values(signals: Mapping[str, Any]) -> dict[tuple[str, str], float
     }
 
 
-def detect(previous: Mapping[str, Any] | None, current: Mapping[str, Any], *, score_change: float = 10.0,
-           lang: str = "en") -> list[Alert]:
+def detect(
+    previous: Mapping[str, Any] | None, current: Mapping[str, Any], *, score_change: float = 10.0, lang: str = "en"
+) -> list[Alert]:
     """Alerts from yesterday's watch list checked against today, and from large signal changes."""
     if previous is None:
         return []
@@ -110,17 +112,31 @@ def detect(previous: Mapping[str, Any] | None, current: Mapping[str, Any], *, sc
             continue
         words = (item.get("texts") or {}).get(lang) or item.get("text") or item.get("metric", "")
         verb = "broke" if item.get("mode") == "hold" else "reached"
-        alerts.append(Alert(f"watch:{item.get('id', item.get('metric'))}", f"Watch-list trigger hit: {words}",
-                            f"{item.get('metric')} = {value:g} ({verb} {item['direction']} {item['trigger']:g})",
-                            "warning"))
+        alerts.append(
+            Alert(
+                f"watch:{item.get('id', item.get('metric'))}",
+                f"Watch-list trigger hit: {words}",
+                f"{item.get('metric')} = {value:g} ({verb} {item['direction']} {item['trigger']:g})",
+                "warning",
+            )
+        )
     before, now = previous.get("score"), current.get("score")
     if before is not None and now is not None and abs(now - before) >= score_change:
-        alerts.append(Alert("score_change", f"Score moved {now - before:+.0f} points",
-                            f"composite score {before:.0f} → {now:.0f}", "warning"))
+        alerts.append(
+            Alert(
+                "score_change",
+                f"Score moved {now - before:+.0f} points",
+                f"composite score {before:.0f} → {now:.0f}",
+                "warning",
+            )
+        )
     for field in ("phase", "stance"):
         if previous.get(field) and current.get(field) and previous[field] != current[field]:
-            alerts.append(Alert(f"{field}_change", f"{field.capitalize()} changed",
-                                f"{previous[field]} → {current[field]}", "info"))
+            alerts.append(
+                Alert(
+                    f"{field}_change", f"{field.capitalize()} changed", f"{previous[field]} → {current[field]}", "info"
+                )
+            )
     return alerts
 
 
@@ -144,14 +160,23 @@ def request_for(channel: Channel, alert: Alert, day: date) -> tuple[str, dict[st
     if channel.kind == "slack":
         return channel.url, {"text": f"*{_slack_escape(alert.title)}*\n{_slack_escape(alert.text)}"}
     if channel.kind == "telegram":
-        return (f"{channel.api_base.rstrip('/')}/bot{channel.token}/sendMessage",
-                {"chat_id": channel.chat_id, "text": f"{alert.title}\n{alert.text}", "disable_web_page_preview": True})
-    return channel.url, {"source": "signaldesk", "as_of": day.isoformat(), "key": alert.key, "title": alert.title,
-                         "text": alert.text, "severity": alert.severity}
+        return (
+            f"{channel.api_base.rstrip('/')}/bot{channel.token}/sendMessage",
+            {"chat_id": channel.chat_id, "text": f"{alert.title}\n{alert.text}", "disable_web_page_preview": True},
+        )
+    return channel.url, {
+        "source": "signaldesk",
+        "as_of": day.isoformat(),
+        "key": alert.key,
+        "title": alert.title,
+        "text": alert.text,
+        "severity": alert.severity,
+    }
 
 
-def pending(alerts: Sequence[Alert], channels: Sequence[Channel], store: Store,
-            day: date) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
+def pending(
+    alerts: Sequence[Alert], channels: Sequence[Channel], store: Store, day: date
+) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
     """Split today's (alert, channel) pairs into those still to send and those already sent today
     (a re-run sends nothing twice). Read under the store lock, before it is released."""
     to_send: list[tuple[Alert, Channel]] = []
@@ -165,8 +190,9 @@ def pending(alerts: Sequence[Alert], channels: Sequence[Channel], store: Store,
     return to_send, duplicates
 
 
-async def send_alerts(pairs: Sequence[tuple[Alert, Channel]], client: HttpClient, day: date, *,
-                      deadline_s: float = DEADLINE_S) -> list[Delivery]:
+async def send_alerts(
+    pairs: Sequence[tuple[Alert, Channel]], client: HttpClient, day: date, *, deadline_s: float = DEADLINE_S
+) -> list[Delivery]:
     """Send each (alert, channel) pair; a failed channel does not stop the others.
 
     The whole stage has one deadline (`deadline_s`): the client's timeouts bound each *read*, so

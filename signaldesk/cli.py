@@ -99,8 +99,15 @@ def _run_with_progress(run: Callable[..., Any], provider_count: int, **kwargs: A
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("collecting", total=provider_count)
 
         def on_done(outcome: Any) -> None:
@@ -119,8 +126,13 @@ def _print_outcomes(outcomes: list[Any]) -> None:
         table.add_column(column)
     for o in outcomes:
         latest = o.latest_ts.strftime("%Y-%m-%d %H:%M") if o.latest_ts else "—"
-        table.add_row(o.provider, f"[{colours.get(o.status, 'white')}]{o.status}[/]", str(o.observations), latest,
-                      (o.reason[:90] + "…") if len(o.reason) > 90 else o.reason)
+        table.add_row(
+            o.provider,
+            f"[{colours.get(o.status, 'white')}]{o.status}[/]",
+            str(o.observations),
+            latest,
+            (o.reason[:90] + "…") if len(o.reason) > 90 else o.reason,
+        )
     Console(stderr=True).print(table)
 
 
@@ -128,10 +140,14 @@ def _finish(summary: Any) -> None:
     _print_outcomes(summary.outcomes)
     for delivery in summary.deliveries:
         if delivery.status == "failed":
-            typer.echo(f"signaldesk: alert {delivery.key} not delivered to {delivery.channel}: {delivery.reason}", err=True)
+            typer.echo(
+                f"signaldesk: alert {delivery.key} not delivered to {delivery.channel}: {delivery.reason}", err=True
+            )
     if summary.assessment is not None and summary.assessment.score is not None:
         a = summary.assessment
-        typer.echo(f"score {a.score:.0f}/100 ({a.band}) · phase {a.phase} · stance {a.stance} · coverage {a.coverage:.0%}")
+        typer.echo(
+            f"score {a.score:.0f}/100 ({a.band}) · phase {a.phase} · stance {a.stance} · coverage {a.coverage:.0%}"
+        )
     if summary.bundle is not None:
         typer.echo(f"report: {summary.bundle}")
     if summary.dashboard is not None:
@@ -142,7 +158,9 @@ def _finish(summary: Any) -> None:
 @app.command()
 @guarded
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the report bundle and dashboard.")] = Path("signaldesk-demo"),
+    out: Annotated[Path, typer.Option("--out", help="Directory for the report bundle and dashboard.")] = Path(
+        "signaldesk-demo"
+    ),
     site: Annotated[Path | None, typer.Option("--site", help="Also write the page bundle into this Hugo site.")] = None,
     lang: LangOption = None,
     db: DbOption = None,
@@ -158,8 +176,12 @@ def demo(
 @app.command()
 @guarded
 def daily(
-    date_: Annotated[str | None, typer.Option("--date", help="The as-of day, YYYY-MM-DD (default: today, UTC).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")] = None,
+    date_: Annotated[
+        str | None, typer.Option("--date", help="The as-of day, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")
+    ] = None,
     site: Annotated[Path | None, typer.Option("--site", help="Also write the page bundle into this Hugo site.")] = None,
     lang: LangOption = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Only these providers (repeatable).")] = None,
@@ -170,8 +192,16 @@ def daily(
     from signaldesk.settings import data_dir
 
     target = out or data_dir() / "reports"
-    summary = _run_with_progress(run_daily, len(select_providers(only)), db=_db(db), as_of=_day(date_), out=target,
-                                 site=site, langs=_langs(lang), only=only)
+    summary = _run_with_progress(
+        run_daily,
+        len(select_providers(only)),
+        db=_db(db),
+        as_of=_day(date_),
+        out=target,
+        site=site,
+        langs=_langs(lang),
+        only=only,
+    )
     _finish(summary)
 
 
@@ -179,10 +209,14 @@ def daily(
 @guarded
 def report(
     date_: Annotated[str, typer.Option("--date", help="The day to report on, YYYY-MM-DD.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for the report bundle (default: data dir/reports).")
+    ] = None,
     site: Annotated[Path | None, typer.Option("--site", help="Also write the page bundle into this Hugo site.")] = None,
     lang: LangOption = None,
-    as_known: Annotated[bool, typer.Option("--as-known", help="Only what was known when that day's run finished (no later revisions).")] = False,
+    as_known: Annotated[
+        bool, typer.Option("--as-known", help="Only what was known when that day's run finished (no later revisions).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write the report of a past day from what the store holds, with no network (exit 3 when sources were missing)."""
@@ -193,15 +227,18 @@ def report(
     day, langs, path = _day(date_), _langs(lang), _db(db)
     if not path.exists():
         raise UsageError(f"no store at {path}: run `signaldesk collect` or `signaldesk store import` first")
-    _finish(run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs,
-                       as_known=as_known))
+    _finish(
+        run_report(db=path, as_of=day, out=out or data_dir() / "reports", site=site, langs=langs, as_known=as_known)
+    )
 
 
 @app.command()
 @guarded
 def collect(
     only: Annotated[list[str] | None, typer.Option("--only", help="Only these providers (repeatable).")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Re-fetch from this day (YYYY-MM-DD) instead of the stored cursor.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Re-fetch from this day (YYYY-MM-DD) instead of the stored cursor.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Fill the store without writing a report: backfill on the first run, then only what is new."""
@@ -231,18 +268,23 @@ def providers(
     rows = []
     for name, cls in registry().items():
         outcome = last.get(name)
-        rows.append({
-            "name": name,
-            "metrics": list(cls.metrics),
-            "needs_key": cls.capabilities.key_env or False,
-            "key_required": cls.capabilities.key_required,
-            "rate_limit": cls.capabilities.rate_limit,
-            "history": cls.capabilities.history,
-            "last_outcome": None if outcome is None else {
-                "status": outcome[0].status, "reason": outcome[0].reason,
-                "at": outcome[1].isoformat() if outcome[1] else None,
-            },
-        })
+        rows.append(
+            {
+                "name": name,
+                "metrics": list(cls.metrics),
+                "needs_key": cls.capabilities.key_env or False,
+                "key_required": cls.capabilities.key_required,
+                "rate_limit": cls.capabilities.rate_limit,
+                "history": cls.capabilities.history,
+                "last_outcome": None
+                if outcome is None
+                else {
+                    "status": outcome[0].status,
+                    "reason": outcome[0].reason,
+                    "at": outcome[1].isoformat() if outcome[1] else None,
+                },
+            }
+        )
     if json_:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -253,7 +295,11 @@ def providers(
     for column in ("name", "metrics", "key", "rate limit", "last outcome"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        last_text = "—" if row["last_outcome"] is None else f"{row['last_outcome']['status']} {row['last_outcome']['reason'][:60]}"
+        last_text = (
+            "—"
+            if row["last_outcome"] is None
+            else f"{row['last_outcome']['status']} {row['last_outcome']['reason'][:60]}"
+        )
         table.add_row(row["name"], ", ".join(row["metrics"]), row["needs_key"] or "no", row["rate_limit"], last_text)
     Console().print(table)
 
@@ -290,7 +336,9 @@ def signals(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Judge the store as it stood on this day.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the signals.json structure.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the text output.")] = "zh-CN",
-    rulebook: Annotated[Path | None, typer.Option("--rulebook", help="A rulebook TOML that overrides or extends the default.")] = None,
+    rulebook: Annotated[
+        Path | None, typer.Option("--rulebook", help="A rulebook TOML that overrides or extends the default.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Judge a snapshot file, or the store as of a day, and print the assessment."""
@@ -299,9 +347,9 @@ def signals(
     (lang,) = _langs([lang])
     if (snapshot is None) == (as_of is None):
         raise UsageError("give exactly one of --snapshot FILE or --as-of YYYY-MM-DD")
+    from signaldesk.report.terminal import render_text
     from signaldesk.signals import engine
     from signaldesk.signals.engine import resolve_rulebook
-    from signaldesk.report.terminal import render_text
     from signaldesk.signals.serialize import assessment_to_dict
 
     if snapshot is not None:
@@ -350,7 +398,9 @@ def backtest(
     end: Annotated[str | None, typer.Option("--end", help="Last day (YYYY-MM-DD).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the statistics as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write scores.csv and a report page here.")] = None,
-    factors: Annotated[bool, typer.Option("--factors", help="Also measure every rule's input and the score against momentum.")] = False,
+    factors: Annotated[
+        bool, typer.Option("--factors", help="Also measure every rule's input and the score against momentum.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Point-in-time score history and how well it predicted BTC's forward returns."""
@@ -388,10 +438,16 @@ def site_init(directory: Annotated[Path, typer.Argument(help="Where to create th
 @app.command()
 @guarded
 def schedule(
-    at: Annotated[str | None, typer.Option(
-        "--at", help="Time of the daily run, HH:MM (default: 06:00 UTC, once every source has closed the day).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="Time of the daily run, HH:MM (default: 06:00 UTC, once every source has closed the day)."
+        ),
+    ] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone of --at (default: the machine's).")] = None,
-    install: Annotated[bool, typer.Option("--install", help="Write the entry (systemd user timer, else crontab).")] = False,
+    install: Annotated[
+        bool, typer.Option("--install", help="Write the entry (systemd user timer, else crontab).")
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Report directory for the scheduled run.")] = None,
     site: Annotated[Path | None, typer.Option("--site", help="Hugo site for the scheduled run.")] = None,
     db: DbOption = None,
@@ -408,7 +464,9 @@ def schedule(
 @app.command()
 @guarded
 def serve(
-    directory: Annotated[Path, typer.Option("--dir", help="Directory holding dashboard/index.html.")] = Path("signaldesk-demo"),
+    directory: Annotated[Path, typer.Option("--dir", help="Directory holding dashboard/index.html.")] = Path(
+        "signaldesk-demo"
+    ),
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8765,
     host: Annotated[str, typer.Option("--host", help="Interface to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:

@@ -50,7 +50,7 @@ def guarded(func: F) -> F:
             if _STATE["debug"]:
                 raise
             _fail(str(exc))
-        except Exception as exc:  # noqa: BLE001 — the promise is one line, never a traceback
+        except Exception as exc:
             if _STATE["debug"]:
                 raise
             _fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")

@@ -98,5 +98,7 @@ def parse_market_day(text: str) -> date:
     day = parse_day(text)
     today = now_utc().date()
     if not EARLIEST_MARKET_DAY <= day <= today:
-        raise UsageError(f"{text} is outside the days signaldesk can report on: {EARLIEST_MARKET_DAY} to {today} (today, UTC)")
+        raise UsageError(
+            f"{text} is outside the days signaldesk can report on: {EARLIEST_MARKET_DAY} to {today} (today, UTC)"
+        )
     return day

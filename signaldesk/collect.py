@@ -81,9 +81,11 @@ def drop_conflicts(observations: Sequence[Observation]) -> tuple[list[Observatio
     if not conflicts:
         return list(dict.fromkeys(observations)), []
     kept = [o for o in dict.fromkeys(observations) if (o.metric, o.entity, utc_day(o.ts), o.source) not in conflicts]
-    reasons = [f"{metric}{'[' + entity + ']' if entity else ''} on {day}: conflicting values "
-               f"{' and '.join(f'{v:g}' for v in found)} (both dropped)"
-               for (metric, entity, day, _), found in sorted(conflicts.items())]
+    reasons = [
+        f"{metric}{'[' + entity + ']' if entity else ''} on {day}: conflicting values "
+        f"{' and '.join(f'{v:g}' for v in found)} (both dropped)"
+        for (metric, entity, day, _), found in sorted(conflicts.items())
+    ]
     return kept, reasons
 
 
@@ -94,8 +96,15 @@ async def _run_one(
 
     def outcome(status: str, reason: str = "", obs: Sequence[Observation] = (), error: str = "") -> ProviderOutcome:
         latest = max((o.ts for o in obs), default=None)
-        return ProviderOutcome(provider.name, status, reason, len(obs), latest, error,  # type: ignore[arg-type]
-                               round(time.perf_counter() - started, 3))
+        return ProviderOutcome(
+            provider.name,
+            status,
+            reason,
+            len(obs),
+            latest,
+            error,  # type: ignore[arg-type]
+            round(time.perf_counter() - started, 3),
+        )
 
     try:
         async with asyncio.timeout(timeout):

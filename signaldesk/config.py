@@ -42,8 +42,11 @@ class Channel(Section):
 
 class Alerts(Section):
     score_change: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
-        None, description="Alert when the composite score moves at least this much (default 10).")
-    deadline_s: PositiveNumber | None = Field(None, description="Bound on the whole alerts stage, seconds (default 60).")
+        None, description="Alert when the composite score moves at least this much (default 10)."
+    )
+    deadline_s: PositiveNumber | None = Field(
+        None, description="Bound on the whole alerts stage, seconds (default 60)."
+    )
     channels: list[Channel] = Field([], description="Destinations; none means no alerts are sent.")
 
 
@@ -67,8 +70,9 @@ class ChainSpelling(Section):
 
 
 class DefiLlama(Section):
-    chains: list[str] | None = Field(None, description="Chains to follow (default: ethereum, solana, bsc, base, "
-                                                       "arbitrum, tron).")
+    chains: list[str] | None = Field(
+        None, description="Chains to follow (default: ethereum, solana, bsc, base, arbitrum, tron)."
+    )
     names: dict[str, ChainSpelling] = Field({}, description="Per-chain endpoint spellings, for chains not built in.")
 
 
@@ -76,7 +80,8 @@ class CoinGecko(Section):
     assets: dict[str, str] | None = Field(None, description="Symbol → CoinGecko coin id (default btc, eth, sol).")
     altseason: bool | None = Field(None, description="Compute the altcoin season index (default true).")
     altseason_top: Annotated[int, Field(ge=1, le=250)] | None = Field(
-        None, description="How many top coins the altseason index compares with BTC (default 50).")
+        None, description="How many top coins the altseason index compares with BTC (default 50)."
+    )
 
 
 class Equities(Section):
@@ -84,7 +89,8 @@ class Equities(Section):
     miners: list[str] | None = Field(None, description="Listed bitcoin-miner tickers.")
     etfs: list[str] | None = Field(None, description="AI/semiconductor ETF tickers.")
     range: Literal["5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "max"] | None = Field(
-        None, description="How much history the first run asks Yahoo for.")
+        None, description="How much history the first run asks Yahoo for."
+    )
 
 
 class Miners(Section):
@@ -97,8 +103,9 @@ class Signals(Section):
 
 
 class SecEdgar(Section):
-    contact: str | None = Field(None, description="Your name and e-mail for SEC EDGAR's User-Agent rule "
-                                                  "(or SIGNALDESK_SEC_CONTACT).")
+    contact: str | None = Field(
+        None, description="Your name and e-mail for SEC EDGAR's User-Agent rule (or SIGNALDESK_SEC_CONTACT)."
+    )
 
 
 class Report(Section):
@@ -149,8 +156,14 @@ def line_of(text: str, keys: list[str]) -> int | None:
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
-    end = next((i for i in range(start + 1, len(lines))
-                if re.match(r"^\s*\[", lines[i]) and not lines[i].strip().startswith(f"[[{section}.")), len(lines))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if re.match(r"^\s*\[", lines[i]) and not lines[i].strip().startswith(f"[[{section}.")
+        ),
+        len(lines),
+    )
     for key in reversed(rest):  # the deepest key first: `kind` inside `channels = [{…}]`
         pattern = re.compile(rf"(^|[\s{{,]){re.escape(key)}\s*=")
         found = next((i for i in range(start + 1, end) if pattern.search(lines[i])), None)

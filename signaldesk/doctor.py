@@ -34,10 +34,18 @@ EXIT_FULL, EXIT_NOTHING, EXIT_PARTIAL = 0, 1, 3
 DEFAULT_TIMEOUT_S = 15.0
 RATE_LIMIT_HEADER = re.compile(
     r"^(?:retry-after|x-ratelimit-.*|ratelimit(?:-.*)?|x-rate-limit-.*|x-mbx-used-weight.*|x-bapi-limit.*|"
-    r"x-cg-.*limit.*|cf-mitigated)$", re.IGNORECASE)
+    r"x-cg-.*limit.*|cf-mitigated)$",
+    re.IGNORECASE,
+)
 """Headers that tell how close we are to a limit (IETF RateLimit, X-RateLimit-*, Binance weights, Bybit)."""
-CHALLENGE_MARKERS = ("just a moment", "cf-chl", "challenge-platform", "cf-browser-verification",
-                     "attention required! | cloudflare", "enable javascript and cookies to continue")
+CHALLENGE_MARKERS = (
+    "just a moment",
+    "cf-chl",
+    "challenge-platform",
+    "cf-browser-verification",
+    "attention required! | cloudflare",
+    "enable javascript and cookies to continue",
+)
 BODY_HEAD = 20_000
 """Characters of a body searched for challenge markers."""
 
@@ -143,52 +151,143 @@ def _checks() -> dict[str, Callable[[], Check]]:
         except MissingKeyError as exc:
             return Check("sec_edgar", (), skip_reason=str(exc))
         msft = sec_edgar.COMPANIES["MSFT"].cik
-        return Check("sec_edgar", (Probe("sec_edgar", sec_edgar.concept_url(msft, sec_edgar.PPE),
-                                         headers={"User-Agent": agent, "Accept": "application/json"}),))
+        return Check(
+            "sec_edgar",
+            (
+                Probe(
+                    "sec_edgar",
+                    sec_edgar.concept_url(msft, sec_edgar.PPE),
+                    headers={"User-Agent": agent, "Accept": "application/json"},
+                ),
+            ),
+        )
 
     return {
         "alternative_me": lambda: Check("alternative_me", (Probe("fng", alternative_me.URL, params={"limit": "1"}),)),
-        "bitview": lambda: Check("bitview", (Probe("series", bitview.SERIES_URL.format(name=bitview.SERIES[0].name),
-                                                   params={"start": recent.isoformat()}),)),
+        "bitview": lambda: Check(
+            "bitview",
+            (
+                Probe(
+                    "series",
+                    bitview.SERIES_URL.format(name=bitview.SERIES[0].name),
+                    params={"start": recent.isoformat()},
+                ),
+            ),
+        ),
         "coinbase": lambda: Check("coinbase", (Probe("ticker", f"{coinbase.COINBASE}/products/BTC-USD/ticker"),)),
-        "coingecko": lambda: Check("coingecko", (Probe("ping", f"{coingecko.BASE}/ping", key_env=coingecko.KEY_ENV,
-                                                       key_header=coingecko.CoinGecko.capabilities.key_header),)),
-        "coinglass": lambda: Check("coinglass", (Probe("liquidations", coinglass.URL, params=coinglass.request_params(recent),
-                                                       key_env=coinglass.KEY_ENV, key_header=coinglass.CoinGlass.capabilities.key_header,
-                                                       key_required=True),)),
-        "coinmetrics": lambda: Check("coinmetrics", (Probe("asset-metrics", coinmetrics.URL, params=coinmetrics.request_params(
-            ["PriceUSD"], recent.isoformat())),)),
-        "cryptoquant": lambda: Check("cryptoquant", (Probe("whale-ratio", cryptoquant.URL,
-                                                           params=cryptoquant.request_params(recent, today_utc()),
-                                                           key_env=cryptoquant.KEY_ENV, key_header="Authorization",
-                                                           key_prefix="Bearer ", key_required=True),)),
-        "defillama": lambda: Check("defillama", (
-            Probe("tvl", defillama.TVL_URL.format(chain="Ethereum")),
-            Probe("stablecoins", f"https://{defillama.STABLES_HOST}/stablecoinchains"),
-        )),
+        "coingecko": lambda: Check(
+            "coingecko",
+            (
+                Probe(
+                    "ping",
+                    f"{coingecko.BASE}/ping",
+                    key_env=coingecko.KEY_ENV,
+                    key_header=coingecko.CoinGecko.capabilities.key_header,
+                ),
+            ),
+        ),
+        "coinglass": lambda: Check(
+            "coinglass",
+            (
+                Probe(
+                    "liquidations",
+                    coinglass.URL,
+                    params=coinglass.request_params(recent),
+                    key_env=coinglass.KEY_ENV,
+                    key_header=coinglass.CoinGlass.capabilities.key_header,
+                    key_required=True,
+                ),
+            ),
+        ),
+        "coinmetrics": lambda: Check(
+            "coinmetrics",
+            (
+                Probe(
+                    "asset-metrics",
+                    coinmetrics.URL,
+                    params=coinmetrics.request_params(["PriceUSD"], recent.isoformat()),
+                ),
+            ),
+        ),
+        "cryptoquant": lambda: Check(
+            "cryptoquant",
+            (
+                Probe(
+                    "whale-ratio",
+                    cryptoquant.URL,
+                    params=cryptoquant.request_params(recent, today_utc()),
+                    key_env=cryptoquant.KEY_ENV,
+                    key_header="Authorization",
+                    key_prefix="Bearer ",
+                    key_required=True,
+                ),
+            ),
+        ),
+        "defillama": lambda: Check(
+            "defillama",
+            (
+                Probe("tvl", defillama.TVL_URL.format(chain="Ethereum")),
+                Probe("stablecoins", f"https://{defillama.STABLES_HOST}/stablecoinchains"),
+            ),
+        ),
         "deribit": lambda: Check("deribit", (Probe("index", deribit.INDEX_URL, params={"index_name": "btc_usd"}),)),
-        "ethgas": lambda: Check("ethgas", tuple(
-            Probe(httpx.URL(url).host, url, method="POST", json_body={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber",
-                                                                       "params": []})
-            for url in ethgas.endpoints()), need="any"),
-        "exchanges": lambda: Check("exchanges", (
-            Probe("binance", "https://fapi.binance.com/fapi/v1/ping"),
-            Probe("bybit", "https://api.bybit.com/v5/market/time"),
-            Probe("okx", "https://www.okx.com/api/v5/public/time"),
-        )),
-        "farside": lambda: Check("farside", tuple(Probe(asset, url, browser=True) for asset, url in farside.URLS.items())),
-        "glassnode": lambda: Check("glassnode", (Probe("metrics", glassnode.BASE_URL + next(iter(glassnode.PATHS.values())),
-                                                       params=glassnode.request_params(recent), key_env=glassnode.KEY_ENV,
-                                                       key_header=glassnode.Glassnode.capabilities.key_header, key_required=True),)),
+        "ethgas": lambda: Check(
+            "ethgas",
+            tuple(
+                Probe(
+                    httpx.URL(url).host,
+                    url,
+                    method="POST",
+                    json_body={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+                )
+                for url in ethgas.endpoints()
+            ),
+            need="any",
+        ),
+        "exchanges": lambda: Check(
+            "exchanges",
+            (
+                Probe("binance", "https://fapi.binance.com/fapi/v1/ping"),
+                Probe("bybit", "https://api.bybit.com/v5/market/time"),
+                Probe("okx", "https://www.okx.com/api/v5/public/time"),
+            ),
+        ),
+        "farside": lambda: Check(
+            "farside", tuple(Probe(asset, url, browser=True) for asset, url in farside.URLS.items())
+        ),
+        "glassnode": lambda: Check(
+            "glassnode",
+            (
+                Probe(
+                    "metrics",
+                    glassnode.BASE_URL + next(iter(glassnode.PATHS.values())),
+                    params=glassnode.request_params(recent),
+                    key_env=glassnode.KEY_ENV,
+                    key_header=glassnode.Glassnode.capabilities.key_header,
+                    key_required=True,
+                ),
+            ),
+        ),
         "mempool": lambda: Check("mempool", (Probe("fees", mempool.FEES_URL),)),
-        "news": lambda: Check("news", tuple(Probe(feed.name, feed.url, headers={"Accept": news.ACCEPT})
-                                            for feed in news.feeds())),
+        "news": lambda: Check(
+            "news", tuple(Probe(feed.name, feed.url, headers={"Accept": news.ACCEPT}) for feed in news.feeds())
+        ),
         "sec_edgar": sec,
-        "yahoo": lambda: Check("yahoo", (
-            Probe("chart", yahoo.URL.format(ticker="NVDA"), params={"range": "5d", "interval": "1d"}, browser=True),
-            Probe("stooq fallback", stooq.URL, params={"s": "nvda.us", "i": "d"}, browser=True,
-                  key_env=stooq.KEY_ENV, key_param="apikey"),
-        ), need="any"),
+        "yahoo": lambda: Check(
+            "yahoo",
+            (
+                Probe("chart", yahoo.URL.format(ticker="NVDA"), params={"range": "5d", "interval": "1d"}, browser=True),
+                Probe(
+                    "stooq fallback",
+                    stooq.URL,
+                    params={"s": "nvda.us", "i": "d"},
+                    browser=True,
+                    key_env=stooq.KEY_ENV,
+                    key_param="apikey",
+                ),
+            ),
+            need="any",
+        ),
     }
 
 
@@ -202,8 +301,10 @@ def checks(only: Sequence[str] | None = None) -> list[Check]:
     if unknown:
         raise UsageError(f"unknown provider(s): {', '.join(unknown)}; known: {', '.join(known)}")
     table = _checks()
-    return [table[name]() if name in table else Check(name, (), skip_reason="no probe defined for this provider")
-            for name in chosen]
+    return [
+        table[name]() if name in table else Check(name, (), skip_reason="no probe defined for this provider")
+        for name in chosen
+    ]
 
 
 # -- diagnosis -----------------------------------------------------------------------------------------
@@ -213,20 +314,26 @@ def diagnose(status: int, headers: httpx.Headers, body: str, *, key_sent: str = 
     cloudflare = "cf-ray" in headers or headers.get("server", "").lower() == "cloudflare"
     challenge = headers.get("cf-mitigated", "").lower() == "challenge" or any(m in lowered for m in CHALLENGE_MARKERS)
     if challenge:
-        return "blocked", (f"Cloudflare challenge (HTTP {status}): a JavaScript bot check that browsers pass; "
-                           "usual from data-centre IPs — run from a residential IP or another host")
+        return "blocked", (
+            f"Cloudflare challenge (HTTP {status}): a JavaScript bot check that browsers pass; "
+            "usual from data-centre IPs — run from a residential IP or another host"
+        )
     if 200 <= status < 300:
         return "ok", ""
     if status == 451:
-        return "blocked", ("region block (HTTP 451): the service refuses this country or cloud region — "
-                           "run from an allowed region")
+        return "blocked", (
+            "region block (HTTP 451): the service refuses this country or cloud region — run from an allowed region"
+        )
     if status in (401, 403) and key_sent:
         return "failed", f"key refused (HTTP {status}): check {key_sent} (value or plan)"
     if status == 401:
         return "failed", "HTTP 401: the service wants a key"
     if status == 429:
         wait = headers.get("retry-after")
-        return "blocked", f"rate limited (HTTP 429{f', Retry-After {wait} s' if wait else ''}): this IP's quota is spent"
+        return (
+            "blocked",
+            f"rate limited (HTTP 429{f', Retry-After {wait} s' if wait else ''}): this IP's quota is spent",
+        )
     if status == 403:
         where = "Cloudflare" if cloudflare else "the service"
         return "blocked", f"forbidden by {where} (HTTP 403): an IP-range or client block"
@@ -240,8 +347,14 @@ async def _send(client: httpx.AsyncClient, probe: Probe, key: str | None, *, bro
         params[probe.key_param] = key
     elif key:
         headers[probe.key_header] = probe.key_prefix + key
-    return await client.request(probe.method, probe.url, params=params, headers=headers, json=probe.json_body,
-                                extensions={BROWSER: True} if browser else None)
+    return await client.request(
+        probe.method,
+        probe.url,
+        params=params,
+        headers=headers,
+        json=probe.json_body,
+        extensions={BROWSER: True} if browser else None,
+    )
 
 
 async def run_probe(client: httpx.AsyncClient, provider: str, probe: Probe, timeout: float) -> ProbeResult:
@@ -251,20 +364,42 @@ async def run_probe(client: httpx.AsyncClient, provider: str, probe: Probe, time
     key = secret(probe.key_env) if probe.key_env else None
     key_state = "not needed" if not probe.key_env else ("present" if key else "missing")
     if probe.key_required and key is None:
-        return ProbeResult(provider, probe.label, host, "skipped", False, key=key_state,
-                           cause=f"no key: set {probe.key_env} to enable {provider}")
+        return ProbeResult(
+            provider,
+            probe.label,
+            host,
+            "skipped",
+            False,
+            key=key_state,
+            cause=f"no key: set {probe.key_env} to enable {provider}",
+        )
     started = time.perf_counter()
     try:
         response = await _send(client, probe, key, browser=probe.browser)
     except httpx.TimeoutException:
-        return ProbeResult(provider, probe.label, host, "failed", False, key=key_state,
-                           cause=f"timed out after {timeout:g} s: a firewall, or the host drops this network")
+        return ProbeResult(
+            provider,
+            probe.label,
+            host,
+            "failed",
+            False,
+            key=key_state,
+            cause=f"timed out after {timeout:g} s: a firewall, or the host drops this network",
+        )
     except httpx.TransportError as exc:
-        return ProbeResult(provider, probe.label, host, "failed", False, key=key_state,
-                           cause=f"cannot connect ({type(exc).__name__}: {exc}): DNS, firewall or no route")
+        return ProbeResult(
+            provider,
+            probe.label,
+            host,
+            "failed",
+            False,
+            key=key_state,
+            cause=f"cannot connect ({type(exc).__name__}: {exc}): DNS, firewall or no route",
+        )
     latency = round((time.perf_counter() - started) * 1000, 1)
-    verdict, cause = diagnose(response.status_code, response.headers, response.text,
-                              key_sent=probe.key_env if key else "")
+    verdict, cause = diagnose(
+        response.status_code, response.headers, response.text, key_sent=probe.key_env if key else ""
+    )
     if key:
         key_state = "refused" if cause.startswith("key refused") else ("accepted" if verdict == "ok" else "present")
     if verdict == "blocked" and response.status_code in (403, 429) and not probe.browser:
@@ -273,10 +408,14 @@ async def run_probe(client: httpx.AsyncClient, provider: str, probe: Probe, time
         except httpx.HTTPError:
             as_browser = None
         if as_browser is not None and diagnose(as_browser.status_code, as_browser.headers, as_browser.text)[0] == "ok":
-            cause = (f"client filtered (HTTP {response.status_code}): refuses signaldesk's HTTP client but answers a "
-                     "browser — the User-Agent/TLS filter needs the provider to use browser impersonation")
+            cause = (
+                f"client filtered (HTTP {response.status_code}): refuses signaldesk's HTTP client but answers a "
+                "browser — the User-Agent/TLS filter needs the provider to use browser impersonation"
+            )
     rate = {k.lower(): v for k, v in response.headers.items() if RATE_LIMIT_HEADER.match(k)}
-    return ProbeResult(provider, probe.label, host, verdict, True, response.status_code, latency, rate, key_state, cause)
+    return ProbeResult(
+        provider, probe.label, host, verdict, True, response.status_code, latency, rate, key_state, cause
+    )
 
 
 def _provider_verdict(check: Check, results: Sequence[ProbeResult]) -> Verdict:
@@ -291,14 +430,23 @@ def _provider_verdict(check: Check, results: Sequence[ProbeResult]) -> Verdict:
     return "blocked" if any(v == "blocked" for v in judged) else "failed"
 
 
-async def run_doctor(only: Sequence[str] | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
-                     timeout: float = DEFAULT_TIMEOUT_S) -> Report:
+async def run_doctor(
+    only: Sequence[str] | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Report:
     """Probe every provider (or those in `only`) at once; `transport` replaces the live one (tests)."""
     chosen = checks(only)
-    async with httpx.AsyncClient(transport=transport or BrowserRouting(), timeout=httpx.Timeout(timeout),
-                                 headers={"User-Agent": USER_AGENT}, follow_redirects=True) as client:
-        per_check = await asyncio.gather(*(
-            asyncio.gather(*(run_probe(client, c.provider, p, timeout) for p in c.probes)) for c in chosen))
+    async with httpx.AsyncClient(
+        transport=transport or BrowserRouting(),
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=True,
+    ) as client:
+        per_check = await asyncio.gather(
+            *(asyncio.gather(*(run_probe(client, c.provider, p, timeout) for p in c.probes)) for c in chosen)
+        )
     results: list[ProbeResult] = []
     verdicts: dict[str, Verdict] = {}
     for check, found in zip(chosen, per_check, strict=True):
@@ -314,13 +462,22 @@ def table(report: Report) -> Any:
     from rich.table import Table
 
     colours = {"ok": "green", "blocked": "red", "failed": "red", "skipped": "dim"}
-    out = Table(title=f"signaldesk doctor — exit {report.exit_code}"
-                      f" ({'full report possible' if report.exit_code == EXIT_FULL else 'sources will be missing'})")
+    out = Table(
+        title=f"signaldesk doctor — exit {report.exit_code}"
+        f" ({'full report possible' if report.exit_code == EXIT_FULL else 'sources will be missing'})"
+    )
     for column in ("provider", "probe", "reachable", "status", "latency", "rate-limit headers", "key", "verdict"):
         out.add_column(column, overflow="fold")
     for r in report.results:
         verdict = f"[{colours[r.verdict]}]{r.verdict}[/]" + (f": {r.cause}" if r.cause else "")
-        out.add_row(r.provider, r.label, "yes" if r.reachable else "no", "—" if r.status is None else str(r.status),
-                    "—" if r.latency_ms is None else f"{r.latency_ms:.0f} ms",
-                    ", ".join(f"{k}: {v}" for k, v in r.rate_limit.items()) or "—", r.key, verdict)
+        out.add_row(
+            r.provider,
+            r.label,
+            "yes" if r.reachable else "no",
+            "—" if r.status is None else str(r.status),
+            "—" if r.latency_ms is None else f"{r.latency_ms:.0f} ms",
+            ", ".join(f"{k}: {v}" for k, v in r.rate_limit.items()) or "—",
+            r.key,
+            verdict,
+        )
     return out

@@ -18,16 +18,33 @@ DASH = "—"
 
 PRICE_METRICS = frozenset(
     {
-        "price_usd", "ath_usd", "realized_price_usd", "sth_cost_basis_usd", "lth_cost_basis_usd",
-        "true_market_mean_usd", "equity_close_usd",
+        "price_usd",
+        "ath_usd",
+        "realized_price_usd",
+        "sth_cost_basis_usd",
+        "lth_cost_basis_usd",
+        "true_market_mean_usd",
+        "equity_close_usd",
     }
 )
 SIGNED_FRACTIONS = frozenset(
     {
-        "price_change_7d", "price_vs_ma200", "open_interest_change_7d", "stablecoin_supply_change_7d",
-        "chain_tvl_change_7d", "dex_volume_change_7d", "coinbase_premium", "funding_rate_8h",
-        "basket_return_7d", "basket_return_30d", "basket_return_90d", "miners_vs_btc_30d", "capex_yoy",
-        "vol_risk_premium", "skew_25d", "drawdown_from_ath",
+        "price_change_7d",
+        "price_vs_ma200",
+        "open_interest_change_7d",
+        "stablecoin_supply_change_7d",
+        "chain_tvl_change_7d",
+        "dex_volume_change_7d",
+        "coinbase_premium",
+        "funding_rate_8h",
+        "basket_return_7d",
+        "basket_return_30d",
+        "basket_return_90d",
+        "miners_vs_btc_30d",
+        "capex_yoy",
+        "vol_risk_premium",
+        "skew_25d",
+        "drawdown_from_ath",
     }
 )
 
@@ -95,8 +112,15 @@ def value(metric_id: str, value: float | None) -> str:
         return f"{value * 100:+.4f}% / 8h"
     if metric_id in SIGNED_FRACTIONS:
         return pct(value)
-    if metric_id in {"btc_dominance", "supply_in_profit", "relative_unrealized_loss", "liveliness",
-                     "atm_iv", "realized_vol", "exchange_whale_ratio"}:
+    if metric_id in {
+        "btc_dominance",
+        "supply_in_profit",
+        "relative_unrealized_loss",
+        "liveliness",
+        "atm_iv",
+        "realized_vol",
+        "exchange_whale_ratio",
+    }:
         return pct(value, signed=False, digits=1) if metric_id != "exchange_whale_ratio" else f"{value:.2f}"
     if metric_id in {"etf_flow_streak_weeks"}:
         return f"{value:+.0f}"
@@ -107,7 +131,14 @@ def value(metric_id: str, value: float | None) -> str:
 
 def _plain(metric_id: str, value: float) -> str:
     """The rest of `value`: no currency or percent, so only the precision and the unit word differ by metric."""
-    if metric_id in {"mvrv", "sopr", "sopr_7d_sma", "eth_btc_ratio", "ai_crypto_correlation_90d", "ai_crypto_divergence_z"}:
+    if metric_id in {
+        "mvrv",
+        "sopr",
+        "sopr_7d_sma",
+        "eth_btc_ratio",
+        "ai_crypto_correlation_90d",
+        "ai_crypto_divergence_z",
+    }:
         return f"{value:.4f}" if metric_id == "eth_btc_ratio" else f"{value:.2f}"
     if metric_id == "hashrate_ehs":
         return f"{value:,.0f} EH/s"
@@ -124,8 +155,20 @@ def _plain(metric_id: str, value: float) -> str:
 
 _CJK_UNITS = {"zh-CN": ((1e8, "亿"), (1e4, "万")), "zh-TW": ((1e8, "億"), (1e4, "萬"))}
 _EN_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _scaled(size: float) -> str:

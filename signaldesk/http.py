@@ -205,8 +205,14 @@ class HttpClient:
                     gate = self._gates.get(host) if self._polite else None
                     if gate is not None:
                         await gate.wait()
-                    request = self._client.build_request(method, url, params=params, headers=headers, json=json_body,
-                                                         extensions={BROWSER: True} if browser else None)
+                    request = self._client.build_request(
+                        method,
+                        url,
+                        params=params,
+                        headers=headers,
+                        json=json_body,
+                        extensions={BROWSER: True} if browser else None,
+                    )
                     response = await self._send_capped(request, max_bytes or self.max_response_bytes, provider)
                     if response.status_code in RETRY_STATUSES:
                         raise _Retryable(response, parse_retry_after(response.headers.get("Retry-After")))
@@ -214,17 +220,26 @@ class HttpClient:
             status = exc.response.status_code
             detail = _short_body(exc.response)
             if status == 429:
-                raise RateLimitedError(f"rate limited by {host} (HTTP 429) after {self.attempts} tries{detail}", provider=provider) from None
-            raise UnavailableError(f"{host} answered HTTP {status} after {self.attempts} tries{detail}", provider=provider) from None
+                raise RateLimitedError(
+                    f"rate limited by {host} (HTTP 429) after {self.attempts} tries{detail}", provider=provider
+                ) from None
+            raise UnavailableError(
+                f"{host} answered HTTP {status} after {self.attempts} tries{detail}", provider=provider
+            ) from None
         except httpx.TimeoutException:
-            raise UnavailableError(f"{host} timed out after {self.timeout:g} s ({self.attempts} tries)", provider=provider) from None
+            raise UnavailableError(
+                f"{host} timed out after {self.timeout:g} s ({self.attempts} tries)", provider=provider
+            ) from None
         except httpx.TransportError as exc:
             raise UnavailableError(f"cannot reach {host}: {_exc_text(exc)}", provider=provider) from None
         if response.status_code >= 400 and response.status_code not in error_statuses:
-            why = {403: "forbidden (bot or geo block?)", 451: "unavailable for legal reasons (restricted location)"}.get(
-                response.status_code, "client error"
+            why = {
+                403: "forbidden (bot or geo block?)",
+                451: "unavailable for legal reasons (restricted location)",
+            }.get(response.status_code, "client error")
+            raise UnavailableError(
+                f"{host} answered HTTP {response.status_code}: {why}{_short_body(response)}", provider=provider
             )
-            raise UnavailableError(f"{host} answered HTTP {response.status_code}: {why}{_short_body(response)}", provider=provider)
         return response
 
     async def _send_capped(self, request: httpx.Request, limit: int, provider: str) -> httpx.Response:
@@ -238,21 +253,42 @@ class HttpClient:
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise MalformedError(f"{request.url.host} sent more than {limit / 2**20:g} MiB (decompressed); refused",
-                                         provider=provider)
+                    raise MalformedError(
+                        f"{request.url.host} sent more than {limit / 2**20:g} MiB (decompressed); refused",
+                        provider=provider,
+                    )
                 chunks.append(chunk)
         finally:
             await response.aclose()
         headers = [(k, v) for k, v in response.headers.raw if k.decode("latin-1").lower() not in _ENCODING_HEADERS]
-        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
-                              extensions=response.extensions)
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )
 
-    async def get_json(self, url: str, *, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False,
-                       error_statuses: frozenset[int] = frozenset()) -> Any:
+    async def get_json(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        provider: str = "",
+        browser: bool = False,
+        error_statuses: frozenset[int] = frozenset(),
+    ) -> Any:
         """GET and decode JSON; an HTML challenge page or broken JSON raises `MalformedError`."""
-        response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser,
-                                      error_statuses=error_statuses)
+        response = await self.request(
+            "GET",
+            url,
+            params=params,
+            headers=headers,
+            provider=provider,
+            browser=browser,
+            error_statuses=error_statuses,
+        )
         return decode_json(response, provider=provider)
 
     async def post_json(self, url: str, body: Any, *, headers: dict[str, str] | None = None, provider: str = "") -> Any:
@@ -260,8 +296,15 @@ class HttpClient:
         response = await self.request("POST", url, json_body=body, headers=headers, provider=provider)
         return decode_json(response, provider=provider)
 
-    async def get_text(self, url: str, *, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, provider: str = "", browser: bool = False) -> str:
+    async def get_text(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        provider: str = "",
+        browser: bool = False,
+    ) -> str:
         """GET a text body (HTML tables, RSS/Atom feeds, CSV)."""
         response = await self.request("GET", url, params=params, headers=headers, provider=provider, browser=browser)
         return response.text

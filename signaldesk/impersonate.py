@@ -102,7 +102,9 @@ class BrowserTransport(httpx.AsyncBaseTransport):
 class BrowserRouting(httpx.AsyncBaseTransport):
     """The live transport: requests marked `BROWSER` go through `browser`, the rest through `plain`."""
 
-    def __init__(self, plain: httpx.AsyncBaseTransport | None = None, browser: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, plain: httpx.AsyncBaseTransport | None = None, browser: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.plain = plain or httpx.AsyncHTTPTransport(retries=0)
         self.browser = browser or BrowserTransport()
 

@@ -74,7 +74,9 @@ def locked_store(db: Path | str, *, wait_s: float | None = None) -> Iterator[Sto
     try:
         lock.acquire(timeout=wait_s)
     except Timeout:
-        raise StoreLockedError(f"another signaldesk run is using {path} (waited {wait_s:g} s); try again later") from None
+        raise StoreLockedError(
+            f"another signaldesk run is using {path} (waited {wait_s:g} s); try again later"
+        ) from None
     try:
         with Store.open(path, wait_s=wait_s) as store:
             yield store
@@ -131,7 +133,9 @@ def missing_reasons(outcomes: Sequence[ProviderOutcome]) -> dict[str, str]:
 
 def source_statuses(outcomes: Sequence[ProviderOutcome]) -> list[SourceStatus]:
     """The report's 'data sources and freshness' lines, one per provider, in name order."""
-    return [SourceStatus(o.provider, o.status, o.latest_ts, o.reason) for o in sorted(outcomes, key=lambda o: o.provider)]
+    return [
+        SourceStatus(o.provider, o.status, o.latest_ts, o.reason) for o in sorted(outcomes, key=lambda o: o.provider)
+    ]
 
 
 def collect_into(
@@ -160,14 +164,26 @@ def collect_into(
 
     async def go() -> CollectResult:
         async with (client_factory or live_client)() as client:
-            return await collect(providers, client, as_of=as_of, since=cursors, on_done=on_done,
-                                 timeout=provider_timeout, news_reader=lambda first, last: store.news(
-                                     as_of=last, days=(last - first).days + 1))
+            return await collect(
+                providers,
+                client,
+                as_of=as_of,
+                since=cursors,
+                on_done=on_done,
+                timeout=provider_timeout,
+                news_reader=lambda first, last: store.news(as_of=last, days=(last - first).days + 1),
+            )
 
     result = asyncio.run(go())
     stats = store.write_run(
-        run_id, mode=mode, as_of=as_of, outcomes=result.outcomes, observations=result.observations,
-        news=result.news, started_at=started, status="partial" if result.failed else "ok",
+        run_id,
+        mode=mode,
+        as_of=as_of,
+        outcomes=result.outcomes,
+        observations=result.observations,
+        news=result.news,
+        started_at=started,
+        status="partial" if result.failed else "ok",
     )
     return result, stats.inserted
 
@@ -181,7 +197,9 @@ class Judged:
     scores: Any  # the causal score history both the report's chart and the dashboard plot
 
 
-def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], known_at: datetime | None = None) -> Judged:
+def judge(
+    store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], known_at: datetime | None = None
+) -> Judged:
     """Build the snapshot as of the day (as known at `known_at`, if given) and judge it; reads the
     store, writes nothing."""
     from signaldesk.report.scores import recent_scores
@@ -195,13 +213,21 @@ def judge(store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], kno
     rulebook = resolve_rulebook()  # the user's [signals] rulebook, if any
     assessment = assess(snapshot, rulebook=rulebook)
     assessment.sources = source_statuses(outcomes)
-    scores = recent_scores(store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365),
-                           rulebook=rulebook)
+    scores = recent_scores(
+        store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365), rulebook=rulebook
+    )
     return Judged(assessment, snapshot, scores)
 
 
-def write_outputs(judged: Judged, *, outcomes: Sequence[ProviderOutcome], out: Path | None, site: Path | None,
-                  langs: Sequence[str], demo: bool) -> tuple[Path | None, Path | None]:
+def write_outputs(
+    judged: Judged,
+    *,
+    outcomes: Sequence[ProviderOutcome],
+    out: Path | None,
+    site: Path | None,
+    langs: Sequence[str],
+    demo: bool,
+) -> tuple[Path | None, Path | None]:
     """Write the report bundle (and the dashboard beside it, under `out`); needs no store."""
     if out is None and site is None:
         return None, None
@@ -211,19 +237,34 @@ def write_outputs(judged: Judged, *, outcomes: Sequence[ProviderOutcome], out: P
     from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
 
     # SVG only: text stays text in every language; PNG copies would double the charts' cost.
-    bundle = write_report(judged.assessment, judged.snapshot, out_dir=out or site, langs=tuple(langs), demo=demo,
-                          site_dir=site, outcomes=tuple(outcomes), score_history=judged.scores, png=False,
-                          author=settings.byline())
+    bundle = write_report(
+        judged.assessment,
+        judged.snapshot,
+        out_dir=out or site,
+        langs=tuple(langs),
+        demo=demo,
+        site_dir=site,
+        outcomes=tuple(outcomes),
+        score_history=judged.scores,
+        png=False,
+        author=settings.byline(),
+    )
     dashboard = None
     if out is not None:
-        dashboard = write_dashboard(out, gap_words(assessment_dict(judged.assessment), outcomes), judged.snapshot.history,
-                                    judged.scores,
-                                    days=HISTORY_DAYS, demo=demo)
+        dashboard = write_dashboard(
+            out,
+            gap_words(assessment_dict(judged.assessment), outcomes),
+            judged.snapshot.history,
+            judged.scores,
+            days=HISTORY_DAYS,
+            demo=demo,
+        )
     return bundle, dashboard
 
 
-def remember(store: Store, assessment: Assessment, *, run_id: str,
-             send: bool) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
+def remember(
+    store: Store, assessment: Assessment, *, run_id: str, send: bool
+) -> tuple[list[tuple[Alert, Channel]], list[Delivery]]:
     """Save the day's signals.json in the store; return the alerts still to send (and those already
     sent today) for what changed since the last saved day."""
     import json
@@ -243,8 +284,9 @@ def remember(store: Store, assessment: Assessment, *, run_id: str,
     return pending(alerts, channels, store, assessment.as_of)
 
 
-def deliver(pairs: Sequence[tuple[Alert, Channel]], client_factory: Callable[[], HttpClient] | None,
-            day: date) -> list[Delivery]:
+def deliver(
+    pairs: Sequence[tuple[Alert, Channel]], client_factory: Callable[[], HttpClient] | None, day: date
+) -> list[Delivery]:
     """Send the alerts under the alerts stage's one deadline (`[alerts] deadline_s`)."""
     if not pairs:
         return []
@@ -290,9 +332,17 @@ def run_daily(
 
         prepare_drawing()  # the chart processes import matplotlib while the day is collected and judged
     with locked_store(db) as store:
-        result, inserted = collect_into(store, client_factory, providers=providers, as_of=day, run_id=run_id,
-                                        mode=mode, on_done=on_done, provider_timeout=provider_timeout,
-                                        full_history=demo)
+        result, inserted = collect_into(
+            store,
+            client_factory,
+            providers=providers,
+            as_of=day,
+            run_id=run_id,
+            mode=mode,
+            on_done=on_done,
+            provider_timeout=provider_timeout,
+            full_history=demo,
+        )
         judged = judge(store, as_of=day, outcomes=result.outcomes)
         to_send, duplicates = remember(store, judged.assessment, run_id=run_id, send=not demo)
     bundle, dashboard = write_outputs(judged, outcomes=result.outcomes, out=out, site=site, langs=langs, demo=demo)
@@ -305,8 +355,15 @@ def run_daily(
     return summary
 
 
-def run_report(*, db: Path | str, as_of: date, out: Path | None = None, site: Path | None = None,
-               langs: Sequence[str] = LANGS, as_known: bool = False) -> RunSummary:
+def run_report(
+    *,
+    db: Path | str,
+    as_of: date,
+    out: Path | None = None,
+    site: Path | None = None,
+    langs: Sequence[str] = LANGS,
+    as_known: bool = False,
+) -> RunSummary:
     """The report of a past day from what the store holds: no network, nothing written to the store.
 
     Sources are described by each provider's last stored outcome up to that day. `as_known`
@@ -337,8 +394,16 @@ def run_collect(
     started = now_utc()
     run_id = f"collect:{started:%Y-%m-%dT%H:%M:%S}"
     with locked_store(db) as store:
-        result, inserted = collect_into(store, client_factory, providers=select_providers(only), as_of=started.date(),
-                                        run_id=run_id, mode="collect", since=since, on_done=on_done)
+        result, inserted = collect_into(
+            store,
+            client_factory,
+            providers=select_providers(only),
+            as_of=started.date(),
+            run_id=run_id,
+            mode="collect",
+            since=since,
+            on_done=on_done,
+        )
     return RunSummary(run_id, started.date(), str(db), result.outcomes, inserted)
 
 

@@ -35,13 +35,17 @@ def secret_params() -> frozenset[str]:
         declared |= {caps.key_param.lower()} if caps.key_param else set()
         declared |= {caps.key_header.lower().replace("-", "_")} if caps.key_header else set()
     return GENERIC_SECRET_PARAMS | declared
+
+
 _EXT = {"json": ".json", "html": ".html", "xml": ".xml", "rss": ".xml", "atom": ".xml", "csv": ".csv"}
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def scrubbed_query(url: httpx.URL) -> str:
     """The query string sorted and without secret parameters (what a recording is keyed on)."""
-    pairs = [(k, v) for k, v in parse_qsl(url.query.decode(), keep_blank_values=True) if k.lower() not in secret_params()]
+    pairs = [
+        (k, v) for k, v in parse_qsl(url.query.decode(), keep_blank_values=True) if k.lower() not in secret_params()
+    ]
     return urlencode(sorted(pairs))
 
 
@@ -67,8 +71,12 @@ def _extension(content_type: str) -> str:
     return ".txt"
 
 
-_CONTENT_TYPES = {".json": "application/json", ".html": "text/html; charset=utf-8", ".xml": "application/xml",
-                  ".csv": "text/csv"}
+_CONTENT_TYPES = {
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".csv": "text/csv",
+}
 
 
 class Recordings:
@@ -86,7 +94,9 @@ class Recordings:
     def _listing(self, folder: Path, *, fresh: bool) -> dict[str, str]:
         """stem → body file name in `folder` (sidecar `.meta.json` files left out)."""
         if fresh or folder not in self._listings:
-            names = sorted(p.name for p in folder.iterdir() if not p.name.endswith(".meta.json")) if folder.is_dir() else []
+            names = (
+                sorted(p.name for p in folder.iterdir() if not p.name.endswith(".meta.json")) if folder.is_dir() else []
+            )
             listing: dict[str, str] = {}
             for name in names:
                 listing.setdefault(name.rsplit(".", 1)[0], name)
@@ -106,7 +116,9 @@ class Recordings:
         stem = self.directory / recording_stem(request)
         body_path = self.body_path(stem)
         if body_path is None:
-            raise httpx.ConnectError(f"no recording for {request.method} {request.url.host}{request.url.path}", request=request)
+            raise httpx.ConnectError(
+                f"no recording for {request.method} {request.url.host}{request.url.path}", request=request
+            )
         meta_path = stem.parent / (stem.name + ".meta.json")
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         headers = {"content-type": _CONTENT_TYPES.get(body_path.suffix, "text/plain"), **meta.get("headers", {})}
@@ -133,9 +145,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         body = await response.aread()
-        write_recording(self.directory, request, body, status=response.status_code,
-                        content_type=response.headers.get("content-type", ""),
-                        headers={k: v for k, v in response.headers.items() if k.lower() == "retry-after"})
+        write_recording(
+            self.directory,
+            request,
+            body,
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            headers={k: v for k, v in response.headers.items() if k.lower() == "retry-after"},
+        )
         return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
 
 
@@ -157,4 +174,3 @@ def write_recording(
         meta = {"status": status, "headers": headers or {}}
         (stem.parent / (stem.name + ".meta.json")).write_text(json.dumps(meta, sort_keys=True))
     return path
-

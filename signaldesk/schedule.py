@@ -77,8 +77,14 @@ def has_systemd_user() -> bool:
 
 
 def plan_schedule(
-    *, at: str | None = None, tz: str | None = None, db: Path | None = None, out: Path | None = None,
-    site: Path | None = None, prefer: str | None = None, now: datetime | None = None,
+    *,
+    at: str | None = None,
+    tz: str | None = None,
+    db: Path | None = None,
+    out: Path | None = None,
+    site: Path | None = None,
+    prefer: str | None = None,
+    now: datetime | None = None,
 ) -> SchedulePlan:
     """Build the entry for a daily run at `at` (HH:MM) in `tz` (default: the machine's zone).
 

@@ -31,8 +31,13 @@ class HostAsPath(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         original = request.url
-        request.url = httpx.URL(scheme="http", host=self._server.host, port=self._server.port,
-                                path=f"/{original.host}{original.path}", query=original.query)
+        request.url = httpx.URL(
+            scheme="http",
+            host=self._server.host,
+            port=self._server.port,
+            path=f"/{original.host}{original.path}",
+            query=original.query,
+        )
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -50,11 +55,18 @@ def loopback_client(server: HTTPServer, *, plain_only: bool = False, **kwargs) -
 def looks_like_browser(request: Request) -> bool:
     """What a browser sends and httpx does not: client hints, fetch metadata, a Chrome User-Agent."""
     agent = request.headers.get("User-Agent", "")
-    return (agent.startswith("Mozilla/5.0") and "Chrome/" in agent and "signaldesk" not in agent
-            and "Sec-Ch-Ua" in request.headers and "Sec-Fetch-Mode" in request.headers)
+    return (
+        agent.startswith("Mozilla/5.0")
+        and "Chrome/" in agent
+        and "signaldesk" not in agent
+        and "Sec-Ch-Ua" in request.headers
+        and "Sec-Fetch-Mode" in request.headers
+    )
 
 
-def browser_gate(handler: Callable[[Request], Response], refusal: Callable[[], Response]) -> Callable[[Request], Response]:
+def browser_gate(
+    handler: Callable[[Request], Response], refusal: Callable[[], Response]
+) -> Callable[[Request], Response]:
     """`handler` for browser-like requests, `refusal()` for the rest."""
 
     def gate(request: Request) -> Response:

@@ -12,25 +12,53 @@ from signaldesk.alerts import Alert, Channel, channels_from_config, detect, pend
 from signaldesk.http import HttpClient
 
 PREVIOUS = {  # yesterday's signals.json as the pipeline saves it: watch items with their words per language
-    "score": 42, "phase": "accelerating_decline", "stance": "defensive",
+    "score": 42,
+    "phase": "accelerating_decline",
+    "stance": "defensive",
     "watchlist": [
-        {"id": "btc_support", "metric": "price_usd", "entity": "btc", "trigger": 60000, "direction": "below",
-         "mode": "cross", "text": "BTC 日线能否跌破 $60,000？",
-         "texts": {"en": "Support at $60,000: does a daily close break below $60,000?", "zh-CN": "…"}},
-        {"id": "fear_greed", "metric": "fear_greed", "entity": "", "trigger": 20, "direction": "below", "mode": "hold",
-         "texts": {"en": "Fear & Greed (now 8): does it stay below 20?"}},
-        {"id": "etf_flow", "metric": "etf_net_flow_usd_7d", "entity": "btc", "trigger": 0, "direction": "above",
-         "mode": "cross", "texts": {"en": "BTC ETFs: does a week of net inflows return?"}},
+        {
+            "id": "btc_support",
+            "metric": "price_usd",
+            "entity": "btc",
+            "trigger": 60000,
+            "direction": "below",
+            "mode": "cross",
+            "text": "BTC 日线能否跌破 $60,000？",
+            "texts": {"en": "Support at $60,000: does a daily close break below $60,000?", "zh-CN": "…"},
+        },
+        {
+            "id": "fear_greed",
+            "metric": "fear_greed",
+            "entity": "",
+            "trigger": 20,
+            "direction": "below",
+            "mode": "hold",
+            "texts": {"en": "Fear & Greed (now 8): does it stay below 20?"},
+        },
+        {
+            "id": "etf_flow",
+            "metric": "etf_net_flow_usd_7d",
+            "entity": "btc",
+            "trigger": 0,
+            "direction": "above",
+            "mode": "cross",
+            "texts": {"en": "BTC ETFs: does a week of net inflows return?"},
+        },
     ],
 }
 
 
 def current(price: float, fng: float, flow: float, score: float = 44, phase: str = "accelerating_decline") -> dict:
-    return {"score": score, "phase": phase, "stance": "defensive", "indicators": [
-        {"id": "price_usd", "entity": "btc", "value": price},
-        {"id": "fear_greed", "entity": "", "value": fng},
-        {"id": "etf_net_flow_usd_7d", "entity": "btc", "value": flow},
-    ]}
+    return {
+        "score": score,
+        "phase": phase,
+        "stance": "defensive",
+        "indicators": [
+            {"id": "price_usd", "entity": "btc", "value": price},
+            {"id": "fear_greed", "entity": "", "value": fng},
+            {"id": "etf_net_flow_usd_7d", "entity": "btc", "value": flow},
+        ],
+    }
 
 
 def test_watch_triggers_fire_when_their_question_is_answered():
@@ -54,14 +82,18 @@ def test_large_score_and_phase_changes_alert():
 
 def test_channels_resolve_secrets_from_env_and_skip_unconfigured(monkeypatch):
     monkeypatch.setenv("HOOK_URL", "https://hooks.slack.test/T000/B000/XXXX")
-    config = {"channels": [
-        {"name": "team", "kind": "slack", "url_env": "HOOK_URL"},
-        {"name": "me", "kind": "telegram", "token_env": "TG_TOKEN_UNSET", "chat_id": "1"},
-        {"name": "ops", "kind": "webhook", "url": "http://127.0.0.1:1/x"},
-    ]}
+    config = {
+        "channels": [
+            {"name": "team", "kind": "slack", "url_env": "HOOK_URL"},
+            {"name": "me", "kind": "telegram", "token_env": "TG_TOKEN_UNSET", "chat_id": "1"},
+            {"name": "ops", "kind": "webhook", "url": "http://127.0.0.1:1/x"},
+        ]
+    }
     channels = channels_from_config(config)
-    assert [(c.name, c.url) for c in channels] == [("team", "https://hooks.slack.test/T000/B000/XXXX"),
-                                                  ("ops", "http://127.0.0.1:1/x")]
+    assert [(c.name, c.url) for c in channels] == [
+        ("team", "https://hooks.slack.test/T000/B000/XXXX"),
+        ("ops", "http://127.0.0.1:1/x"),
+    ]
 
 
 async def test_delivery_shapes_dedup_and_retry(httpserver: HTTPServer, store):
@@ -123,12 +155,15 @@ async def test_a_failing_channel_is_recorded_and_the_stage_keeps_its_deadline(ht
             for _ in range(40):
                 time.sleep(0.1)
                 yield b" "
+
         return WerkzeugResponse(body(), status=200)
 
     httpserver.expect_request("/down", method="POST").respond_with_data("no", status=501)
     httpserver.expect_request("/drip", method="POST").respond_with_handler(drip)
-    channels = [Channel("down", "webhook", url=httpserver.url_for("/down")),
-                Channel("slow", "webhook", url=httpserver.url_for("/drip"))]
+    channels = [
+        Channel("down", "webhook", url=httpserver.url_for("/down")),
+        Channel("slow", "webhook", url=httpserver.url_for("/drip")),
+    ]
     day = date(2026, 2, 26)
     alerts = [Alert("a1", "t", "x"), Alert("a2", "t", "y")]
     async with HttpClient(backoff_initial=0.0, attempts=1, timeout=1.0) as client:
@@ -136,7 +171,11 @@ async def test_a_failing_channel_is_recorded_and_the_stage_keeps_its_deadline(ht
         result = await send_alerts(to_send, client, day, deadline_s=1.5)
     record(store, day, result)
     assert [(d.key, d.channel, d.status) for d in result] == [
-        ("a1", "down", "failed"), ("a1", "slow", "failed"), ("a2", "down", "failed"), ("a2", "slow", "failed")]
+        ("a1", "down", "failed"),
+        ("a1", "slow", "failed"),
+        ("a2", "down", "failed"),
+        ("a2", "slow", "failed"),
+    ]
     assert "501" in result[0].reason and result[2].reason == result[0].reason  # not tried again
     assert "deadline" in result[1].reason
     recorded = store.alert_failures(day)

@@ -60,7 +60,9 @@ def test_heavy_libraries_are_not_imported_at_cli_start_up() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, signaldesk.cli; heavy = {'matplotlib', 'ccxt', 'pyspark', 'pandas', 'duckdb', 'scipy'}; "
-            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    code = (
+        "import sys, signaldesk.cli; heavy = {'matplotlib', 'ccxt', 'pyspark', 'pandas', 'duckdb', 'scipy'}; "
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -32,8 +32,9 @@ def test_a_new_directory_appears_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
-def test_a_second_version_replaces_the_first_entirely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      exchange: bool) -> None:
+def test_a_second_version_replaces_the_first_entirely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
     if not exchange:
         monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
     final = tmp_path / "bundle"

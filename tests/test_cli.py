@@ -126,12 +126,18 @@ def test_parser_errors_exit_2(args: list[str]) -> None:
         (["collect", "--only", "nosuch"], "unknown provider(s): nosuch; known: broken, fresh"),
         (["daily", "--lang", "fr"], "unknown language(s) fr; choose from zh-CN, zh-TW, en"),
         (["signals", "--as-of", "2026-02-25", "--lang", "xx"], "unknown language(s) xx; choose from zh-CN, zh-TW, en"),
-        (["daily", "--date", "2099-01-01"],
-         f"2099-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
-        (["daily", "--date", "0001-01-01"],
-         f"0001-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
-        (["daily", "--date", "2009-01-02"],
-         f"2009-01-02 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)"),
+        (
+            ["daily", "--date", "2099-01-01"],
+            f"2099-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)",
+        ),
+        (
+            ["daily", "--date", "0001-01-01"],
+            f"0001-01-01 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)",
+        ),
+        (
+            ["daily", "--date", "2009-01-02"],
+            f"2009-01-02 is outside the days signaldesk can report on: 2009-01-03 to {TODAY_UTC} (today, UTC)",
+        ),
     ],
 )
 def test_bad_values_exit_2_with_one_line(

@@ -146,12 +146,16 @@ def test_two_values_for_one_day_are_a_conflict_both_dropped_and_the_outcome_part
     keeps neither (last-wins would hide it), keeps the other days, and says which metric, day and values."""
     day = 86400
     feb24 = 1771891200  # 2026-02-24 00:00 UTC
-    body = {"name": "Fear and Greed Index", "metadata": {"error": None}, "data": [
-        {"value": "40", "value_classification": "Fear", "timestamp": str(feb24 + day)},
-        {"value": "71", "value_classification": "Greed", "timestamp": str(feb24)},
-        {"value": "64", "value_classification": "Greed", "timestamp": str(feb24 + 3600)},
-        {"value": "30", "value_classification": "Fear", "timestamp": str(feb24 - day)},
-    ]}
+    body = {
+        "name": "Fear and Greed Index",
+        "metadata": {"error": None},
+        "data": [
+            {"value": "40", "value_classification": "Fear", "timestamp": str(feb24 + day)},
+            {"value": "71", "value_classification": "Greed", "timestamp": str(feb24)},
+            {"value": "64", "value_classification": "Greed", "timestamp": str(feb24 + 3600)},
+            {"value": "30", "value_classification": "Fear", "timestamp": str(feb24 - day)},
+        ],
+    }
     serve(httpserver, (Route("api.alternative.me/fng/", inline(body)),))
 
     async def run():

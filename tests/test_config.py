@@ -46,17 +46,27 @@ def test_a_full_good_file_validates(tmp_path: Path) -> None:
     assert config.news.feeds is not None and len(config.news.feeds) == 2
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('[alerts]\nchannels = "x"\n', ':2: alerts.channels: Input should be a valid list, got \'x\''),
-    ('[alerts]\nchannels = [\n  { name = "a", kind = "pager" },\n]\n',
-     ":3: alerts.channels.0.kind: Input should be 'webhook', 'slack' or 'telegram', got 'pager'"),
-    ('[alerts]\nscore_change = "abc"\n', ":2: alerts.score_change: Input should be a valid number, got 'abc'"),
-    ('[news]\nfeeds = "http://example.com/rss"\n',
-     ":2: news.feeds: Input should be a valid list, got 'http://example.com/rss'"),
-    ('\n[miners]\nefficiency_j_per_th = -3\n', ":3: miners.efficiency_j_per_th: Input should be greater than 0, got -3"),
-    ('[report]\nbyline = "x"\nbylin = "typo"\n', ":3: report.bylin: unknown key (a typo?)"),
-    ('[sec_edgar]\ncontact = 7\n', ":2: sec_edgar.contact: Input should be a valid string, got 7"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[alerts]\nchannels = "x"\n', ":2: alerts.channels: Input should be a valid list, got 'x'"),
+        (
+            '[alerts]\nchannels = [\n  { name = "a", kind = "pager" },\n]\n',
+            ":3: alerts.channels.0.kind: Input should be 'webhook', 'slack' or 'telegram', got 'pager'",
+        ),
+        ('[alerts]\nscore_change = "abc"\n', ":2: alerts.score_change: Input should be a valid number, got 'abc'"),
+        (
+            '[news]\nfeeds = "http://example.com/rss"\n',
+            ":2: news.feeds: Input should be a valid list, got 'http://example.com/rss'",
+        ),
+        (
+            "\n[miners]\nefficiency_j_per_th = -3\n",
+            ":3: miners.efficiency_j_per_th: Input should be greater than 0, got -3",
+        ),
+        ('[report]\nbyline = "x"\nbylin = "typo"\n', ":3: report.bylin: unknown key (a typo?)"),
+        ("[sec_edgar]\ncontact = 7\n", ":2: sec_edgar.contact: Input should be a valid string, got 7"),
+    ],
+)
 def test_each_mistake_is_one_line_with_file_key_and_line(tmp_path: Path, text: str, expected: str) -> None:
     import tomllib
 
@@ -106,8 +116,9 @@ def cli_with_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable
 def test_the_cli_checks_the_file_before_any_work(cli_with_config, tmp_path: Path, command: list[str]) -> None:
     result = cli_with_config('[alerts]\nchannels = "x"\n', *command)
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"signaldesk: error: {tmp_path / 'config.toml'}:2: alerts.channels: "
-                                     "Input should be a valid list, got 'x'")
+    assert result.stderr.strip() == (
+        f"signaldesk: error: {tmp_path / 'config.toml'}:2: alerts.channels: Input should be a valid list, got 'x'"
+    )
     assert not (tmp_path / "s.duckdb").exists()  # nothing collected, no store created
 
 

@@ -21,9 +21,11 @@ from signaldesk import doctor
 from signaldesk.doctor import EXIT_FULL, EXIT_NOTHING, EXIT_PARTIAL, diagnose, run_doctor
 from tests.loopback import HostAsPath, browser_gate, too_many_requests
 
-CHALLENGE = ("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
-             "<noscript>Enable JavaScript and cookies to continue</noscript>"
-             "<script src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1'></script></body></html>")
+CHALLENGE = (
+    "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+    "<noscript>Enable JavaScript and cookies to continue</noscript>"
+    "<script src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1'></script></body></html>"
+)
 CLOUDFLARE = {"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-FRA", "cf-mitigated": "challenge"}
 
 
@@ -42,9 +44,11 @@ PLAYS: dict[str, Callable[[Request], Response]] = {
     # Cloudflare managed challenge in front of Farside
     "farside.co.uk/": lambda r: Response(CHALLENGE, status=403, headers=CLOUDFLARE, content_type="text/html"),
     # CoinGecko's keyless quota, with its rate-limit headers
-    "api.coingecko.com/": lambda r: _json({"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit"}},
-                                          429, {"Retry-After": "60", "x-ratelimit-limit": "30",
-                                                "x-ratelimit-remaining": "0"}),
+    "api.coingecko.com/": lambda r: _json(
+        {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit"}},
+        429,
+        {"Retry-After": "60", "x-ratelimit-limit": "30", "x-ratelimit-remaining": "0"},
+    ),
     # a client filter: refuses httpx, answers a browser
     "mempool.space/": browser_gate(lambda r: _json({"fastestFee": 3}), lambda: Response("Forbidden", status=403)),
     # a host that never answers in time
@@ -56,8 +60,9 @@ PLAYS: dict[str, Callable[[Request], Response]] = {
     "data.sec.gov/": lambda r: _json({"cik": 789019, "units": {"USD": []}}),
     # Yahoo throttles this IP even for a browser; its Stooq fallback answers the browser
     "query1.finance.yahoo.com/": lambda r: too_many_requests(),
-    "stooq.com/": browser_gate(lambda r: Response("Date,Open,High,Low,Close,Volume\n", content_type="text/csv"),
-                               too_many_requests),
+    "stooq.com/": browser_gate(
+        lambda r: Response("Date,Open,High,Low,Close,Volume\n", content_type="text/csv"), too_many_requests
+    ),
 }
 
 
@@ -89,8 +94,18 @@ def _by_provider(report):
 async def test_each_failure_is_named_and_the_exit_code_says_partial(server, monkeypatch):
     monkeypatch.setenv("GLASSNODE_API_KEY", "not-a-valid-key")
     monkeypatch.setenv("STOOQ_API_KEY", "stooq-key-1")
-    only = ["deribit", "farside", "coingecko", "mempool", "alternative_me", "glassnode", "coinmetrics", "sec_edgar",
-            "cryptoquant", "yahoo"]
+    only = [
+        "deribit",
+        "farside",
+        "coingecko",
+        "mempool",
+        "alternative_me",
+        "glassnode",
+        "coinmetrics",
+        "sec_edgar",
+        "cryptoquant",
+        "yahoo",
+    ]
     report = await run_doctor(only, transport=HostAsPath(server), timeout=0.5)
     got = _by_provider(report)
 
@@ -139,9 +154,16 @@ async def test_each_failure_is_named_and_the_exit_code_says_partial(server, monk
     assert stooq_request.args["apikey"] == "stooq-key-1"  # Stooq takes its key in the query, as the provider sends it
 
     assert report.providers == {
-        "deribit": "blocked", "farside": "blocked", "coingecko": "blocked", "mempool": "blocked",
-        "alternative_me": "failed", "glassnode": "failed", "coinmetrics": "ok", "sec_edgar": "ok",
-        "cryptoquant": "skipped", "yahoo": "ok",
+        "deribit": "blocked",
+        "farside": "blocked",
+        "coingecko": "blocked",
+        "mempool": "blocked",
+        "alternative_me": "failed",
+        "glassnode": "failed",
+        "coinmetrics": "ok",
+        "sec_edgar": "ok",
+        "cryptoquant": "skipped",
+        "yahoo": "ok",
     }
     assert report.exit_code == EXIT_PARTIAL
     assert report.to_json()["full_report_possible"] is False

@@ -12,8 +12,17 @@ from signaldesk import fmt
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(63_000, "$63.0K"), (1.16e12, "$1.16T"), (-203.8e6, "-$203.8M"), (950, "$950"), (9.996e9, "$10.0B"),
-     (2.72e9, "$2.72B"), (0.5, "$0.50"), (None, "—"), (math.nan, "—")],
+    [
+        (63_000, "$63.0K"),
+        (1.16e12, "$1.16T"),
+        (-203.8e6, "-$203.8M"),
+        (950, "$950"),
+        (9.996e9, "$10.0B"),
+        (2.72e9, "$2.72B"),
+        (0.5, "$0.50"),
+        (None, "—"),
+        (math.nan, "—"),
+    ],
 )
 def test_usd(value: float | None, text: str) -> None:
     assert fmt.usd(value) == text
@@ -32,9 +41,17 @@ def test_price_pct_score_value() -> None:
 
 @pytest.mark.parametrize(
     ("value", "lang", "text"),
-    [(19_990_000, "zh-CN", "1,999万"), (19_990_000, "zh-TW", "1,999萬"), (19_990_000, "en", "20.0M"),
-     (123_456_789, "zh-CN", "1.23亿"), (123_456_789, "zh-TW", "1.23億"), (8_500, "zh-CN", "8,500"),
-     (45_000, "zh-CN", "4.50万"), (-2_000_000, "en", "-2.00M"), (None, "en", "—")],
+    [
+        (19_990_000, "zh-CN", "1,999万"),
+        (19_990_000, "zh-TW", "1,999萬"),
+        (19_990_000, "en", "20.0M"),
+        (123_456_789, "zh-CN", "1.23亿"),
+        (123_456_789, "zh-TW", "1.23億"),
+        (8_500, "zh-CN", "8,500"),
+        (45_000, "zh-CN", "4.50万"),
+        (-2_000_000, "en", "-2.00M"),
+        (None, "en", "—"),
+    ],
 )
 def test_count_uses_wan_yi_only_in_chinese(value: float | None, lang: str, text: str) -> None:
     assert fmt.count(value, lang) == text

@@ -597,8 +597,9 @@ async def test_a_gzip_bomb_is_refused_at_the_cap_after_decompression(httpserver)
 
     bomb = gzip.compress(b"0" * (64 * 2**20), compresslevel=9)
     assert len(bomb) < 2**20
-    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"},
-                                                         content_type="application/json")
+    httpserver.expect_request("/bomb").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
     async with HttpClient(attempts=1, max_response_bytes=4 * 2**20) as client:
         with pytest.raises(MalformedError, match=r"sent more than 4 MiB \(decompressed\); refused") as caught:
             await client.get_json(httpserver.url_for("/bomb"), provider="prov")
@@ -609,8 +610,9 @@ async def test_a_compressed_answer_under_the_cap_reads_as_usual(httpserver) -> N
     import gzip
 
     body = json.dumps({"rows": list(range(1000))}).encode()
-    httpserver.expect_request("/ok").respond_with_data(gzip.compress(body), headers={"Content-Encoding": "gzip"},
-                                                       content_type="application/json")
+    httpserver.expect_request("/ok").respond_with_data(
+        gzip.compress(body), headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
     async with HttpClient(attempts=1, max_response_bytes=len(body)) as client:
         answer = await client.request("GET", httpserver.url_for("/ok"))
     assert answer.json() == {"rows": list(range(1000))}

@@ -18,8 +18,12 @@ from tests.loopback import browser_gate, looks_like_browser, loopback_client
 
 
 def _forbidden() -> Response:
-    return Response("<html><title>Attention Required! | Cloudflare</title></html>", status=403,
-                    headers={"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-FRA"}, content_type="text/html")
+    return Response(
+        "<html><title>Attention Required! | Cloudflare</title></html>",
+        status=403,
+        headers={"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-FRA"},
+        content_type="text/html",
+    )
 
 
 async def test_a_client_filter_refuses_plain_httpx_and_answers_the_browser(httpserver):
@@ -33,8 +37,10 @@ async def test_a_client_filter_refuses_plain_httpx_and_answers_the_browser(https
     async with loopback_client(httpserver, attempts=1) as client:
         with pytest.raises(UnavailableError, match="HTTP 403"):
             await client.get_text("https://example.org/page")
-        assert await client.get_text("https://example.org/page", headers={"Accept-Language": "en-GB"},
-                                     browser=True) == "<html>flows</html>"
+        assert (
+            await client.get_text("https://example.org/page", headers={"Accept-Language": "en-GB"}, browser=True)
+            == "<html>flows</html>"
+        )
     [headers] = seen
     assert "Chrome/" in headers["User-Agent"] and "signaldesk" not in headers["User-Agent"]
     assert headers["Accept-Language"] == "en-GB"  # the caller's own headers still go out
@@ -45,7 +51,8 @@ async def test_the_browser_transport_hands_back_a_decoded_body(httpserver):
     """libcurl decompresses; a stale `Content-Encoding: gzip` would make httpx decode twice and fail."""
     body = b'{"chart": {"result": []}}'
     httpserver.expect_request("/example.org/api").respond_with_response(
-        Response(gzip.compress(body), headers={"Content-Encoding": "gzip"}, content_type="application/json"))
+        Response(gzip.compress(body), headers={"Content-Encoding": "gzip"}, content_type="application/json")
+    )
     async with loopback_client(httpserver) as client:
         assert await client.get_json("https://example.org/api", browser=True) == {"chart": {"result": []}}
 
@@ -77,4 +84,6 @@ def test_the_gate_tells_a_browser_from_httpx():
     assert not looks_like_browser(request({"User-Agent": "Mozilla/5.0 (compatible; signaldesk/0.1)"}))
     chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
     assert not looks_like_browser(request({"User-Agent": chrome}))  # a borrowed User-Agent alone is not enough
-    assert looks_like_browser(request({"User-Agent": chrome, "Sec-Ch-Ua": '"Chromium";v="131"', "Sec-Fetch-Mode": "navigate"}))
+    assert looks_like_browser(
+        request({"User-Agent": chrome, "Sec-Ch-Ua": '"Chromium";v="131"', "Sec-Fetch-Mode": "navigate"})
+    )

@@ -247,7 +247,9 @@ def test_an_undelivered_alert_makes_the_run_partial() -> None:
 
     ok = [ProviderOutcome("p", "ok")]
     sent = RunSummary("r", DAY, "db", ok, 0, deliveries=[Delivery("k", "ops", "sent")])
-    failed = RunSummary("r", DAY, "db", ok, 0, deliveries=[Delivery("k", "ops", "sent"), Delivery("k", "me", "failed", "501")])
+    failed = RunSummary(
+        "r", DAY, "db", ok, 0, deliveries=[Delivery("k", "ops", "sent"), Delivery("k", "me", "failed", "501")]
+    )
     assert (sent.exit_code, failed.exit_code) == (EXIT_OK, EXIT_PARTIAL)
 
 

@@ -22,7 +22,9 @@ def test_remembered_value_and_its_url_forms_are_masked():
     token = "12345:AAH/bot+token=x"
     redact.remember(token)
     text = f"POST https://api.telegram.org/bot{token}/sendMessage ?t=%s&u=%s" % (
-        "12345%3AAAH%2Fbot%2Btoken%3Dx", "12345%3AAAH%2Fbot%2Btoken%3Dx")
+        "12345%3AAAH%2Fbot%2Btoken%3Dx",
+        "12345%3AAAH%2Fbot%2Btoken%3Dx",
+    )
     cleaned = redact.scrub(text)
     assert "AAH" not in cleaned
     assert cleaned.count(redact.MASK) == 3
@@ -71,8 +73,15 @@ async def test_a_key_echoed_by_the_upstream_never_reaches_the_outcome(monkeypatc
 def test_store_scrubs_outcome_reasons_that_did_not_pass_through_an_error(store):
     redact.remember("tok-abcdef-987654")
     outcome = ProviderOutcome("p", "failed", "KeyError: 'tok-abcdef-987654'", 0, None, "KeyError", 0.1)
-    store.write_run("r1", mode="daily", as_of=date(2026, 2, 25), outcomes=[outcome], observations=[],
-                    started_at=datetime(2026, 2, 25, tzinfo=UTC), status="failed")
+    store.write_run(
+        "r1",
+        mode="daily",
+        as_of=date(2026, 2, 25),
+        outcomes=[outcome],
+        observations=[],
+        started_at=datetime(2026, 2, 25, tzinfo=UTC),
+        status="failed",
+    )
     assert "tok-abcdef" not in store.outcomes("r1")[0].reason
 
 
@@ -86,8 +95,9 @@ def test_cli_logging_quiets_http_libraries_and_scrubs_every_line(tmp_path, monke
     try:
         _configure_logging()
         logging.getLogger("httpx").info("HTTP Request: POST https://hooks.slack.example/services/T1/B2/c3d4e5f6")
-        logging.getLogger("signaldesk.alerts").warning("delivery to %s failed",
-                                                       "https://hooks.slack.example/services/T1/B2/c3d4e5f6")
+        logging.getLogger("signaldesk.alerts").warning(
+            "delivery to %s failed", "https://hooks.slack.example/services/T1/B2/c3d4e5f6"
+        )
         try:
             raise RuntimeError("boom https://hooks.slack.example/services/T1/B2/c3d4e5f6")
         except RuntimeError:

@@ -7,7 +7,9 @@ from signaldesk.schedule import DEFAULT_AT, DEFAULT_TZ, MARKER, plan_schedule
 
 
 def test_systemd_timer_keeps_the_time_zone(tmp_path):
-    plan = plan_schedule(at="08:05", tz="Asia/Shanghai", db=tmp_path / "s.duckdb", site=tmp_path / "blog", prefer="systemd")
+    plan = plan_schedule(
+        at="08:05", tz="Asia/Shanghai", db=tmp_path / "s.duckdb", site=tmp_path / "blog", prefer="systemd"
+    )
     timer = next(content for path, content in plan.files.items() if path.name.endswith(".timer"))
     service = next(content for path, content in plan.files.items() if path.name.endswith(".service"))
     assert "OnCalendar=*-*-* 08:05:00 Asia/Shanghai" in timer and "Persistent=true" in timer

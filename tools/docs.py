@@ -21,8 +21,14 @@ from signaldesk.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILY_TITLES = {
-    "crypto": "Crypto market", "sentiment": "Sentiment", "flows": "ETF flows", "derivatives": "Derivatives",
-    "options": "Options", "onchain": "On-chain", "liquidity": "Chains and DeFi", "ai": "AI side",
+    "crypto": "Crypto market",
+    "sentiment": "Sentiment",
+    "flows": "ETF flows",
+    "derivatives": "Derivatives",
+    "options": "Options",
+    "onchain": "On-chain",
+    "liquidity": "Chains and DeFi",
+    "ai": "AI side",
 }
 
 
@@ -41,11 +47,18 @@ def metrics_page() -> str:
     ]
     families = sorted({spec.family for spec in CATALOG.values()}, key=list(FAMILY_TITLES).index)
     for family in families:
-        lines += ["", f"## {FAMILY_TITLES[family]}", "", "| id | unit | meaning | range | max age (days) |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {FAMILY_TITLES[family]}",
+            "",
+            "| id | unit | meaning | range | max age (days) |",
+            "|---|---|---|---|---|",
+        ]
         for spec in (s for s in CATALOG.values() if s.family == family):
-            lines.append(f"| `{spec.id}` | {spec.unit} | {spec.description} | {_bound(spec.lo)} … {_bound(spec.hi)} "
-                         f"| {spec.max_age_days:g} |")
+            lines.append(
+                f"| `{spec.id}` | {spec.unit} | {spec.description} | {_bound(spec.lo)} … {_bound(spec.hi)} "
+                f"| {spec.max_age_days:g} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -113,13 +126,20 @@ def configuration_page() -> str:
         assert isinstance(model, type) and issubclass(model, BaseModel)
         lines += ["", f"## `[{section}]`", "", "| key | type | meaning |", "|---|---|---|", *_rows(model, "")]
         for name, sub in model.model_fields.items():
-            nested = [a for a in getattr(sub.annotation, "__args__", ()) if isinstance(a, type)
-                      and issubclass(a, BaseModel)]
+            nested = [
+                a for a in getattr(sub.annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
             if isinstance(sub.annotation, type) and issubclass(sub.annotation, BaseModel):
                 nested.append(sub.annotation)
             for inner in nested:
-                lines += ["", f"Each entry of `{name}`:", "", "| key | type | meaning |", "|---|---|---|",
-                          *_rows(inner, f"{name}[].")]
+                lines += [
+                    "",
+                    f"Each entry of `{name}`:",
+                    "",
+                    "| key | type | meaning |",
+                    "|---|---|---|",
+                    *_rows(inner, f"{name}[]."),
+                ]
     return "\n".join(lines) + "\n"
 
 
@@ -151,20 +171,28 @@ def provider_table_page() -> str:
         else:
             key = "none"
         metrics = ", ".join(f"`{m}`" for m in provider.metrics)
-        lines.append(f"| [{name}]({caps.docs}) | {metrics} | {caps.rate_limit} | {key} | "
-                     f"{_days(caps.backfill_days, 'all')} | {_days(caps.revision_days, 'own')} | "
-                     f"{_days(caps.max_days, '—')} | {caps.history} |")
+        lines.append(
+            f"| [{name}]({caps.docs}) | {metrics} | {caps.rate_limit} | {key} | "
+            f"{_days(caps.backfill_days, 'all')} | {_days(caps.revision_days, 'own')} | "
+            f"{_days(caps.max_days, '—')} | {caps.history} |"
+        )
     return "\n".join(lines) + "\n"
 
 
-PAGES: dict[str, Callable[[], str]] = {"docs/metrics.md": metrics_page, "docs/configuration.md": configuration_page,
-                                       "docs/provider-table.md": provider_table_page}
+PAGES: dict[str, Callable[[], str]] = {
+    "docs/metrics.md": metrics_page,
+    "docs/configuration.md": configuration_page,
+    "docs/provider-table.md": provider_table_page,
+}
 
 
 def stale_pages() -> list[str]:
     """The generated pages whose file differs from what the code generates now."""
-    return [name for name, make in PAGES.items()
-            if not (ROOT / name).exists() or (ROOT / name).read_text(encoding="utf-8") != make()]
+    return [
+        name
+        for name, make in PAGES.items()
+        if not (ROOT / name).exists() or (ROOT / name).read_text(encoding="utf-8") != make()
+    ]
 
 
 def main(argv: list[str]) -> int:

@@ -65,8 +65,9 @@ def _metric_name(rule: Rule) -> str:
     return f"{key} / {over}{transform}" if over else f"{key}{transform}"
 
 
-def factor_table(scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence[int],
-                 start: pd.Timestamp, end: pd.Timestamp) -> list[FactorEvidence]:
+def factor_table(
+    scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence[int], start: pd.Timestamp, end: pd.Timestamp
+) -> list[FactorEvidence]:
     """The evidence for every rule with data between `start` and `end` (forward: `fwd_<h>d` per as-of day)."""
     rb = scored.rulebook
     window = slice(start, end)
@@ -79,22 +80,32 @@ def factor_table(scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence
         if not present.any():
             continue
         main = fwd[column(MAIN_HORIZON)]
-        by_year = {int(y): rank_ic(x[x.index.year == y], main[main.index.year == y], MAIN_HORIZON)
-                   for y in sorted(set(x.index[present].year))}
-        out.append(FactorEvidence(
-            rule=rule.id, metric=_metric_name(rule), group=rule.group, scoring=rb.groups[rule.group].in_score,
-            reading=rule.reading, first=str(x.index[present][0].date()), last=str(x.index[present][-1].date()),
-            coverage=float((present & evaluated).sum() / evaluated.sum()) if evaluated.any() else 0.0,
-            ic={h: rank_ic(x, fwd[column(h)], h) for h in horizons},
-            ic_lag1=rank_ic(x.shift(1), main, MAIN_HORIZON).ic,
-            sub_score_ic=rank_ic(scored.subscores[rule.id].loc[window], main, MAIN_HORIZON),
-            by_year={y: ic for y, ic in by_year.items() if ic.ic is not None},
-        ))
+        by_year = {
+            int(y): rank_ic(x[x.index.year == y], main[main.index.year == y], MAIN_HORIZON)
+            for y in sorted(set(x.index[present].year))
+        }
+        out.append(
+            FactorEvidence(
+                rule=rule.id,
+                metric=_metric_name(rule),
+                group=rule.group,
+                scoring=rb.groups[rule.group].in_score,
+                reading=rule.reading,
+                first=str(x.index[present][0].date()),
+                last=str(x.index[present][-1].date()),
+                coverage=float((present & evaluated).sum() / evaluated.sum()) if evaluated.any() else 0.0,
+                ic={h: rank_ic(x, fwd[column(h)], h) for h in horizons},
+                ic_lag1=rank_ic(x.shift(1), main, MAIN_HORIZON).ic,
+                sub_score_ic=rank_ic(scored.subscores[rule.id].loc[window], main, MAIN_HORIZON),
+                by_year={y: ic for y, ic in by_year.items() if ic.ic is not None},
+            )
+        )
     return out
 
 
-def score_record(scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence[int],
-                 end: pd.Timestamp) -> dict[str, object]:
+def score_record(
+    scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence[int], end: pd.Timestamp
+) -> dict[str, object]:
     """The evidence-weighted score out of sample (days scored by weights fitted before them) up to `end`.
 
     Per horizon: its IC and those of the rulebook's fixed-weight composite and of 28/90-day
@@ -125,14 +136,29 @@ def score_record(scored: ScoreHistory, forward: pd.DataFrame, horizons: Sequence
     years = {}
     for year in sorted(set(oos.index.year)):
         rows = oos.index.year == year
-        years[str(year)] = {"score": rank_ic(oos[rows], main[rows], MAIN_HORIZON).ic,
-                            **{name: rank_ic(m[rows], main[rows], MAIN_HORIZON).ic for name, m in momentum.items()}}
-    fits = [{"day": str(f.day.date()), "trained_through": str(f.train_end.date()),
-             "weights": {r: round(w, 4) for r, w in f.weights.items()}} for f in ev.fits]
-    return {"days": len(oos), "start": str(oos.index[0].date()), "end": str(oos.index[-1].date()),
-            "status_days": {str(k): int(v) for k, v in ev.status[oos.index].value_counts().items()},
-            "ic": per_horizon, "by_year": years, "track_record": track_record(ev, end), "fits": fits,
-            "procedure": ev.procedure.as_dict()}
+        years[str(year)] = {
+            "score": rank_ic(oos[rows], main[rows], MAIN_HORIZON).ic,
+            **{name: rank_ic(m[rows], main[rows], MAIN_HORIZON).ic for name, m in momentum.items()},
+        }
+    fits = [
+        {
+            "day": str(f.day.date()),
+            "trained_through": str(f.train_end.date()),
+            "weights": {r: round(w, 4) for r, w in f.weights.items()},
+        }
+        for f in ev.fits
+    ]
+    return {
+        "days": len(oos),
+        "start": str(oos.index[0].date()),
+        "end": str(oos.index[-1].date()),
+        "status_days": {str(k): int(v) for k, v in ev.status[oos.index].value_counts().items()},
+        "ic": per_horizon,
+        "by_year": years,
+        "track_record": track_record(ev, end),
+        "fits": fits,
+        "procedure": ev.procedure.as_dict(),
+    }
 
 
 def bonferroni_z(trials: int, confidence: float = 0.95) -> float:

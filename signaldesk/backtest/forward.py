@@ -33,9 +33,7 @@ def daily(close: pd.Series) -> pd.Series:
     return evidence.calendar(close)
 
 
-def forward_returns(
-    close: pd.Series, horizons: Sequence[int] = DEFAULT_HORIZONS, *, lag: int = 1
-) -> pd.DataFrame:
+def forward_returns(close: pd.Series, horizons: Sequence[int] = DEFAULT_HORIZONS, *, lag: int = 1) -> pd.DataFrame:
     """Forward simple returns (fractions) per as-of day, one column `fwd_<h>d` per horizon.
 
     The one implementation is `signaldesk.signals.evidence.forward_returns` (the daily run's

@@ -37,11 +37,17 @@ def _check_metric(metric: str) -> None:
     if metric in CATALOG:
         return
     near = difflib.get_close_matches(metric, list(CATALOG), n=3)
-    hint = f" (did you mean {', '.join(near)}?)" if near else " (ids are listed in docs/metrics.md and signaldesk/catalog.py)"
+    hint = (
+        f" (did you mean {', '.join(near)}?)"
+        if near
+        else " (ids are listed in docs/metrics.md and signaldesk/catalog.py)"
+    )
     raise CsvImportError(f"unknown metric id {metric!r}{hint}")
 
 
-def parse_csv(text: str, metric: str, entity: str = "", source: str = "csv", *, name: str = "<csv>") -> list[Observation]:
+def parse_csv(
+    text: str, metric: str, entity: str = "", source: str = "csv", *, name: str = "<csv>"
+) -> list[Observation]:
     """Validate a `date,value` CSV text and turn it into observations stamped 00:00 UTC, oldest first.
 
     Raises:

@@ -34,10 +34,16 @@ def write_scores_csv(scores: pd.DataFrame, path: Path) -> Path:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in scores.itertuples(index=False):
-            writer.writerow([
-                pd.Timestamp(row.date).strftime("%Y-%m-%d"), _num(row.score, 2),
-                row.band or "", row.phase or "", row.stance or "", _num(row.coverage, 4),
-            ])
+            writer.writerow(
+                [
+                    pd.Timestamp(row.date).strftime("%Y-%m-%d"),
+                    _num(row.score, 2),
+                    row.band or "",
+                    row.phase or "",
+                    row.stance or "",
+                    _num(row.coverage, 4),
+                ]
+            )
     return path
 
 
@@ -74,8 +80,14 @@ def _figure() -> tuple[Any, Any]:
 def _charts(result: BacktestResult, out: Path) -> list[Path]:
     import matplotlib
 
-    rc = {"svg.hashsalt": "signaldesk-backtest", "svg.fonttype": "none", "font.family": "DejaVu Sans",
-          "font.size": 9, "figure.dpi": CHART_DPI, "path.simplify": True}
+    rc = {
+        "svg.hashsalt": "signaldesk-backtest",
+        "svg.fonttype": "none",
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "figure.dpi": CHART_DPI,
+        "path.simplify": True,
+    }
     written = []
     with matplotlib.rc_context(rc):
         fig, ax = _figure()
@@ -104,8 +116,10 @@ def _charts(result: BacktestResult, out: Path) -> list[Path]:
         groups = [g for g in ("bearish", "neutral", "bullish") if any(s.group == g for s in result.band_stats)]
         width = 0.8 / max(len(horizons), 1)
         for i, h in enumerate(horizons):
-            means = [next((s.mean for s in result.band_stats if s.group == g and s.horizon == h), None) or 0.0
-                     for g in groups]
+            means = [
+                next((s.mean for s in result.band_stats if s.group == g and s.horizon == h), None) or 0.0
+                for g in groups
+            ]
             ax.bar([j + i * width for j in range(len(groups))], [m * 100 for m in means], width, label=f"{h} d")
         ax.set_xticks([j + width * (len(horizons) - 1) / 2 for j in range(len(groups))], groups)
         ax.axhline(0, color="#333333", linewidth=0.6)
@@ -138,8 +152,10 @@ def render_markdown(result: BacktestResult) -> str:
         f"- Bands: below {lo:g} bearish, {lo:g}–{hi:g} neutral, above {hi:g} bullish.",
         f"- Forward BTC return at h days: close(D+{s['lag_days']}+h) / close(D+{s['lag_days']}) − 1; every price is dated after D.",
         f"- Rank IC: {s['ic']}.",
-        (f"- Allocation: BTC weight = {s['score_to_weight']}; trades at the close of D+{s['lag_days']}; "
-        f"fees {s['fee_bps']:g} bps of traded notional; cash earns nothing."),
+        (
+            f"- Allocation: BTC weight = {s['score_to_weight']}; trades at the close of D+{s['lag_days']}; "
+            f"fees {s['fee_bps']:g} bps of traded notional; cash earns nothing."
+        ),
         "",
         "## Forward BTC returns by band",
         "",
@@ -147,23 +163,42 @@ def render_markdown(result: BacktestResult) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for st in result.band_stats:
-        lines.append(f"| {st.group} | {st.horizon} d | {st.count} | {_pct(st.mean)} | {_pct(st.median)} | "
-                     f"{_share(st.share_up)} | {_share(st.hit_rate)} | {_pct(st.excess_mean)} |")
-    lines += ["", "![Mean forward return by band](bands.svg)", "", "## Rank information coefficient", "",
-              "| horizon | pairs | IC | 95% CI (Newey–West) | IC, score one day older |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {st.group} | {st.horizon} d | {st.count} | {_pct(st.mean)} | {_pct(st.median)} | "
+            f"{_share(st.share_up)} | {_share(st.hit_rate)} | {_pct(st.excess_mean)} |"
+        )
+    lines += [
+        "",
+        "![Mean forward return by band](bands.svg)",
+        "",
+        "## Rank information coefficient",
+        "",
+        "| horizon | pairs | IC | 95% CI (Newey–West) | IC, score one day older |",
+        "|---|---|---|---|---|",
+    ]
     for ic in result.ic:
         ci = "—" if ic.ci_low is None else f"[{ic.ci_low:+.3f}, {ic.ci_high:+.3f}]"
         ic_text = "—" if ic.ic is None else f"{ic.ic:+.3f}"
         lag_text = "—" if ic.ic_lag1 is None else f"{ic.ic_lag1:+.3f}"
         lines.append(f"| {ic.horizon} d | {ic.n} | {ic_text} | {ci} | {lag_text} |")
-    lines += ["", "Hit rate over bullish and bearish days (neutral days make no call): "
-              + ", ".join(f"{h} d {_share(result.hit_rates[h]['hit_rate'])} of {result.hit_rates[h]['calls']}"
-                          for h in horizons) + ".",
-              "", "## Equity curves", "", "| allocation | total return | CAGR | max drawdown | Sharpe | trades | fees paid |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Hit rate over bullish and bearish days (neutral days make no call): "
+        + ", ".join(
+            f"{h} d {_share(result.hit_rates[h]['hit_rate'])} of {result.hit_rates[h]['calls']}" for h in horizons
+        )
+        + ".",
+        "",
+        "## Equity curves",
+        "",
+        "| allocation | total return | CAGR | max drawdown | Sharpe | trades | fees paid |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c in result.curves.summaries():
-        lines.append(f"| {c['name']} | {_pct(c['total_return'])} | {_pct(c['cagr'])} | {_pct(c['max_drawdown'])} | "
-                     f"{_ratio(c['sharpe'])} | {c['trades']} | {_fraction(c['fees_paid'])} |")
+        lines.append(
+            f"| {c['name']} | {_pct(c['total_return'])} | {_pct(c['cagr'])} | {_pct(c['max_drawdown'])} | "
+            f"{_ratio(c['sharpe'])} | {c['trades']} | {_fraction(c['fees_paid'])} |"
+        )
     lines += ["", "![Equity curves](equity.svg)", "", "![Composite score](score.svg)", ""]
     lines += _sweep_section(result)
     lines += _factor_section(result)
@@ -173,8 +208,10 @@ def render_markdown(result: BacktestResult) -> str:
     if check:
         diff = check["max_abs_diff"]
         verdict = "unchanged" if diff is not None and diff <= 1e-9 else f"changed by up to {diff}"
-        lines.append(f"- Point in time: re-scored from the store as it stood on {', '.join(check['days'])}; "
-                     f"{check['compared']} past scores {verdict}.")
+        lines.append(
+            f"- Point in time: re-scored from the store as it stood on {', '.join(check['days'])}; "
+            f"{check['compared']} past scores {verdict}."
+        )
     lines += [f"- {note}" for note in result.notes]
     lines += ["- Past behaviour of a score is no promise about its future; this is not financial advice.", ""]
     return "\n".join(lines)
@@ -195,21 +232,35 @@ def _sweep_section(result: BacktestResult) -> list[str]:
     summary = sweep.summary()
     oos, bh = summary["out_of_sample"] or {}, summary["out_of_sample_buy_and_hold"] or {}
     best = summary["in_sample_best"]
-    lines = ["## Walk-forward sweep (out of sample)", "",
-             (f"{sweep.grid_size} combinations of group weights and thresholds; each test window is traded with the "
-             "combination that had the best Sharpe ratio on all the days before it (less an embargo of "
-             f"{sweep.settings.get('embargo_days')} days)."), "",
-             "| test window | chosen weights | lo/hi | Sharpe in training | Sharpe in test | return in test | buy-and-hold |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Walk-forward sweep (out of sample)",
+        "",
+        (
+            f"{sweep.grid_size} combinations of group weights and thresholds; each test window is traded with the "
+            "combination that had the best Sharpe ratio on all the days before it (less an embargo of "
+            f"{sweep.settings.get('embargo_days')} days)."
+        ),
+        "",
+        "| test window | chosen weights | lo/hi | Sharpe in training | Sharpe in test | return in test | buy-and-hold |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for f in sweep.folds:
-        lines.append(f"| {f.test_start} – {f.test_end} | {f.weights} | {f.lo:g}/{f.hi:g} | {_ratio(f.train_sharpe)} | "
-                     f"{_ratio(f.test_sharpe)} | {_pct(f.test_return)} | {_pct(f.test_buy_and_hold)} |")
-    lines += ["", (f"Out of sample: total return {_pct(oos.get('total_return'))}, Sharpe {_ratio(oos.get('sharpe'))} "
-              f"(buy-and-hold {_pct(bh.get('total_return'))}, Sharpe {_ratio(bh.get('sharpe'))}). "
-              f"In-sample best for contrast (chosen with hindsight): {best.get('weights', '—')} "
-              f"{best.get('lo', 0):g}/{best.get('hi', 0):g}, total return {_pct(best.get('total_return'))}, "
-              f"Sharpe {_ratio(best.get('sharpe'))}; deflated Sharpe ratio {_ratio(_dsr(best))} over "
-              f"{_trials(best)} trials — the probability its true Sharpe beats the best of that many unskilled ones."), ""]
+        lines.append(
+            f"| {f.test_start} – {f.test_end} | {f.weights} | {f.lo:g}/{f.hi:g} | {_ratio(f.train_sharpe)} | "
+            f"{_ratio(f.test_sharpe)} | {_pct(f.test_return)} | {_pct(f.test_buy_and_hold)} |"
+        )
+    lines += [
+        "",
+        (
+            f"Out of sample: total return {_pct(oos.get('total_return'))}, Sharpe {_ratio(oos.get('sharpe'))} "
+            f"(buy-and-hold {_pct(bh.get('total_return'))}, Sharpe {_ratio(bh.get('sharpe'))}). "
+            f"In-sample best for contrast (chosen with hindsight): {best.get('weights', '—')} "
+            f"{best.get('lo', 0):g}/{best.get('hi', 0):g}, total return {_pct(best.get('total_return'))}, "
+            f"Sharpe {_ratio(best.get('sharpe'))}; deflated Sharpe ratio {_ratio(_dsr(best))} over "
+            f"{_trials(best)} trials — the probability its true Sharpe beats the best of that many unskilled ones."
+        ),
+        "",
+    ]
     return lines
 
 
@@ -227,20 +278,29 @@ def _factor_section(result: BacktestResult) -> list[str]:
     if not result.factors:
         return []
     horizons = result.settings["horizons"]
-    lines = ["## Factor evidence", "",
-             ("Rank IC of each rule's input (the value its bands compare) against the forward BTC return, with "
-              "Newey–West 95 % intervals; *reading* says which sign the rule expects (trend +, contrarian −); "
-              "*judgement IC* is the 30-day IC of the rule's sub-score (positive: the rulebook read it right); "
-              "*lag* is the 30-day IC with the input one day older; coverage is the share of evaluated days with a value."),
-             "", "| rule | input | reading | first – last | coverage | "
-             + " | ".join(f"IC {h} d [95% CI]" for h in horizons) + " | lag | judgement IC | 30 d IC by year |",
-             "|---|---|---|---|---|" + "---|" * len(horizons) + "---|---|---|"]
+    lines = [
+        "## Factor evidence",
+        "",
+        (
+            "Rank IC of each rule's input (the value its bands compare) against the forward BTC return, with "
+            "Newey–West 95 % intervals; *reading* says which sign the rule expects (trend +, contrarian −); "
+            "*judgement IC* is the 30-day IC of the rule's sub-score (positive: the rulebook read it right); "
+            "*lag* is the 30-day IC with the input one day older; coverage is the share of evaluated days with a value."
+        ),
+        "",
+        "| rule | input | reading | first – last | coverage | "
+        + " | ".join(f"IC {h} d [95% CI]" for h in horizons)
+        + " | lag | judgement IC | 30 d IC by year |",
+        "|---|---|---|---|---|" + "---|" * len(horizons) + "---|---|---|",
+    ]
     for f in result.factors:
         context = "" if f.scoring else " (context)"
         cells = " | ".join(f"{_ic(f.ic[h].ic)} {_ci(f.ic[h])}" for h in horizons)
         years = ", ".join(f"{y}: {_ic(ic.ic)}" for y, ic in f.by_year.items())
-        lines.append(f"| `{f.rule}`{context} | `{f.metric}` | {f.reading} | {f.first} – {f.last} | {_share(f.coverage)} | "
-                     f"{cells} | {_ic(f.ic_lag1)} | {_ic(f.sub_score_ic.ic)} | {years} |")
+        lines.append(
+            f"| `{f.rule}`{context} | `{f.metric}` | {f.reading} | {f.first} – {f.last} | {_share(f.coverage)} | "
+            f"{cells} | {_ic(f.ic_lag1)} | {_ic(f.sub_score_ic.ic)} | {years} |"
+        )
     return [*lines, ""]
 
 
@@ -249,38 +309,76 @@ def _score_record_section(result: BacktestResult) -> list[str]:
     if not record or not record.get("days"):
         return []
     p = record["procedure"]
-    names = {"score": "evidence-weighted score", "rulebook_composite": "rulebook composite (fixed weights)",
-             "momentum_28d": "28-day momentum", "momentum_90d": "90-day momentum"}
-    lines = ["## Evidence-weighted score, out of sample", "",
-             (f"Every quarter the rules are re-weighed on the days whose {p['horizon']}-day forward return was complete "
-              f"{p['embargo_days']} days before the refit: a rule counts when its training IC is more than "
-              f"{p['skill_t']:g} Newey–West standard error above zero, with weight {p['shrink']:g} × equal + "
-              f"{1 - p['shrink']:g} × IC-proportional; bands are the score's expanding terciles. Out-of-sample days "
-              f"{record['start']} – {record['end']} ({record['days']}; "
-              + ", ".join(f"{k} {v}" for k, v in record["status_days"].items()) + ")."),
-             "", "| horizon | " + " | ".join(names.values()) + " |", "|---|" + "---|" * len(names)]
+    names = {
+        "score": "evidence-weighted score",
+        "rulebook_composite": "rulebook composite (fixed weights)",
+        "momentum_28d": "28-day momentum",
+        "momentum_90d": "90-day momentum",
+    }
+    lines = [
+        "## Evidence-weighted score, out of sample",
+        "",
+        (
+            f"Every quarter the rules are re-weighed on the days whose {p['horizon']}-day forward return was complete "
+            f"{p['embargo_days']} days before the refit: a rule counts when its training IC is more than "
+            f"{p['skill_t']:g} Newey–West standard error above zero, with weight {p['shrink']:g} × equal + "
+            f"{1 - p['shrink']:g} × IC-proportional; bands are the score's expanding terciles. Out-of-sample days "
+            f"{record['start']} – {record['end']} ({record['days']}; "
+            + ", ".join(f"{k} {v}" for k, v in record["status_days"].items())
+            + ")."
+        ),
+        "",
+        "| horizon | " + " | ".join(names.values()) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for h, row in record["ic"].items():
         lines.append(f"| {h} d | " + " | ".join(f"{_ic(row[k]['ic'])} {_ci(row[k])}" for k in names) + " |")
-    corrected = [f"{h} d [{_ic(row['score']['ci_low_corrected'])}, {_ic(row['score']['ci_high_corrected'])}]"
-                 for h, row in record["ic"].items() if row["score"]["ci_low_corrected"] is not None]
-    lines += ["", (f"The score's interval widened (Bonferroni) for the {next(iter(record['ic'].values()))['score']['trials']} "
-                   "procedure variants judged out of sample before this one was fixed: " + ", ".join(corrected) + ".")]
-    lines += ["", "30-day IC by year: " + "; ".join(
-        f"{y} {_ic(v['score'])} (momentum 28 d {_ic(v['momentum_28d'])}, 90 d {_ic(v['momentum_90d'])})"
-        for y, v in record["by_year"].items()) + ".", ""]
+    corrected = [
+        f"{h} d [{_ic(row['score']['ci_low_corrected'])}, {_ic(row['score']['ci_high_corrected'])}]"
+        for h, row in record["ic"].items()
+        if row["score"]["ci_low_corrected"] is not None
+    ]
+    lines += [
+        "",
+        (
+            f"The score's interval widened (Bonferroni) for the {next(iter(record['ic'].values()))['score']['trials']} "
+            "procedure variants judged out of sample before this one was fixed: " + ", ".join(corrected) + "."
+        ),
+    ]
+    lines += [
+        "",
+        "30-day IC by year: "
+        + "; ".join(
+            f"{y} {_ic(v['score'])} (momentum 28 d {_ic(v['momentum_28d'])}, 90 d {_ic(v['momentum_90d'])})"
+            for y, v in record["by_year"].items()
+        )
+        + ".",
+        "",
+    ]
     track = record["track_record"]
     if track.get("days"):
-        lines += [(f"Hit rate of the calibrated bands at {track['horizon']} days: {_share(track['hit_rate'])} of "
-                   f"{track['calls']} bullish and bearish days."), "",
-                  "| band | days | mean 30 d return | median | share up |", "|---|---|---|---|---|"]
+        lines += [
+            (
+                f"Hit rate of the calibrated bands at {track['horizon']} days: {_share(track['hit_rate'])} of "
+                f"{track['calls']} bullish and bearish days."
+            ),
+            "",
+            "| band | days | mean 30 d return | median | share up |",
+            "|---|---|---|---|---|",
+        ]
         for band, stats in track["band_returns"].items():
-            lines.append(f"| {band} | {stats['days']} | {_pct(stats['mean'])} | {_pct(stats['median'])} | "
-                         f"{_share(stats['share_up'])} |")
+            lines.append(
+                f"| {band} | {stats['days']} | {_pct(stats['mean'])} | {_pct(stats['median'])} | "
+                f"{_share(stats['share_up'])} |"
+            )
         lines.append("")
     lines += ["| refit | trained through | weights |", "|---|---|---|"]
-    lines += [f"| {f['day']} | {f['trained_through']} | "
-              + (", ".join(f"{r} {w:.2f}" for r, w in f["weights"].items()) or "no rule showed skill") + " |"
-              for f in record["fits"]]
+    lines += [
+        f"| {f['day']} | {f['trained_through']} | "
+        + (", ".join(f"{r} {w:.2f}" for r, w in f["weights"].items()) or "no rule showed skill")
+        + " |"
+        for f in record["fits"]
+    ]
     return [*lines, ""]
 
 

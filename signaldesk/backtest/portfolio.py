@@ -58,10 +58,15 @@ class Curve:
     note: str = ""
 
     def summary(self) -> dict[str, float | int | str | None]:
-        return {"name": self.name, **curve_stats(self.equity, initial=1.0), "turnover": self.turnover,
-                "fees_paid": self.fees, "trades": self.trades,
-                "exposure": float(self.weights.sum(axis=1).mean()) if len(self.weights) else None,
-                "note": self.note}
+        return {
+            "name": self.name,
+            **curve_stats(self.equity, initial=1.0),
+            "turnover": self.turnover,
+            "fees_paid": self.fees,
+            "trades": self.trades,
+            "exposure": float(self.weights.sum(axis=1).mean()) if len(self.weights) else None,
+            "note": self.note,
+        }
 
 
 def curve_stats(equity: pd.Series, *, initial: float | None = None) -> dict[str, float | None]:
@@ -151,8 +156,15 @@ def simulate(
                 cash = value - holdings.sum()
         equity[t] = value
         weights[t] = holdings / value if value > 0 else 0.0
-    return Curve(name, pd.Series(equity, index=idx, name=name), pd.DataFrame(weights, index=idx, columns=assets),
-                 turnover, fees, trades, note)
+    return Curve(
+        name,
+        pd.Series(equity, index=idx, name=name),
+        pd.DataFrame(weights, index=idx, columns=assets),
+        turnover,
+        fees,
+        trades,
+        note,
+    )
 
 
 def score_weight(score: pd.Series, lo: float, hi: float) -> pd.Series:
@@ -182,7 +194,13 @@ def executed(weight: pd.Series, index: pd.DatetimeIndex, lag: int) -> pd.Series:
 
 
 def score_strategy(
-    score: pd.Series, btc_close: pd.Series, *, fee_bps: float, lo: float, hi: float, lag: int = 1,
+    score: pd.Series,
+    btc_close: pd.Series,
+    *,
+    fee_bps: float,
+    lo: float,
+    hi: float,
+    lag: int = 1,
     tolerance: float = 0.10,
 ) -> Curve:
     """The score-driven BTC/cash allocation (see module doc), over the score's date range."""
@@ -191,8 +209,14 @@ def score_strategy(
     target = executed(score_weight(score, lo, hi), index, lag)
     returns = prices.pct_change().reindex(index).to_frame("btc")
     returns.iloc[0] = 0.0
-    return simulate(returns, target.to_frame("btc"), fee_bps=fee_bps, tolerance=tolerance,
-                    name="score", note=f"BTC weight = clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), traded at close D+{lag}")
+    return simulate(
+        returns,
+        target.to_frame("btc"),
+        fee_bps=fee_bps,
+        tolerance=tolerance,
+        name="score",
+        note=f"BTC weight = clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), traded at close D+{lag}",
+    )
 
 
 def buy_and_hold(btc_close: pd.Series, index: pd.DatetimeIndex, *, fee_bps: float) -> Curve:
@@ -205,9 +229,7 @@ def buy_and_hold(btc_close: pd.Series, index: pd.DatetimeIndex, *, fee_bps: floa
     return simulate(returns, target, fee_bps=fee_bps, name="buy_and_hold")
 
 
-def momentum(
-    btc_close: pd.Series, index: pd.DatetimeIndex, *, fee_bps: float, lag: int = 1, days: int = 28
-) -> Curve:
+def momentum(btc_close: pd.Series, index: pd.DatetimeIndex, *, fee_bps: float, lag: int = 1, days: int = 28) -> Curve:
     """100 % BTC while the trailing `days`-day return is > 0 (known at D, traded at D + lag)."""
     prices = filled_prices(btc_close)
     signal = (prices / prices.shift(days) - 1.0 > 0).astype(float).where(prices.shift(days).notna())
@@ -217,16 +239,22 @@ def momentum(
     return simulate(returns, target.to_frame("btc"), fee_bps=fee_bps, name=f"momentum_{days}d")
 
 
-def ai_basket(history: Mapping[tuple[str, str], pd.Series], tickers: tuple[str, ...] = AI_TICKERS) -> tuple[pd.Series, list[str]]:
+def ai_basket(
+    history: Mapping[tuple[str, str], pd.Series], tickers: tuple[str, ...] = AI_TICKERS
+) -> tuple[pd.Series, list[str]]:
     """Equal-weight AI equity index (daily rebalanced) from `equity_close_usd`, and tickers used.
 
     Each ticker's closes are forward-filled over non-trading days (0 return on weekends); the
     basket return of a day is the mean over the tickers already listed. Empty when none present.
     """
-    present = [t for t in tickers if ("equity_close_usd", t) in history and not history[("equity_close_usd", t)].dropna().empty]
+    present = [
+        t for t in tickers if ("equity_close_usd", t) in history and not history[("equity_close_usd", t)].dropna().empty
+    ]
     if not present:
         return pd.Series(dtype=float, name="ai_basket"), []
-    prices = pd.concat({t: filled_prices(history[("equity_close_usd", t)]) for t in present}, axis=1, sort=True).asfreq("D")
+    prices = pd.concat({t: filled_prices(history[("equity_close_usd", t)]) for t in present}, axis=1, sort=True).asfreq(
+        "D"
+    )
     basket = prices.pct_change().mean(axis=1, skipna=True).fillna(0.0)
     listed = prices.notna().any(axis=1)
     return (1.0 + basket).cumprod().where(listed).rename("ai_basket"), present
@@ -269,8 +297,9 @@ def three_three_three(
             notes.append(f"AI basket starts {first.date()}: its third earns nothing before")
     else:
         weights.pop("ai")
-        notes.append("AI basket absent (no equity_close_usd for " + ", ".join(AI_TICKERS)
-                     + "): the AI third was held in cash")
+        notes.append(
+            "AI basket absent (no equity_close_usd for " + ", ".join(AI_TICKERS) + "): the AI third was held in cash"
+        )
     returns = pd.concat({k: s.pct_change() for k, s in assets.items()}, axis=1, sort=True).reindex(index)
     returns.iloc[0] = 0.0
     targets = pd.DataFrame(np.nan, index=index, columns=returns.columns)

@@ -96,8 +96,10 @@ def run_backtest(
     end = min(end or last, last)
     history = store.history(as_of=end)
     if BTC not in history or history[BTC].dropna().empty:
-        raise BacktestError("no BTC price (price_usd:btc) in the store up to "
-                            f"{end}: import one with `signaldesk store import FILE.csv --metric price_usd --entity btc`")
+        raise BacktestError(
+            "no BTC price (price_usd:btc) in the store up to "
+            f"{end}: import one with `signaldesk store import FILE.csv --metric price_usd --entity btc`"
+        )
     scored = scorer(history)
     frame = scored.frame
     frame = frame[frame["date"] <= pd.Timestamp(end)]
@@ -116,29 +118,55 @@ def run_backtest(
     joined = join_forward(window, forward_returns(btc_all, horizons, lag=lag))
     notes: list[str] = []
     score_series = window.set_index("date")["score"]
-    index = pf.filled_prices(history[BTC]).loc[pd.Timestamp(start):pd.Timestamp(end)].index
+    index = pf.filled_prices(history[BTC]).loc[pd.Timestamp(start) : pd.Timestamp(end)].index
     lo, hi = scored.bands
-    curves = pf.Curves([
-        pf.score_strategy(score_series, history[BTC], fee_bps=fee_bps, lag=lag, lo=lo, hi=hi),
-        pf.buy_and_hold(history[BTC], index, fee_bps=fee_bps),
-        pf.momentum(history[BTC], index, fee_bps=fee_bps, lag=lag),
-        pf.three_three_three(history, index, fee_bps=fee_bps),
-    ])
+    curves = pf.Curves(
+        [
+            pf.score_strategy(score_series, history[BTC], fee_bps=fee_bps, lag=lag, lo=lo, hi=hi),
+            pf.buy_and_hold(history[BTC], index, fee_bps=fee_bps),
+            pf.momentum(history[BTC], index, fee_bps=fee_bps, lag=lag),
+            pf.three_three_three(history, index, fee_bps=fee_bps),
+        ]
+    )
     notes.extend(f"{c.name}: {c.note}" for c in curves.curves if c.note)
 
     sweep_result = None
     if sweep:
-        sweep_result = _sweep(scored, history[BTC], start, end, fee_bps=fee_bps, lag=lag,
-                              min_train_days=min_train_days, test_days=test_days, embargo_days=embargo_days, notes=notes)
-    settings = {"horizons": list(horizons), "lag_days": lag, "fee_bps": fee_bps, "bands": [lo, hi],
-                "score_to_weight": f"clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), rebalance when |Δw| >= 0.10",
-                "forward_return": "close(D+lag+h)/close(D+lag)-1, calendar days",
-                "ic": "Spearman; 95% CI from the Newey-West (HAC) s.e. with horizon-1 lags"}
+        sweep_result = _sweep(
+            scored,
+            history[BTC],
+            start,
+            end,
+            fee_bps=fee_bps,
+            lag=lag,
+            min_train_days=min_train_days,
+            test_days=test_days,
+            embargo_days=embargo_days,
+            notes=notes,
+        )
+    settings = {
+        "horizons": list(horizons),
+        "lag_days": lag,
+        "fee_bps": fee_bps,
+        "bands": [lo, hi],
+        "score_to_weight": f"clip((score-{lo:g})/({hi:g}-{lo:g}), 0, 1), rebalance when |Δw| >= 0.10",
+        "forward_return": "close(D+lag+h)/close(D+lag)-1, calendar days",
+        "ic": "Spearman; 95% CI from the Newey-West (HAC) s.e. with horizon-1 lags",
+    }
     result = BacktestResult(
-        start=start, end=end, settings=settings, scores=window, joined=joined,
-        band_stats=group_stats(joined, horizons, "band"), phase_stats=group_stats(joined, horizons, "phase"),
-        stance_stats=group_stats(joined, horizons, "stance"), hit_rates=hit_rates(joined, horizons),
-        ic=ic_table(joined, horizons), curves=curves, sweep=sweep_result, notes=notes,
+        start=start,
+        end=end,
+        settings=settings,
+        scores=window,
+        joined=joined,
+        band_stats=group_stats(joined, horizons, "band"),
+        phase_stats=group_stats(joined, horizons, "phase"),
+        stance_stats=group_stats(joined, horizons, "stance"),
+        hit_rates=hit_rates(joined, horizons),
+        ic=ic_table(joined, horizons),
+        curves=curves,
+        sweep=sweep_result,
+        notes=notes,
     )
     if factors:
         from signaldesk.signals.history import score_history
@@ -151,34 +179,59 @@ def run_backtest(
         result.checks["point_in_time"] = verify_point_in_time(store, scorer, window, verify_days)
         check = result.checks["point_in_time"]
         if check["max_abs_diff"] is not None and check["max_abs_diff"] > 1e-9:
-            notes.append(f"point-in-time check FAILED: re-scoring from the store as of {check['days']} "
-                         f"changed a past score by up to {check['max_abs_diff']:.3g}")
+            notes.append(
+                f"point-in-time check FAILED: re-scoring from the store as of {check['days']} "
+                f"changed a past score by up to {check['max_abs_diff']:.3g}"
+            )
     return result
 
 
 def _sweep(
-    scored: ScoreHistory, btc: pd.Series, start: date, end: date, *, fee_bps: float, lag: int,
-    min_train_days: int, test_days: int, embargo_days: int, notes: list[str],
+    scored: ScoreHistory,
+    btc: pd.Series,
+    start: date,
+    end: date,
+    *,
+    fee_bps: float,
+    lag: int,
+    min_train_days: int,
+    test_days: int,
+    embargo_days: int,
+    notes: list[str],
 ) -> SweepResult | None:
     comps = scored.components
     if comps is None or comps.empty:
         notes.append("sweep skipped: the engine exposes no recombinable sub-scores")
         return None
-    comps = comps.loc[pd.Timestamp(start):pd.Timestamp(end)]
+    comps = comps.loc[pd.Timestamp(start) : pd.Timestamp(end)]
     present = [c for c in comps.columns if comps[c].notna().any() and scored.weights.get(c, 1.0) > 0]
     if not present:
         notes.append("sweep skipped: no sub-score has data in the window")
         return None
     groups = {c: scored.groups.get(c, c) for c in present}
     multipliers = (0.0, 1.0, 2.0) if len(set(groups.values())) <= 5 else (0.0, 1.0)
-    grid = make_grid(present, base_weights=scored.weights, groups=groups, multipliers=multipliers,
-                     lows=DEFAULT_LOWS, highs=DEFAULT_HIGHS)
+    grid = make_grid(
+        present,
+        base_weights=scored.weights,
+        groups=groups,
+        multipliers=multipliers,
+        lows=DEFAULT_LOWS,
+        highs=DEFAULT_HIGHS,
+    )
     calendar = comps[present].asfreq("D")
     if len(calendar) < min_train_days + embargo_days + 30:
         notes.append(f"sweep skipped: {len(calendar)} days is too short for a {min_train_days}-day training window")
         return None
-    return walk_forward(calendar, btc, grid, fee_bps=fee_bps, lag=lag, min_train_days=min_train_days,
-                        test_days=test_days, embargo_days=embargo_days)
+    return walk_forward(
+        calendar,
+        btc,
+        grid,
+        fee_bps=fee_bps,
+        lag=lag,
+        min_train_days=min_train_days,
+        test_days=test_days,
+        embargo_days=embargo_days,
+    )
 
 
 def verify_point_in_time(store: Store, scorer: Scorer, window: pd.DataFrame, days: int) -> dict[str, Any]:

@@ -92,7 +92,8 @@ def from_engine(result: EngineHistory) -> ScoreHistory:
     components = pd.DataFrame(groups, index=scores.index, columns=list(model.groups))
     frame = scores.reset_index().rename(columns={scores.index.name or "index": "date"})
     return ScoreHistory(
-        frame, components,
+        frame,
+        components,
         weights={g: float(w) for g, w in zip(model.groups, model.group_weights, strict=True)},
         groups={g: g for g in model.groups},
         bands=_prior_bands(rulebook),

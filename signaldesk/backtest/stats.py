@@ -92,8 +92,9 @@ def rank_ic(score: pd.Series, forward: pd.Series, horizon: int, *, confidence: f
     return IcResult(horizon, ic.n, ic.ic, ic.se, ic.ci_low, ic.ci_high, ic.t)
 
 
-def ic_table(joined: pd.DataFrame, horizons: Sequence[int], *, confidence: float = 0.95,
-             column_name: str = "score") -> list[IcResult]:
+def ic_table(
+    joined: pd.DataFrame, horizons: Sequence[int], *, confidence: float = 0.95, column_name: str = "score"
+) -> list[IcResult]:
     """Rank IC per horizon for a frame with `date`, the signal column and `fwd_<h>d` columns, plus the lag test."""
     frame = joined.set_index(pd.DatetimeIndex(joined["date"])).sort_index()
     calendar = frame.asfreq("D") if len(frame) else frame
@@ -147,7 +148,10 @@ def group_stats(joined: pd.DataFrame, horizons: Sequence[int], by: str = "band")
                 hit = float((np.sign(values) == direction).mean())
             out.append(
                 GroupStats(
-                    by=by, group=group, horizon=h, count=n,
+                    by=by,
+                    group=group,
+                    horizon=h,
+                    count=n,
                     mean=_finite(values.mean()) if n else None,
                     median=_finite(values.median()) if n else None,
                     share_up=float((values > 0).mean()) if n else None,

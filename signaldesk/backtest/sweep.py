@@ -159,8 +159,7 @@ def _last_days(by_col: np.ndarray, level: np.ndarray, above: bool) -> np.ndarray
     return last
 
 
-def _grid_positions(composites: np.ndarray, w_idx: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                    lag: int) -> np.ndarray:
+def _grid_positions(composites: np.ndarray, w_idx: np.ndarray, lo: np.ndarray, hi: np.ndarray, lag: int) -> np.ndarray:
     """Positions (K × T) of grid columns, sharing work between columns with the same weights.
 
     The "last day above hi" depends on (weights, hi) only and "last day below lo" on (weights,
@@ -185,9 +184,11 @@ def log_increments(pos: np.ndarray, log_ret: np.ndarray, fee: float) -> np.ndarr
     """Daily log growth of each strategy: held return plus the fee of trades at each close."""
     prev = np.vstack([np.zeros((1, pos.shape[1])), pos[:-1]])
     change = pos - prev
-    return (prev * log_ret[:, None]
-            + np.where(change > 0, change, 0.0) * -math.log1p(fee)
-            + np.where(change < 0, -change, 0.0) * math.log1p(-fee))
+    return (
+        prev * log_ret[:, None]
+        + np.where(change > 0, change, 0.0) * -math.log1p(fee)
+        + np.where(change < 0, -change, 0.0) * math.log1p(-fee)
+    )
 
 
 def _expand(grid: Grid, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -208,8 +209,14 @@ def grid_increments(
 
 
 def cumulative_sums(
-    composites: np.ndarray, grid: Grid, simple_ret: np.ndarray, *, fee: float, lag: int,
-    cols: np.ndarray, at: np.ndarray,
+    composites: np.ndarray,
+    grid: Grid,
+    simple_ret: np.ndarray,
+    *,
+    fee: float,
+    lag: int,
+    cols: np.ndarray,
+    at: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each day index in `at` and grid column: Σ over days < at of the daily return, its square, log growth.
 
@@ -339,9 +346,16 @@ def walk_forward(
     sub, log_ret = _aligned(subscores, grid, close)
     t = len(index)
     fee = fee_bps / 1e4
-    settings = {"fee_bps": fee_bps, "lag": lag, "min_train_days": min_train_days, "test_days": test_days,
-                "embargo_days": embargo_days, "objective": "annualised Sharpe on the training window",
-                "thresholds": [list(p) for p in grid.thresholds], "weights": list(grid.labels)}
+    settings = {
+        "fee_bps": fee_bps,
+        "lag": lag,
+        "min_train_days": min_train_days,
+        "test_days": test_days,
+        "embargo_days": embargo_days,
+        "objective": "annualised Sharpe on the training window",
+        "thresholds": [list(p) for p in grid.thresholds],
+        "weights": list(grid.labels),
+    }
     result = SweepResult(grid.size, grid.rules, settings=settings)
     first = _first_scored(sub)
     if first is None:
@@ -360,8 +374,9 @@ def walk_forward(
     lg = np.zeros_like(s1)
     for begin in range(0, grid.size, chunk):
         cols = np.arange(begin, min(begin + chunk, grid.size))
-        s1[:, cols], s2[:, cols], lg[:, cols] = cumulative_sums(composites, grid, simple, fee=fee, lag=lag,
-                                                                cols=cols, at=np.array(bounds))
+        s1[:, cols], s2[:, cols], lg[:, cols] = cumulative_sums(
+            composites, grid, simple, fee=fee, lag=lag, cols=cols, at=np.array(bounds)
+        )
     # In-sample best over the whole scored span (for contrast only).
     a, b = pos_of[first], pos_of[t]
     full_sharpe = _window_sharpe(s1[b] - s1[a], s2[b] - s2[a], t - first)
@@ -370,9 +385,14 @@ def walk_forward(
         w, lo, hi = grid.point(k)
         inc, _ = grid_increments(sub, grid, log_ret, fee=fee, lag=lag, cols=np.array([k]))
         deflated = deflated_sharpe(np.expm1(inc[first:, 0]), full_sharpe / SQRT_YEAR)
-        result.in_sample_best = {"weights": grid.labels[w], "lo": lo, "hi": hi, "sharpe": float(full_sharpe[k]),
-                                 "total_return": float(np.expm1(lg[b, k] - lg[a, k])),
-                                 "deflated_sharpe": deflated.as_dict()}
+        result.in_sample_best = {
+            "weights": grid.labels[w],
+            "lo": lo,
+            "hi": hi,
+            "sharpe": float(full_sharpe[k]),
+            "total_return": float(np.expm1(lg[b, k] - lg[a, k])),
+            "deflated_sharpe": deflated.as_dict(),
+        }
     oos_inc: list[np.ndarray] = []
     oos_bh: list[np.ndarray] = []
     oos_scores: list[pd.Series] = []
@@ -399,20 +419,31 @@ def walk_forward(
         oos_scores.append(pd.Series(comp[s:e, 0], index=index[s:e]))
         simple = np.expm1(seg)
         test_sharpe = _window_sharpe(np.array([simple.sum()]), np.array([(simple**2).sum()]), e - s)[0]
-        result.folds.append(Fold(
-            str(index[first].date()), str(index[s - embargo_days - 1].date()),
-            str(index[s].date()), str(index[e - 1].date()), grid.labels[w], lo, hi,
-            _float(train_sharpe[k]), _float(test_sharpe), float(np.expm1(seg.sum())),
-            float(np.expm1(log_ret[s:e].sum())),
-        ))
+        result.folds.append(
+            Fold(
+                str(index[first].date()),
+                str(index[s - embargo_days - 1].date()),
+                str(index[s].date()),
+                str(index[e - 1].date()),
+                grid.labels[w],
+                lo,
+                hi,
+                _float(train_sharpe[k]),
+                _float(test_sharpe),
+                float(np.expm1(seg.sum())),
+                float(np.expm1(log_ret[s:e].sum())),
+            )
+        )
     if oos_inc:
         # Equity is 1.0 at the close before the first test day, then compounds the stitched days.
         begin = index.get_loc(pd.Timestamp(result.folds[0].test_start)) - 1
-        dates = index[begin:begin + 1].append(pd.DatetimeIndex(pd.concat(oos_scores).index))
-        result.oos_equity = pd.Series(np.exp(np.concatenate([[0.0], np.cumsum(np.concatenate(oos_inc))])),
-                                      index=dates, name="sweep_oos")
-        result.oos_buy_and_hold = pd.Series(np.exp(np.concatenate([[0.0], np.cumsum(np.concatenate(oos_bh))])),
-                                            index=dates, name="buy_and_hold")
+        dates = index[begin : begin + 1].append(pd.DatetimeIndex(pd.concat(oos_scores).index))
+        result.oos_equity = pd.Series(
+            np.exp(np.concatenate([[0.0], np.cumsum(np.concatenate(oos_inc))])), index=dates, name="sweep_oos"
+        )
+        result.oos_buy_and_hold = pd.Series(
+            np.exp(np.concatenate([[0.0], np.cumsum(np.concatenate(oos_bh))])), index=dates, name="buy_and_hold"
+        )
         result.oos_scores = pd.concat(oos_scores).rename("score")
     return result
 

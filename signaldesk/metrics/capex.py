@@ -190,6 +190,7 @@ def _differenced(ladder: Mapping[int, Fact]) -> Iterator[Quarter]:
 
 # -- TTM and YoY over quarter series ---------------------------------------------------------------
 
+
 def _consecutive(ends: pd.DatetimeIndex) -> bool:
     gaps = (ends[1:] - ends[:-1]).days
     return bool(((gaps >= _QUARTER_GAP[0]) & (gaps <= _QUARTER_GAP[1])).all())

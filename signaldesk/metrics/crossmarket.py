@@ -93,6 +93,7 @@ def universe() -> dict[str, tuple[str, ...]]:
 
 # -- baskets ------------------------------------------------------------------------------------
 
+
 def calendar_closes(closes: Mapping[str, pd.Series], end: pd.Timestamp | None = None) -> pd.DataFrame:
     """Closes on a 7-day calendar (columns = members), carried forward ≤ `FFILL_LIMIT_DAYS` days."""
     frame = pd.DataFrame({name: s.dropna() for name, s in closes.items()}).sort_index()
@@ -131,8 +132,13 @@ def session_returns(closes: Mapping[str, pd.Series], *, members: int | None = No
     return returns.mean(axis=1, skipna=True).where(counted >= _need(members or frame.shape[1]))
 
 
-def correlation(basket_daily: pd.Series, btc_close: pd.Series, *, window_days: int = CORR_WINDOW_DAYS,
-                min_pairs: int = CORR_MIN_PAIRS) -> pd.Series:
+def correlation(
+    basket_daily: pd.Series,
+    btc_close: pd.Series,
+    *,
+    window_days: int = CORR_WINDOW_DAYS,
+    min_pairs: int = CORR_MIN_PAIRS,
+) -> pd.Series:
     """Rolling correlation of the basket's session returns with BTC's over the same intervals.
 
     `basket_daily` is indexed by every session day (NaN where the basket had too few members);
@@ -204,6 +210,7 @@ def _cross_market(history: History) -> dict[MetricKey, pd.Series]:
 
 # -- miner economics ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class MinerAssumptions:
     """What the miner-economics numbers assume; the report states these next to them."""
@@ -243,8 +250,9 @@ def miner_assumptions() -> MinerAssumptions:
             from_config = True
         else:
             log.warning("[miners] %s = %r is not a positive number; using %s", key, raw, values[key])
-    return MinerAssumptions(values["efficiency_j_per_th"], values["hosting_usd_per_kwh"],
-                            "config" if from_config else "defaults")
+    return MinerAssumptions(
+        values["efficiency_j_per_th"], values["hosting_usd_per_kwh"], "config" if from_config else "defaults"
+    )
 
 
 def miner_revenue_usd_per_mw_day(hashprice_usd_per_ph_day: pd.Series, efficiency_j_per_th: float) -> pd.Series:
@@ -268,13 +276,21 @@ def _miner_economics(history: History) -> dict[MetricKey, pd.Series]:
 
 DERIVATIONS = (
     Derivation(
-        "cross_market", ("equity_close_usd", "price_usd"),
-        ("basket_return_7d", "basket_return_30d", "basket_return_90d", "ai_crypto_correlation_90d",
-         "ai_crypto_divergence_z", "miners_vs_btc_30d"),
+        "cross_market",
+        ("equity_close_usd", "price_usd"),
+        (
+            "basket_return_7d",
+            "basket_return_30d",
+            "basket_return_90d",
+            "ai_crypto_correlation_90d",
+            "ai_crypto_divergence_z",
+            "miners_vs_btc_30d",
+        ),
         _cross_market,
     ),
     Derivation(
-        "miner_economics", ("hashprice_usd_per_ph_day",),
+        "miner_economics",
+        ("hashprice_usd_per_ph_day",),
         ("miner_revenue_usd_per_mw_day", "ai_hosting_usd_per_mw_day", "ai_hosting_to_mining_ratio"),
         _miner_economics,
     ),

@@ -41,7 +41,9 @@ def asset_of(entity: str) -> str:
     return entity.partition(".")[0]
 
 
-def venue_aggregate(funding: Mapping[str, pd.Series], open_interest: Mapping[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
+def venue_aggregate(
+    funding: Mapping[str, pd.Series], open_interest: Mapping[str, pd.Series]
+) -> tuple[pd.Series, pd.Series]:
     """Per-venue daily series of one asset → (OI-weighted funding, summed OI), over one venue set.
 
     The set is the venues with both a funding rate and an OI on the latest day any venue has; a

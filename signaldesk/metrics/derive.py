@@ -31,7 +31,7 @@ class Derivation:
     name: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-    compute: Callable[[History], dict[MetricKey, "pd.Series"]]
+    compute: Callable[[History], dict[MetricKey, pd.Series]]
 
     def ready(self, history: History) -> bool:
         """True when every input metric has at least one entity in `history`."""

@@ -52,18 +52,26 @@ def _stablecoins(history: History) -> dict[MetricKey, pd.Series]:
 
 
 def _tvl(history: History) -> dict[MetricKey, pd.Series]:
-    return {("chain_tvl_change_7d", chain): chain_tvl_change_7d(history[("chain_tvl_usd", chain)])
-            for chain in entities(history, "chain_tvl_usd")}
+    return {
+        ("chain_tvl_change_7d", chain): chain_tvl_change_7d(history[("chain_tvl_usd", chain)])
+        for chain in entities(history, "chain_tvl_usd")
+    }
 
 
 def _dex(history: History) -> dict[MetricKey, pd.Series]:
-    return {("dex_volume_change_7d", chain): dex_volume_change_7d(history[("dex_volume_usd_24h", chain)])
-            for chain in entities(history, "dex_volume_usd_24h")}
+    return {
+        ("dex_volume_change_7d", chain): dex_volume_change_7d(history[("dex_volume_usd_24h", chain)])
+        for chain in entities(history, "dex_volume_usd_24h")
+    }
 
 
 DERIVATIONS = (
-    Derivation("stablecoin_supply_week", ("stablecoin_supply_usd",),
-               ("stablecoin_supply_change_7d", "stablecoin_supply_delta_usd_7d"), _stablecoins),
+    Derivation(
+        "stablecoin_supply_week",
+        ("stablecoin_supply_usd",),
+        ("stablecoin_supply_change_7d", "stablecoin_supply_delta_usd_7d"),
+        _stablecoins,
+    ),
     Derivation("chain_tvl_week", ("chain_tvl_usd",), ("chain_tvl_change_7d",), _tvl),
     Derivation("dex_volume_week", ("dex_volume_usd_24h",), ("dex_volume_change_7d",), _dex),
 )

@@ -74,5 +74,7 @@ def _hashprice(history: History) -> dict[MetricKey, pd.Series]:
 
 
 DERIVATIONS = (
-    Derivation("hashprice", ("hashrate_ehs", "price_usd", "btc_fee_per_block_btc"), ("hashprice_usd_per_ph_day",), _hashprice),
+    Derivation(
+        "hashprice", ("hashrate_ehs", "price_usd", "btc_fee_per_block_btc"), ("hashprice_usd_per_ph_day",), _hashprice
+    ),
 )

@@ -65,7 +65,8 @@ def _market_cap_lost(history: History) -> dict[MetricKey, pd.Series]:
 
 DERIVATIONS = (
     Derivation(
-        "price", ("price_usd",),
+        "price",
+        ("price_usd",),
         ("ath_usd", "drawdown_from_ath", "price_change_7d", "price_vs_ma200", "eth_btc_ratio"),
         _price_metrics,
     ),

@@ -29,11 +29,28 @@ app = typer.Typer(
 )
 
 JSON_METRICS: tuple[str, ...] = (
-    "realized_cap_usd", "realized_price_usd", "supply_btc", "sth_supply_btc", "lth_supply_btc",
-    "sth_cost_basis_usd", "lth_cost_basis_usd", "mvrv", "realized_profit_usd", "realized_loss_usd",
-    "realized_profit_usd_7d_sma", "realized_loss_usd_7d_sma", "sopr", "sopr_7d_sma",
-    "relative_unrealized_loss", "supply_in_profit", "coin_days_destroyed", "liveliness",
-    "active_supply_btc", "thermocap_usd", "investor_cap_usd", "true_market_mean_usd",
+    "realized_cap_usd",
+    "realized_price_usd",
+    "supply_btc",
+    "sth_supply_btc",
+    "lth_supply_btc",
+    "sth_cost_basis_usd",
+    "lth_cost_basis_usd",
+    "mvrv",
+    "realized_profit_usd",
+    "realized_loss_usd",
+    "realized_profit_usd_7d_sma",
+    "realized_loss_usd_7d_sma",
+    "sopr",
+    "sopr_7d_sma",
+    "relative_unrealized_loss",
+    "supply_in_profit",
+    "coin_days_destroyed",
+    "liveliness",
+    "active_supply_btc",
+    "thermocap_usd",
+    "investor_cap_usd",
+    "true_market_mean_usd",
 )
 STORED_METRICS: tuple[str, ...] = tuple(m for m in JSON_METRICS if m not in ("thermocap_usd", "investor_cap_usd"))
 """Series written to the store: every catalog id the engine yields (thermocap/investor cap are JSON-only)."""
@@ -132,8 +149,13 @@ def compute(
             series = from_store(store, day)
     # The store is not held open while the engine runs (minutes on a full chain): others may write.
     result = run(
-        outputs, series, engine=engine.value, as_of=day, lth_mode=lth.value,
-        urpd_buckets=urpd_buckets, duckdb_options=options,
+        outputs,
+        series,
+        engine=engine.value,
+        as_of=day,
+        lth_mode=lth.value,
+        urpd_buckets=urpd_buckets,
+        duckdb_options=options,
     )
     with Store.open(store_path) as store:
         stats = store.write_observations(
@@ -154,7 +176,9 @@ def compute(
 @guarded
 def sync(
     rpc_url: Annotated[str, typer.Option("--rpc-url", help="Bitcoin Core JSON-RPC URL, e.g. http://127.0.0.1:8332.")],
-    ledger: Annotated[Path, typer.Option("--ledger", help="DuckDB ledger file, kept on the best chain block by block.")],
+    ledger: Annotated[
+        Path, typer.Option("--ledger", help="DuckDB ledger file, kept on the best chain block by block.")
+    ],
     to_height: Annotated[int | None, typer.Option("--to-height", min=0, help="Last block (default: node tip).")] = None,
     export_to: Annotated[
         Path | None, typer.Option("--export", help="Then write the outputs Parquet table here.")

@@ -32,8 +32,20 @@ WEIGHT_SCALE = 10**12
 """Logistic weights travel as integers in units of 10⁻¹²: sat × weight × cent stays < 10³⁸."""
 
 EXACT_COLUMNS: tuple[str, ...] = (
-    "price_cents", "supply", "realized_cap", "lth_supply", "lth_cap", "spent_cost", "spent_value",
-    "profit", "loss", "cdd", "cum_cdd", "thermocap", "coin_days_created", "unrealized_loss",
+    "price_cents",
+    "supply",
+    "realized_cap",
+    "lth_supply",
+    "lth_cap",
+    "spent_cost",
+    "spent_value",
+    "profit",
+    "loss",
+    "cdd",
+    "cum_cdd",
+    "thermocap",
+    "coin_days_created",
+    "unrealized_loss",
     "supply_in_profit",
 )
 """Per-day exact integers: sat, sat×cent, sat-days."""

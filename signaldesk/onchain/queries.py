@@ -161,7 +161,12 @@ SELECT bucket, SUM(v) AS supply FROM bucketed GROUP BY bucket ORDER BY bucket
 """
 
 _TEMPLATES = {
-    "pairs": PAIRS, "check": CHECK, "daily": DAILY, "cohort_pairs": COHORT_PAIRS, "weighted": WEIGHTED, "urpd": URPD,
+    "pairs": PAIRS,
+    "check": CHECK,
+    "daily": DAILY,
+    "cohort_pairs": COHORT_PAIRS,
+    "weighted": WEIGHTED,
+    "urpd": URPD,
 }
 
 

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 COLUMNS: tuple[str, ...] = (
-    "txid", "vout", "value_sat", "created_height", "created_time", "spent_height", "spent_time",
+    "txid",
+    "vout",
+    "value_sat",
+    "created_height",
+    "created_time",
+    "spent_height",
+    "spent_time",
 )
 SAT_PER_BTC = 100_000_000
 CENTS_PER_USD = 100

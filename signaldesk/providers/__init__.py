@@ -23,10 +23,17 @@ def registry() -> dict[str, type[Provider]]:
     from signaldesk.providers.base import Provider
 
     found: dict[str, type[Provider]] = {}
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in _NOT_PROVIDERS)
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in _NOT_PROVIDERS
+    )
     for module_name in names:
         module = importlib.import_module(f"signaldesk.providers.{module_name}")
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, Provider) and obj is not Provider and obj.__module__ == module.__name__:
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, Provider)
+                and obj is not Provider
+                and obj.__module__ == module.__name__
+            ):
                 found[obj.name] = obj
     return dict(sorted(found.items()))

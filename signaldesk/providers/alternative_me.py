@@ -40,8 +40,11 @@ class AlternativeMe(Provider):
 
     name = NAME
     metrics = ("fear_greed",)
-    capabilities = Capabilities(hosts={"api.alternative.me": 1.0}, history="full (since 2018-02-01)",
-                                docs="https://alternative.me/crypto/fear-and-greed-index/#api")
+    capabilities = Capabilities(
+        hosts={"api.alternative.me": 1.0},
+        history="full (since 2018-02-01)",
+        docs="https://alternative.me/crypto/fear-and-greed-index/#api",
+    )
 
     async def observe(self, http: Session, window: Window) -> list[Observation]:
         limit = 0 if window.days is None else max(2, window.days + 2)

@@ -127,8 +127,9 @@ class Session:
         """False when answers come from recordings (nothing leaves the machine)."""
         return self.client.live
 
-    def _keyed(self, url: str, params: dict[str, Any] | None, headers: dict[str, str] | None
-               ) -> tuple[dict[str, Any] | None, dict[str, str] | None, bool]:
+    def _keyed(
+        self, url: str, params: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> tuple[dict[str, Any] | None, dict[str, str] | None, bool]:
         caps = self.provider.capabilities
         key = self.provider.api_key()
         if key is None or (caps.key_host and caps.key_host not in url):
@@ -139,8 +140,14 @@ class Session:
             params = {**(params or {}), caps.key_param: key}
         return params, headers, True
 
-    async def _send(self, send: Callable[..., Awaitable[Any]], url: str, params: dict[str, Any] | None,
-                    headers: dict[str, str] | None, **kwargs: Any) -> Any:
+    async def _send(
+        self,
+        send: Callable[..., Awaitable[Any]],
+        url: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+        **kwargs: Any,
+    ) -> Any:
         params, headers, keyed = self._keyed(url, params, headers)
         if params is not None:
             kwargs["params"] = params
@@ -150,18 +157,35 @@ class Session:
             raise
         except UnavailableError as exc:
             if keyed and ("HTTP 401" in str(exc) or "HTTP 403" in str(exc)):
-                raise UnavailableError(f"{self.provider.name} refused the key in {self.provider.capabilities.key_env} "
-                                       f"(key or plan): {exc}", provider=self.provider.name) from None
+                raise UnavailableError(
+                    f"{self.provider.name} refused the key in {self.provider.capabilities.key_env} "
+                    f"(key or plan): {exc}",
+                    provider=self.provider.name,
+                ) from None
             raise
 
-    async def get_json(self, url: str, *, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                       browser: bool = False, error_statuses: frozenset[int] = frozenset()) -> Any:
+    async def get_json(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        browser: bool = False,
+        error_statuses: frozenset[int] = frozenset(),
+    ) -> Any:
         """GET and decode JSON (see `HttpClient.get_json`)."""
-        return await self._send(self.client.get_json, url, params, headers, browser=browser,
-                                error_statuses=error_statuses)
+        return await self._send(
+            self.client.get_json, url, params, headers, browser=browser, error_statuses=error_statuses
+        )
 
-    async def get_text(self, url: str, *, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                       browser: bool = False) -> str:
+    async def get_text(
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        browser: bool = False,
+    ) -> str:
         """GET a text body: HTML tables, feeds, CSV."""
         return await self._send(self.client.get_text, url, params, headers, browser=browser)
 
@@ -245,8 +269,9 @@ class Provider:
         self.failures[part] = str(exc)
         log.warning("%s %s failed: %s", self.name, part, exc)
 
-    async def gather_parts(self, parts: Mapping[str, Awaitable[T]], *, one_by_one: bool = False,
-                           stop_when_rate_limited: bool = False) -> dict[str, T]:
+    async def gather_parts(
+        self, parts: Mapping[str, Awaitable[T]], *, one_by_one: bool = False, stop_when_rate_limited: bool = False
+    ) -> dict[str, T]:
         """Run independent parts; return part → result for those that answered.
 
         A part's `ProviderError` costs that part only (`failures` names it); when no part answered,
@@ -267,7 +292,7 @@ class Provider:
                     results.append(exc)
                     if stop_when_rate_limited and isinstance(exc, RateLimitedError):
                         break
-            for leftover in list(parts.values())[len(results):]:
+            for leftover in list(parts.values())[len(results) :]:
                 if asyncio.iscoroutine(leftover):
                     leftover.close()
         else:

@@ -142,7 +142,9 @@ def parse_series(payload: Any, series: Series, start: date, today: date) -> list
     return check_observations(observations)
 
 
-def parse_bulk(payload: Any, series: Sequence[Series], start: date, today: date) -> tuple[list[Observation], dict[str, str]]:
+def parse_bulk(
+    payload: Any, series: Sequence[Series], start: date, today: date
+) -> tuple[list[Observation], dict[str, str]]:
     """The bulk answer → (observations, series → why it failed).
 
     Each envelope is judged alone: one absurd or renamed series costs that metric, not the others.
@@ -206,4 +208,3 @@ class Bitview(Provider):
     async def _one(http: Session, spec: Series, start: date, today: date) -> list[Observation]:
         payload = await http.get_json(SERIES_URL.format(name=spec.name), params={"start": start.isoformat()})
         return parse_series(payload, spec, start, today)
-

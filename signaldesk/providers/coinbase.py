@@ -69,7 +69,9 @@ def parse_coinbase_candles(payload: Any, *, product: str) -> dict[date, float]:
         high = as_float(row[2], field=f"{product}[{i}].high")
         close = _positive(as_float(row[4], field=f"{product}[{i}].close"), f"{product} close")
         if not low <= close <= high:
-            raise MalformedError(f"{product} candle {i}: close {close:g} outside [low {low:g}, high {high:g}]: column order changed?")
+            raise MalformedError(
+                f"{product} candle {i}: close {close:g} outside [low {low:g}, high {high:g}]: column order changed?"
+            )
         out[day] = close
     return out
 
@@ -114,7 +116,9 @@ def parse_bybit_kline(payload: Any) -> dict[date, float]:
 
 def parse_bybit_ticker(payload: Any) -> tuple[datetime, float]:
     body = as_mapping(payload, field="tickers")
-    row = as_mapping(as_list(get_path(bybit_result(body, what="tickers"), ["list"]), field="result.list")[0], field="result.list[0]")
+    row = as_mapping(
+        as_list(get_path(bybit_result(body, what="tickers"), ["list"]), field="result.list")[0], field="result.list[0]"
+    )
     ts = epoch_ms_to_utc(as_float(get_path(body, ["time"]), field="time"))
     return ts, _positive(as_float(get_path(row, ["lastPrice"]), field="lastPrice"), "Bybit lastPrice")
 
@@ -161,7 +165,12 @@ class Coinbase(Provider):
     name = NAME
     metrics = ("coinbase_premium",)
     capabilities = Capabilities(
-        hosts={"api.exchange.coinbase.com": 5.0, "www.okx.com": 4.0, "api.bybit.com": 5.0, "data-api.binance.vision": 5.0},
+        hosts={
+            "api.exchange.coinbase.com": 5.0,
+            "www.okx.com": 4.0,
+            "api.bybit.com": 5.0,
+            "data-api.binance.vision": 5.0,
+        },
         history="300 days (one page of daily candles)",
         docs="https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproductcandles",
     )
@@ -172,14 +181,18 @@ class Coinbase(Provider):
 
     async def observe(self, http: Session, window: Window) -> list[Observation]:
         candles = {"granularity": 86400}
-        btc = parse_coinbase_candles(await http.get_json(f"{COINBASE}/products/BTC-USD/candles", params=candles),
-                                     product="BTC-USD")
-        usdt = parse_coinbase_candles(await http.get_json(f"{COINBASE}/products/USDT-USD/candles", params=candles),
-                                      product="USDT-USD")
-        btc_ts, btc_now = parse_coinbase_ticker(await http.get_json(f"{COINBASE}/products/BTC-USD/ticker"),
-                                                product="BTC-USD")
-        _, usdt_now = parse_coinbase_ticker(await http.get_json(f"{COINBASE}/products/USDT-USD/ticker"),
-                                            product="USDT-USD")
+        btc = parse_coinbase_candles(
+            await http.get_json(f"{COINBASE}/products/BTC-USD/candles", params=candles), product="BTC-USD"
+        )
+        usdt = parse_coinbase_candles(
+            await http.get_json(f"{COINBASE}/products/USDT-USD/candles", params=candles), product="USDT-USD"
+        )
+        btc_ts, btc_now = parse_coinbase_ticker(
+            await http.get_json(f"{COINBASE}/products/BTC-USD/ticker"), product="BTC-USD"
+        )
+        _, usdt_now = parse_coinbase_ticker(
+            await http.get_json(f"{COINBASE}/products/USDT-USD/ticker"), product="USDT-USD"
+        )
         if not 0.8 < usdt_now < 1.2:
             raise ImplausibleError(f"USDT-USD at {usdt_now:g}: a depeg this large makes the premium meaningless")
         venue_daily, venue_now = await self._venue(http)
@@ -198,27 +211,35 @@ class Coinbase(Provider):
 
 
 async def _okx(http: Session) -> tuple[dict[date, float], float]:
-    daily = parse_okx_candles(await http.get_json(f"{OKX}/api/v5/market/candles",
-                                                  params={"instId": "BTC-USDT", "bar": "1Dutc", "limit": 300}))
+    daily = parse_okx_candles(
+        await http.get_json(f"{OKX}/api/v5/market/candles", params={"instId": "BTC-USDT", "bar": "1Dutc", "limit": 300})
+    )
     _, last = parse_okx_ticker(await http.get_json(f"{OKX}/api/v5/market/ticker", params={"instId": "BTC-USDT"}))
     return daily, last
 
 
 async def _bybit(http: Session) -> tuple[dict[date, float], float]:
-    daily = parse_bybit_kline(await http.get_json(f"{BYBIT}/v5/market/kline", params={
-        "category": "spot", "symbol": "BTCUSDT", "interval": "D", "limit": 300}))
-    _, last = parse_bybit_ticker(await http.get_json(f"{BYBIT}/v5/market/tickers",
-                                                     params={"category": "spot", "symbol": "BTCUSDT"}))
+    daily = parse_bybit_kline(
+        await http.get_json(
+            f"{BYBIT}/v5/market/kline", params={"category": "spot", "symbol": "BTCUSDT", "interval": "D", "limit": 300}
+        )
+    )
+    _, last = parse_bybit_ticker(
+        await http.get_json(f"{BYBIT}/v5/market/tickers", params={"category": "spot", "symbol": "BTCUSDT"})
+    )
     return daily, last
 
 
 async def _binance(http: Session) -> tuple[dict[date, float], float]:
-    daily = parse_binance_klines(await http.get_json(f"{BINANCE}/api/v3/klines",
-                                                     params={"symbol": "BTCUSDT", "interval": "1d", "limit": 300}))
+    daily = parse_binance_klines(
+        await http.get_json(f"{BINANCE}/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1d", "limit": 300})
+    )
     last = parse_binance_ticker(await http.get_json(f"{BINANCE}/api/v3/ticker/price", params={"symbol": "BTCUSDT"}))
     return daily, last
 
 
 _VENUE_QUOTES: dict[str, Callable[[Session], Awaitable[tuple[dict[date, float], float]]]] = {
-    "okx": _okx, "bybit": _bybit, "binance": _binance,
+    "okx": _okx,
+    "bybit": _bybit,
+    "binance": _binance,
 }

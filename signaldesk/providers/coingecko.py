@@ -89,24 +89,115 @@ MARKETS_PAGE = 100
 """Top 100 by market cap leaves ≥ 50 coins once stablecoins and receipts are dropped."""
 
 #: Stablecoins and other pegged tokens (USD, EUR, gold, tokenised funds), by CoinGecko id.
-STABLECOIN_IDS = frozenset({
-    "tether", "usd-coin", "dai", "ethena-usde", "usds", "first-digital-usd", "paypal-usd", "true-usd",
-    "usdd", "frax", "ripple-usd", "usd1-wlfi", "global-dollar", "falcon-finance", "gho", "crvusd",
-    "liquity-usd", "binance-usd", "ethena-staked-usde", "blackrock-usd-institutional-digital-liquidity-fund",
-    "ondo-us-dollar-yield", "usual-usd", "resolv-usr", "euro-coin", "stasis-eurs", "pax-gold", "tether-gold",
-    "paxos-standard", "gemini-dollar", "susds", "syrupusdc", "agora-dollar", "usdtb",
-})
-STABLE_SYMBOLS = frozenset({
-    "usdt", "usdc", "dai", "usde", "usds", "fdusd", "pyusd", "tusd", "usdd", "frax", "rlusd", "usd1", "usdg",
-    "usdf", "gho", "crvusd", "lusd", "busd", "susde", "buidl", "usdy", "usd0", "usr", "eurc", "eurs", "paxg",
-    "xaut", "usdp", "gusd", "susds", "ausd", "usdtb", "bfusd", "usdx",
-})
+STABLECOIN_IDS = frozenset(
+    {
+        "tether",
+        "usd-coin",
+        "dai",
+        "ethena-usde",
+        "usds",
+        "first-digital-usd",
+        "paypal-usd",
+        "true-usd",
+        "usdd",
+        "frax",
+        "ripple-usd",
+        "usd1-wlfi",
+        "global-dollar",
+        "falcon-finance",
+        "gho",
+        "crvusd",
+        "liquity-usd",
+        "binance-usd",
+        "ethena-staked-usde",
+        "blackrock-usd-institutional-digital-liquidity-fund",
+        "ondo-us-dollar-yield",
+        "usual-usd",
+        "resolv-usr",
+        "euro-coin",
+        "stasis-eurs",
+        "pax-gold",
+        "tether-gold",
+        "paxos-standard",
+        "gemini-dollar",
+        "susds",
+        "syrupusdc",
+        "agora-dollar",
+        "usdtb",
+    }
+)
+STABLE_SYMBOLS = frozenset(
+    {
+        "usdt",
+        "usdc",
+        "dai",
+        "usde",
+        "usds",
+        "fdusd",
+        "pyusd",
+        "tusd",
+        "usdd",
+        "frax",
+        "rlusd",
+        "usd1",
+        "usdg",
+        "usdf",
+        "gho",
+        "crvusd",
+        "lusd",
+        "busd",
+        "susde",
+        "buidl",
+        "usdy",
+        "usd0",
+        "usr",
+        "eurc",
+        "eurs",
+        "paxg",
+        "xaut",
+        "usdp",
+        "gusd",
+        "susds",
+        "ausd",
+        "usdtb",
+        "bfusd",
+        "usdx",
+    }
+)
 #: Receipts of another coin (wrapped, staked, bridged, liquid-staking), by symbol.
-RECEIPT_SYMBOLS = frozenset({
-    "wbtc", "cbbtc", "lbtc", "tbtc", "btcb", "solvbtc", "weth", "steth", "wsteth", "weeth", "eeth", "reth",
-    "cbeth", "meth", "wbeth", "ezeth", "rseth", "oseth", "sweth", "beth", "jitosol", "msol", "bnsol", "jupsol",
-    "bbsol", "stsol", "wbnb", "wtrx", "stx.b",
-})
+RECEIPT_SYMBOLS = frozenset(
+    {
+        "wbtc",
+        "cbbtc",
+        "lbtc",
+        "tbtc",
+        "btcb",
+        "solvbtc",
+        "weth",
+        "steth",
+        "wsteth",
+        "weeth",
+        "eeth",
+        "reth",
+        "cbeth",
+        "meth",
+        "wbeth",
+        "ezeth",
+        "rseth",
+        "oseth",
+        "sweth",
+        "beth",
+        "jitosol",
+        "msol",
+        "bnsol",
+        "jupsol",
+        "bbsol",
+        "stsol",
+        "wbnb",
+        "wtrx",
+        "stx.b",
+    }
+)
 _RECEIPT_WORDS = re.compile(r"\b(wrapped|staked|bridged|restaked|liquid staking)\b", re.IGNORECASE)
 KEYLESS_CALLS_PER_MINUTE = 5
 DEMO_CALLS_PER_MINUTE = 30
@@ -202,12 +293,14 @@ def parse_global(payload: Any) -> list[Observation]:
     _check_error(payload)
     data = as_mapping(get_path(payload, ["data"]), field="data")
     cap = as_float(get_path(data, ["total_market_cap", "usd"]), field="data.total_market_cap.usd")
-    pct = as_float(get_path(data, ["market_cap_percentage", "btc"]),
-                   field="data.market_cap_percentage.btc")
+    pct = as_float(get_path(data, ["market_cap_percentage", "btc"]), field="data.market_cap_percentage.btc")
     updated = epoch_s_to_utc(as_float(get_path(data, ["updated_at"]), field="data.updated_at"))
     ts = day_start(utc_day(updated))
     return check_observations(
-        [Observation("crypto_market_cap_usd", "", ts, cap, NAME), Observation("btc_dominance", "", ts, pct / 100.0, NAME)],
+        [
+            Observation("crypto_market_cap_usd", "", ts, cap, NAME),
+            Observation("btc_dominance", "", ts, pct / 100.0, NAME),
+        ],
     )
 
 
@@ -245,11 +338,17 @@ def parse_markets(payload: Any) -> list[Coin]:
             raise ImplausibleError(f"{coin_id}: price {price:g} / market cap {cap:g} is not positive")
         high = row.get("high_24h")
         low = row.get("low_24h")
-        coins.append(Coin(
-            str(coin_id), str(symbol).lower(), str(row.get("name") or coin_id), cap, price,
-            None if high is None else as_float(high, field=f"markets[{i}].high_24h"),
-            None if low is None else as_float(low, field=f"markets[{i}].low_24h"),
-        ))
+        coins.append(
+            Coin(
+                str(coin_id),
+                str(symbol).lower(),
+                str(row.get("name") or coin_id),
+                cap,
+                price,
+                None if high is None else as_float(high, field=f"markets[{i}].high_24h"),
+                None if low is None else as_float(low, field=f"markets[{i}].low_24h"),
+            )
+        )
     if not coins:
         raise MalformedError("coins/markets has no coin with a price and a market cap")
     return sorted(coins, key=lambda c: -c.market_cap)
@@ -320,7 +419,11 @@ def chart_params(days: int) -> dict[str, Any]:
 
 
 MARKETS_PARAMS: dict[str, Any] = {
-    "vs_currency": "usd", "order": "market_cap_desc", "per_page": MARKETS_PAGE, "page": 1, "sparkline": "false",
+    "vs_currency": "usd",
+    "order": "market_cap_desc",
+    "per_page": MARKETS_PAGE,
+    "page": 1,
+    "sparkline": "false",
 }
 
 
@@ -348,7 +451,14 @@ class CoinGecko(Provider):
     """Prices, volume, market cap, dominance and the altseason index from CoinGecko's free API."""
 
     name = NAME
-    metrics = ("price_usd", "spot_volume_usd", "spot_volume_usd_30d_avg", "crypto_market_cap_usd", "btc_dominance", "altcoin_season_index")
+    metrics = (
+        "price_usd",
+        "spot_volume_usd",
+        "spot_volume_usd_30d_avg",
+        "crypto_market_cap_usd",
+        "btc_dominance",
+        "altcoin_season_index",
+    )
     optional_metrics = ("altcoin_season_index",)
     capabilities = Capabilities(
         hosts={HOST: DEMO_CALLS_PER_MINUTE / 60},  # tightened to the keyless pace in `observe` without a key
@@ -386,8 +496,13 @@ class CoinGecko(Provider):
         parts = {f"market_chart {coin_id}": chart(asset, coin_id) for asset, coin_id in assets.items()}
         observations = flat(await self.gather_parts({**parts, "global": global_()}, one_by_one=True))
         if altseason_on and not altseason_fits(top, http.request_interval(HOST)):
-            log.info("coingecko: altseason index skipped: %d calls at %d/min exceed its %g s budget (a Demo key allows %d/min)",
-                     altseason_calls(top), per_minute, ALTSEASON_BUDGET_S, DEMO_CALLS_PER_MINUTE)
+            log.info(
+                "coingecko: altseason index skipped: %d calls at %d/min exceed its %g s budget (a Demo key allows %d/min)",
+                altseason_calls(top),
+                per_minute,
+                ALTSEASON_BUDGET_S,
+                DEMO_CALLS_PER_MINUTE,
+            )
         elif altseason_on:
             try:
                 async with asyncio.timeout(ALTSEASON_BUDGET_S):
@@ -396,12 +511,15 @@ class CoinGecko(Provider):
                 # an old chart must show up as an old index, not be stamped as today's.
                 as_of = min(window.today, utc_day(epoch_ms_to_utc(charts["bitcoin"]["prices"][-1][0])))
                 observations += check_observations(
-                    [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)])
+                    [Observation("altcoin_season_index", "", day_start(as_of), index, NAME)]
+                )
             except ProviderError as exc:
                 self.part_failed("altseason", exc)
             except TimeoutError:
-                self.part_failed("altseason", f"not finished within its {ALTSEASON_BUDGET_S:g} s budget; "
-                                              "prices, volume and /global are kept")
+                self.part_failed(
+                    "altseason",
+                    f"not finished within its {ALTSEASON_BUDGET_S:g} s budget; prices, volume and /global are kept",
+                )
         return observations
 
     async def _altseason(self, http: Session, charts: dict[str, Any], top: int) -> float:

@@ -39,8 +39,23 @@ NAME = "coinglass"
 HOST = "open-api-v4.coinglass.com"
 URL = f"https://{HOST}/api/futures/liquidation/aggregated-history"
 KEY_ENV = "COINGLASS_API_KEY"
-EXCHANGES = ("Binance", "OKX", "Bybit", "Bitget", "Hyperliquid", "Gate", "HTX", "Bitmex", "Deribit", "Bitfinex",
-             "KuCoin", "CoinEx", "Kraken", "BingX", "MEXC")
+EXCHANGES = (
+    "Binance",
+    "OKX",
+    "Bybit",
+    "Bitget",
+    "Hyperliquid",
+    "Gate",
+    "HTX",
+    "Bitmex",
+    "Deribit",
+    "Bitfinex",
+    "KuCoin",
+    "CoinEx",
+    "Kraken",
+    "BingX",
+    "MEXC",
+)
 """Venues summed, spelled as CoinGlass's `/api/futures/supported-exchanges` spells them."""
 MAX_LIMIT = 1000
 ENTITY = "btc"
@@ -74,10 +89,12 @@ def parse_liquidations(payload: Any, today: date) -> list[Observation]:
         row: Mapping[str, Any] = as_mapping(raw, field=f"data[{i}]")
         opened = epoch_ms_to_utc(as_float(get_path(row, ["time"]), field=f"data[{i}].time"))
         day = utc_day(opened)
-        longs = as_float(get_path(row, ["aggregated_long_liquidation_usd"]),
-                         field=f"data[{i}].aggregated_long_liquidation_usd")
-        shorts = as_float(get_path(row, ["aggregated_short_liquidation_usd"]),
-                          field=f"data[{i}].aggregated_short_liquidation_usd")
+        longs = as_float(
+            get_path(row, ["aggregated_long_liquidation_usd"]), field=f"data[{i}].aggregated_long_liquidation_usd"
+        )
+        shorts = as_float(
+            get_path(row, ["aggregated_short_liquidation_usd"]), field=f"data[{i}].aggregated_short_liquidation_usd"
+        )
         if day >= today:  # the bar of the day in progress is partial
             continue
         ts = day_start(day)

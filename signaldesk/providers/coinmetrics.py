@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from signaldesk.clock import day_start, iso_to_utc, utc_day
@@ -82,34 +83,42 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Observation]:
             ts = day_start(utc_day(iso_to_utc(str(time_text))))
         except ValueError:
             raise MalformedError(f"{where}.time is not a timestamp: {str(time_text)[:40]!r}") from None
-        mvrv = _number(row, "CapMVRVCur", where)
-        mcap = _number(row, "CapMrktCurUSD", where)
-        rcap = _number(row, "CapRealUSD", where)
-        supply = _number(row, "SplyCur", where)
-        hashrate_ths = _number(row, "HashRate", where)
-        price = _number(row, "PriceUSD", where)
-        if mcap is not None and price is not None and supply is not None and mcap > 0:
-            gap = abs(price * supply / mcap - 1.0)
-            if gap > _CAP_TOLERANCE:
-                raise ImplausibleError(
-                    f"{ts:%Y-%m-%d}: CapMrktCurUSD {mcap:.4g} is not PriceUSD × SplyCur ({price * supply:.4g})",
-                )
-        if rcap is None and mcap is not None and mvrv:
-            rcap = mcap / mvrv
-        if mvrv is None and mcap is not None and rcap:
-            mvrv = mcap / rcap
-        if mvrv is not None:
-            observations.append(Observation("mvrv", "", ts, mvrv, NAME))
-        if rcap is not None:
-            observations.append(Observation("realized_cap_usd", "", ts, rcap, NAME))
-            if supply:
-                observations.append(Observation("realized_price_usd", "", ts, rcap / supply, NAME))
-        if supply is not None:
-            observations.append(Observation("supply_btc", "", ts, supply, NAME))
-        if hashrate_ths is not None:
-            observations.append(Observation("hashrate_ehs", "", ts, hashrate_ths / 1e6, NAME))
+        observations += _day_observations(row, where, ts)
     observations.sort(key=lambda o: (o.ts, o.metric))
     return check_observations(observations)
+
+
+def _day_observations(row: Mapping[str, Any], where: str, ts: datetime) -> list[Observation]:
+    """One day's values: market cap checked against price × supply, realised cap and MVRV each
+    derived from the other when the row carries only one of them."""
+    mvrv = _number(row, "CapMVRVCur", where)
+    mcap = _number(row, "CapMrktCurUSD", where)
+    rcap = _number(row, "CapRealUSD", where)
+    supply = _number(row, "SplyCur", where)
+    hashrate_ths = _number(row, "HashRate", where)
+    price = _number(row, "PriceUSD", where)
+    if mcap is not None and price is not None and supply is not None and mcap > 0:
+        gap = abs(price * supply / mcap - 1.0)
+        if gap > _CAP_TOLERANCE:
+            raise ImplausibleError(
+                f"{ts:%Y-%m-%d}: CapMrktCurUSD {mcap:.4g} is not PriceUSD × SplyCur ({price * supply:.4g})",
+            )
+    if rcap is None and mcap is not None and mvrv:
+        rcap = mcap / mvrv
+    if mvrv is None and mcap is not None and rcap:
+        mvrv = mcap / rcap
+    out: list[Observation] = []
+    if mvrv is not None:
+        out.append(Observation("mvrv", "", ts, mvrv, NAME))
+    if rcap is not None:
+        out.append(Observation("realized_cap_usd", "", ts, rcap, NAME))
+        if supply:
+            out.append(Observation("realized_price_usd", "", ts, rcap / supply, NAME))
+    if supply is not None:
+        out.append(Observation("supply_btc", "", ts, supply, NAME))
+    if hashrate_ths is not None:
+        out.append(Observation("hashrate_ehs", "", ts, hashrate_ths / 1e6, NAME))
+    return out
 
 
 class RefusedError(MalformedError):

@@ -73,8 +73,15 @@ def parse_whale_ratio(payload: Any, today: date) -> list[Observation]:
         value = get_path(row, ["exchange_whale_ratio"])
         if value is None or day >= today:  # no data that day, or the day is still in progress
             continue
-        observations.append(Observation("exchange_whale_ratio", "", day_start(day),
-                                        as_float(value, field=f"data[{i}].exchange_whale_ratio"), NAME))
+        observations.append(
+            Observation(
+                "exchange_whale_ratio",
+                "",
+                day_start(day),
+                as_float(value, field=f"data[{i}].exchange_whale_ratio"),
+                NAME,
+            )
+        )
     observations.sort(key=lambda o: o.ts)
     return check_observations(observations)
 

@@ -101,9 +101,7 @@ def _daily(points: list[tuple[date, float]], metric: str, entity: str) -> list[O
     by_day: dict[date, float] = {}
     for day, value in sorted(points, key=lambda p: p[0]):
         by_day[day] = value
-    return check_observations(
-        [Observation(metric, entity, day_start(d), v, NAME) for d, v in sorted(by_day.items())]
-    )
+    return check_observations([Observation(metric, entity, day_start(d), v, NAME) for d, v in sorted(by_day.items())])
 
 
 def parse_chain_tvl(payload: Any, entity: str) -> list[Observation]:
@@ -173,7 +171,9 @@ def configured_chains() -> dict[str, ChainNames]:
         base = CHAIN_NAMES.get(entity, ChainNames(entity.title(), entity.title(), entity))
         extra = overrides.get(entity, {}) if isinstance(overrides, Mapping) else {}
         out[entity] = ChainNames(
-            str(extra.get("tvl", base.tvl)), str(extra.get("stablecoins", base.stablecoins)), str(extra.get("dex", base.dex))
+            str(extra.get("tvl", base.tvl)),
+            str(extra.get("stablecoins", base.stablecoins)),
+            str(extra.get("dex", base.dex)),
         )
     return out
 

@@ -48,8 +48,12 @@ DVOL_START = date(2021, 3, 24)
 MIN_EXPIRY_DAYS = 1.0
 MAX_DVOL_PAGES = 20
 EXPIRY_HOUR = time(8, 0, tzinfo=UTC)
-_INSTRUMENT = re.compile(r"^(?P<ccy>[A-Z_]+)-(?P<day>\d{1,2})(?P<mon>[A-Z]{3})(?P<yy>\d{2})-(?P<strike>[\dd.]+)-(?P<kind>[CP])$")
-_MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_INSTRUMENT = re.compile(
+    r"^(?P<ccy>[A-Z_]+)-(?P<day>\d{1,2})(?P<mon>[A-Z]{3})(?P<yy>\d{2})-(?P<strike>[\dd.]+)-(?P<kind>[CP])$"
+)
+_MONTHS = {
+    m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)
+}
 
 log = logging.getLogger(__name__)
 

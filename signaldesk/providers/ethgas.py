@@ -41,7 +41,12 @@ DEFAULT_ENDPOINTS: tuple[str, ...] = (
 with `{"error": {"code": -32046, "message": "Cannot fulfill request"}}` (cloudflare/cloudflare-docs#31886)."""
 BLOCKS = 20
 PERCENTILE = 50
-BODY: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_feeHistory", "params": [hex(BLOCKS), "latest", [PERCENTILE]]}
+BODY: dict[str, Any] = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "eth_feeHistory",
+    "params": [hex(BLOCKS), "latest", [PERCENTILE]],
+}
 WEI_PER_GWEI = 1e9
 
 

@@ -143,9 +143,16 @@ def venue_observations(data: VenueData, today: date) -> list[Observation]:
     (`signaldesk.metrics.derivatives`).
     """
     entity = venue_entity(data.asset, data.venue)
-    out = [Observation(VENUE_FUNDING, entity, day_start(day), rate, NAME)
-           for day, rate in sorted(data.funding_history.items()) if day < today]
-    out += [Observation(VENUE_OI, entity, day_start(day), usd, NAME) for day, usd in sorted(data.oi_history.items()) if day < today]
+    out = [
+        Observation(VENUE_FUNDING, entity, day_start(day), rate, NAME)
+        for day, rate in sorted(data.funding_history.items())
+        if day < today
+    ]
+    out += [
+        Observation(VENUE_OI, entity, day_start(day), usd, NAME)
+        for day, usd in sorted(data.oi_history.items())
+        if day < today
+    ]
     out.append(Observation(VENUE_FUNDING, entity, day_start(today), data.funding_8h, NAME))
     out.append(Observation(VENUE_OI, entity, day_start(today), data.oi_usd, NAME))
     return out
@@ -196,11 +203,12 @@ def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
     """`v5/market/tickers` → (time, current rate per interval, interval hours, OI in USD)."""
     body = as_mapping(payload, field="tickers")
     result = bybit_result(body, what="tickers")
-    row = as_mapping(as_list(get_path(result, ["list"]), field="result.list")[0],
-                     field="result.list[0]")
+    row = as_mapping(as_list(get_path(result, ["list"]), field="result.list")[0], field="result.list[0]")
     rate = as_float(get_path(row, ["fundingRate"]), field="fundingRate")
     interval = as_float(row.get("fundingIntervalHour", 8), field="fundingIntervalHour")
-    value_field = "singleOpenInterestValue" if row.get("singleOpenInterestValue") not in (None, "") else "openInterestValue"
+    value_field = (
+        "singleOpenInterestValue" if row.get("singleOpenInterestValue") not in (None, "") else "openInterestValue"
+    )
     oi_usd = as_float(get_path(row, [value_field]), field=value_field)
     ts = epoch_ms_to_utc(as_float(get_path(body, ["time"]), field="time"))
     return ts, rate, _positive(interval, "fundingIntervalHour"), oi_usd
@@ -208,8 +216,7 @@ def parse_bybit_ticker(payload: Any) -> tuple[datetime, float, float, float]:
 
 def parse_bybit_funding_history(payload: Any) -> list[Settlement]:
     """`v5/market/funding/history` → settlements."""
-    rows = as_list(get_path(bybit_result(payload, what="funding/history"), ["list"]),
-                   field="result.list")
+    rows = as_list(get_path(bybit_result(payload, what="funding/history"), ["list"]), field="result.list")
     return [
         Settlement(
             settlement_time(as_float(get_path(r, ["fundingRateTimestamp"]), field=f"list[{i}].fundingRateTimestamp")),
@@ -225,15 +232,15 @@ def parse_bybit_oi_history(open_interest: Any, kline: Any) -> dict[date, float]:
     A snapshot stamped 00:00 of D+1 closes day D and is valued at D's close. One side only:
     `singleOpenInterest` when Bybit sends it (after its 2026-06-11 change), else `openInterest`.
     """
-    rows = as_list(get_path(bybit_result(open_interest, what="open-interest"), ["list"]),
-                   field="result.list")
+    rows = as_list(get_path(bybit_result(open_interest, what="open-interest"), ["list"]), field="result.list")
     candles = as_list(get_path(bybit_result(kline, what="kline"), ["list"]), field="result.list")
     closes: dict[date, float] = {}
     for i, c in enumerate(candles):
         if not isinstance(c, list) or len(c) < 5:
             raise MalformedError(f"kline list[{i}] is not [start, open, high, low, close, …]")
         closes[utc_day(epoch_ms_to_utc(as_float(c[0], field=f"kline[{i}][0]")))] = as_float(
-            c[4], field=f"kline[{i}][4]")
+            c[4], field=f"kline[{i}][4]"
+        )
     out = {}
     for i, r in enumerate(rows):
         day = closing_day(epoch_ms_to_utc(as_float(get_path(r, ["timestamp"]), field=f"list[{i}].timestamp")))
@@ -333,20 +340,35 @@ async def fetch_binance(call: Call, asset: str, days: int) -> VenueData:
     ts, rate, _mark, oi_usd = parse_binance_current(premium, oi_now)
     settlements = parse_binance_funding_history(funding)
     interval = _latest_gap_hours(settlements, default=8.0)
-    return VenueData("binance", asset, ts, to_8h(rate, interval), oi_usd,
-                     daily_funding(settlements, interval), parse_binance_oi_history(oi_hist))
+    return VenueData(
+        "binance",
+        asset,
+        ts,
+        to_8h(rate, interval),
+        oi_usd,
+        daily_funding(settlements, interval),
+        parse_binance_oi_history(oi_hist),
+    )
 
 
 async def fetch_bybit(call: Call, asset: str, days: int) -> VenueData:
     symbol = _SYMBOLS["bybit"][asset]
     ticker = await call("tickers", {"category": "linear", "symbol": symbol})
     funding = await call("funding_history", {"category": "linear", "symbol": symbol, "limit": min(200, days * 3 + 3)})
-    oi_hist = await call("oi_history",
-                         {"category": "linear", "symbol": symbol, "intervalTime": "1d", "limit": min(200, days)})
+    oi_hist = await call(
+        "oi_history", {"category": "linear", "symbol": symbol, "intervalTime": "1d", "limit": min(200, days)}
+    )
     kline = await call("kline", {"category": "linear", "symbol": symbol, "interval": "D", "limit": min(1000, days + 1)})
     ts, rate, interval, oi_usd = parse_bybit_ticker(ticker)
-    return VenueData("bybit", asset, ts, to_8h(rate, interval), oi_usd,
-                     daily_funding(parse_bybit_funding_history(funding), interval), parse_bybit_oi_history(oi_hist, kline))
+    return VenueData(
+        "bybit",
+        asset,
+        ts,
+        to_8h(rate, interval),
+        oi_usd,
+        daily_funding(parse_bybit_funding_history(funding), interval),
+        parse_bybit_oi_history(oi_hist, kline),
+    )
 
 
 async def fetch_okx(call: Call, asset: str, days: int) -> VenueData:
@@ -354,15 +376,23 @@ async def fetch_okx(call: Call, asset: str, days: int) -> VenueData:
     current = await call("funding_rate", {"instId": inst})
     oi_now = await call("open_interest", {"instType": "SWAP", "instId": inst})
     funding = await call("funding_history", {"instId": inst, "limit": min(100, days * 3 + 3)})
-    oi_hist = await call("oi_history",
-                         {"instId": inst, "period": "1Dutc", "limit": min(100, days)})
+    oi_hist = await call("oi_history", {"instId": inst, "period": "1Dutc", "limit": min(100, days)})
     ts, rate, interval = parse_okx_funding_rate(current)
-    return VenueData("okx", asset, ts, to_8h(rate, interval), parse_okx_open_interest(oi_now),
-                     daily_funding(parse_okx_funding_history(funding), interval), parse_okx_oi_history(oi_hist))
+    return VenueData(
+        "okx",
+        asset,
+        ts,
+        to_8h(rate, interval),
+        parse_okx_open_interest(oi_now),
+        daily_funding(parse_okx_funding_history(funding), interval),
+        parse_okx_oi_history(oi_hist),
+    )
 
 
 _FETCHERS: dict[str, Callable[[Call, str, int], Awaitable[VenueData]]] = {
-    "binance": fetch_binance, "bybit": fetch_bybit, "okx": fetch_okx,
+    "binance": fetch_binance,
+    "bybit": fetch_bybit,
+    "okx": fetch_okx,
 }
 
 
@@ -429,8 +459,9 @@ def validate_venue(data: VenueData) -> VenueData:
     from signaldesk.clock import now_utc
 
     if now_utc() - data.ts > MAX_QUOTE_AGE:
-        raise ImplausibleError(f"{data.venue} {data.asset}: the current quote is from {data.ts:%Y-%m-%d %H:%M} UTC, "
-                               f"more than a day old")
+        raise ImplausibleError(
+            f"{data.venue} {data.asset}: the current quote is from {data.ts:%Y-%m-%d %H:%M} UTC, more than a day old"
+        )
     funding, oi = metric("funding_rate_8h"), metric("open_interest_usd")
     for day, rate in [(None, data.funding_8h), *data.funding_history.items()]:
         if not funding.plausible(rate):

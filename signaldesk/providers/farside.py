@@ -144,7 +144,7 @@ def parse_flows(html: str, asset: str) -> list[Observation]:
             continue
         found_header = True
         start, names = header
-        observations = _parse_table(rows[start + 1:], names, asset)
+        observations = _parse_table(rows[start + 1 :], names, asset)
         if len(observations) > len(best):
             best = observations
     if not found_header:
@@ -175,11 +175,9 @@ def _parse_table(rows: list[list[str]], names: list[str], asset: str) -> list[Ob
         if day in seen:
             raise MalformedError(f"date {day} appears twice in the flow table")
         seen.add(day)
-        values = cells[1:len(names)]
+        values = cells[1 : len(names)]
         if len(cells) < len(names):
-            raise MalformedError(
-                f"row {first!r} has {len(cells)} cells but the header names {len(names)} columns"
-            )
+            raise MalformedError(f"row {first!r} has {len(cells)} cells but the header names {len(names)} columns")
         ts = day_start(day)
         for name, text in zip(names[1:], values, strict=True):
             value = parse_millions(text, where=f"{first}/{name}")

@@ -100,5 +100,10 @@ class Glassnode(Provider):
         async def one(metric: str, path: str) -> list[Observation]:
             return parse_points(await http.get_json(BASE_URL + path, params=params), metric, window.today)
 
-        return flat(await self.gather_parts({path: one(metric, path) for metric, path in PATHS.items()}, one_by_one=True,
-                                       stop_when_rate_limited=True))
+        return flat(
+            await self.gather_parts(
+                {path: one(metric, path) for metric, path in PATHS.items()},
+                one_by_one=True,
+                stop_when_rate_limited=True,
+            )
+        )

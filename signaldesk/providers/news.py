@@ -94,39 +94,157 @@ DEFAULT_FEEDS: tuple[Feed, ...] = (
 #: theme → keyword groups; every group must match (any of its patterns, whole words, any case).
 THEMES: dict[str, tuple[tuple[str, ...], ...]] = {
     "ai_launch": (
-        ("openai", "anthropic", "claude", r"gpt-?[\w.]*", "gemini", "llama", "grok", "codex", "copilot", "deepseek",
-         "mistral", "llms?", r"ai models?", r"ai agents?", "agentic", r"agent platforms?", "chatbots?",
-         r"(?:reasoning|foundation|frontier|language) models?", "cowork"),
-        (r"launch(?:es|ed|ing)?", r"releas(?:es|ed|ing)", "release", r"unveil(?:s|ed|ing)?",
-         r"introduc(?:es|ed|ing)", r"debut(?:s|ed)?", r"rolls? out", "rolled out", r"now available",
-         r"upgrad(?:es|ed|ing)", r"ships?"),
+        (
+            "openai",
+            "anthropic",
+            "claude",
+            r"gpt-?[\w.]*",
+            "gemini",
+            "llama",
+            "grok",
+            "codex",
+            "copilot",
+            "deepseek",
+            "mistral",
+            "llms?",
+            r"ai models?",
+            r"ai agents?",
+            "agentic",
+            r"agent platforms?",
+            "chatbots?",
+            r"(?:reasoning|foundation|frontier|language) models?",
+            "cowork",
+        ),
+        (
+            r"launch(?:es|ed|ing)?",
+            r"releas(?:es|ed|ing)",
+            "release",
+            r"unveil(?:s|ed|ing)?",
+            r"introduc(?:es|ed|ing)",
+            r"debut(?:s|ed)?",
+            r"rolls? out",
+            "rolled out",
+            r"now available",
+            r"upgrad(?:es|ed|ing)",
+            r"ships?",
+        ),
     ),
     "chips_compute": (
-        ("chips?", "gpus?", "semiconductors?", "accelerators?", "nvidia", "amd", "tsmc", "broadcom",
-         r"data ?cent(?:er|re)s?", "compute", "gigawatts?", r"\d+(?:\.\d+)? ?gw", r"ai infrastructure",
-         "supercomputers?"),
-        ("deals?", "agreements?", "contracts?", "supply", "orders?", "partnerships?", r"multi-?year",
-         r"invest(?:s|ed|ment|ments)?", "capex", r"capital (?:expenditure|spending)", r"buy(?:s|ing)?",
-         r"purchas(?:e|es|ed|ing)", r"leases?"),
+        (
+            "chips?",
+            "gpus?",
+            "semiconductors?",
+            "accelerators?",
+            "nvidia",
+            "amd",
+            "tsmc",
+            "broadcom",
+            r"data ?cent(?:er|re)s?",
+            "compute",
+            "gigawatts?",
+            r"\d+(?:\.\d+)? ?gw",
+            r"ai infrastructure",
+            "supercomputers?",
+        ),
+        (
+            "deals?",
+            "agreements?",
+            "contracts?",
+            "supply",
+            "orders?",
+            "partnerships?",
+            r"multi-?year",
+            r"invest(?:s|ed|ment|ments)?",
+            "capex",
+            r"capital (?:expenditure|spending)",
+            r"buy(?:s|ing)?",
+            r"purchas(?:e|es|ed|ing)",
+            r"leases?",
+        ),
     ),
     "etf_flows": (
-        ("etfs?", "etps?", "ibit", "fbtc", "gbtc", r"spot (?:bitcoin|ether|btc|eth) funds?", "institutional",
-         "institutions", "blackrock", "fidelity", "grayscale"),
-        ("flows?", "inflows?", "outflows?", "redemptions?", "aum", r"assets under management", "holdings",
-         r"allocat(?:e|es|ed|ion|ions)", "bought", "buys", "sold", "sells", r"pull(?:s|ed)?", "bleed(?:s|ing)?",
-         r"shed(?:s|ding)?"),
+        (
+            "etfs?",
+            "etps?",
+            "ibit",
+            "fbtc",
+            "gbtc",
+            r"spot (?:bitcoin|ether|btc|eth) funds?",
+            "institutional",
+            "institutions",
+            "blackrock",
+            "fidelity",
+            "grayscale",
+        ),
+        (
+            "flows?",
+            "inflows?",
+            "outflows?",
+            "redemptions?",
+            "aum",
+            r"assets under management",
+            "holdings",
+            r"allocat(?:e|es|ed|ion|ions)",
+            "bought",
+            "buys",
+            "sold",
+            "sells",
+            r"pull(?:s|ed)?",
+            "bleed(?:s|ing)?",
+            r"shed(?:s|ding)?",
+        ),
     ),
     "regulation": (
-        ("sec", "cftc", r"regulat(?:or|ors|ory|ion|ions|e|es|ed)", r"legislat(?:ion|ive|ors?)", "lawmakers?",
-         "congress", "senate", r"stablecoin bills?", r"(?:genius|clarity) act", "lawsuits?", "sued", "court",
-         "judge", "mica", r"licen[cs](?:e|es|ed|ing)", r"sanction(?:s|ed)?", "enforcement", "ban(?:s|ned)?"),
+        (
+            "sec",
+            "cftc",
+            r"regulat(?:or|ors|ory|ion|ions|e|es|ed)",
+            r"legislat(?:ion|ive|ors?)",
+            "lawmakers?",
+            "congress",
+            "senate",
+            r"stablecoin bills?",
+            r"(?:genius|clarity) act",
+            "lawsuits?",
+            "sued",
+            "court",
+            "judge",
+            "mica",
+            r"licen[cs](?:e|es|ed|ing)",
+            r"sanction(?:s|ed)?",
+            "enforcement",
+            "ban(?:s|ned)?",
+        ),
     ),
     "miners_ai": (
-        ("miners?", r"bitcoin mining", r"mining (?:firm|firms|company|companies)", "hashrate", "marathon",
-         "riot", "cleanspark", "iren", r"core scientific", r"hut ?8", "bitfarms", r"hive digital", "cipher",
-         "terawulf"),
-        ("ai", "hpc", r"high-performance computing", "gpus?", r"data ?cent(?:er|re)s?", "hosting", "colocation",
-         "coreweave", "compute", r"cloud"),
+        (
+            "miners?",
+            r"bitcoin mining",
+            r"mining (?:firm|firms|company|companies)",
+            "hashrate",
+            "marathon",
+            "riot",
+            "cleanspark",
+            "iren",
+            r"core scientific",
+            r"hut ?8",
+            "bitfarms",
+            r"hive digital",
+            "cipher",
+            "terawulf",
+        ),
+        (
+            "ai",
+            "hpc",
+            r"high-performance computing",
+            "gpus?",
+            r"data ?cent(?:er|re)s?",
+            "hosting",
+            "colocation",
+            "coreweave",
+            "compute",
+            r"cloud",
+        ),
     ),
 }
 _COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -140,6 +258,7 @@ _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 
 # -- text hygiene --------------------------------------------------------------------------------
+
 
 class _TextOnly(HTMLParser):
     """Collects the text of an HTML fragment, dropping script/style bodies and every tag."""
@@ -214,6 +333,7 @@ def themes_of(text: str) -> tuple[str, ...]:
 
 # -- parsing ----------------------------------------------------------------------------------------
 
+
 def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
@@ -235,6 +355,7 @@ def _xml_entities(text: str) -> str:
     Without this, feedparser's strict XML parser stops at the first `&nbsp;` and its lenient fallback
     cannot tell a complete feed from one cut short, so `bozo` could not judge completeness.
     """
+
     def numeric(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in _XML_ENTITIES or name not in name2codepoint:
@@ -265,8 +386,10 @@ def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[N
         raise MalformedError(f"{source} sent {kind} where a feed was expected")
     problem = parsed.get("bozo_exception")
     if parsed.get("bozo") and isinstance(problem, SAXParseException):
-        raise MalformedError(f"{source}'s feed is not well-formed XML, e.g. cut short ({problem.getMessage()} at line "
-                             f"{problem.getLineNumber()}, column {problem.getColumnNumber()})")
+        raise MalformedError(
+            f"{source}'s feed is not well-formed XML, e.g. cut short ({problem.getMessage()} at line "
+            f"{problem.getLineNumber()}, column {problem.getColumnNumber()})"
+        )
     limit = (now or now_utc()) + timedelta(days=1)
     items = []
     for entry in parsed.entries:
@@ -312,7 +435,9 @@ def count_observations(items: Iterable[NewsItem], first_day: date, last_day: dat
         todays = [i for i in items if utc_day(i.ts) == day]
         observations.append(Observation(METRIC, ALL, day_start(day), float(len(todays)), NAME))
         for theme in THEMES:
-            observations.append(Observation(METRIC, theme, day_start(day), float(sum(theme in i.themes for i in todays)), NAME))
+            observations.append(
+                Observation(METRIC, theme, day_start(day), float(sum(theme in i.themes for i in todays)), NAME)
+            )
         day += timedelta(days=1)
     return check_observations(observations)
 
@@ -358,8 +483,10 @@ def gaps(feed_items: dict[str, list[NewsItem]], stored: Iterable[NewsItem]) -> d
         if own and items and not stored_ids.intersection(i.id for i in items):
             newest, oldest = max(own), min(i.ts for i in items)
             if oldest > newest:
-                out[source] = (f"its window no longer reaches the stored items: items published between "
-                               f"{newest:%Y-%m-%d %H:%M} and {oldest:%Y-%m-%d %H:%M} UTC may be missing from the counts")
+                out[source] = (
+                    f"its window no longer reaches the stored items: items published between "
+                    f"{newest:%Y-%m-%d %H:%M} and {oldest:%Y-%m-%d %H:%M} UTC may be missing from the counts"
+                )
     return out
 
 

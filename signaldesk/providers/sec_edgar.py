@@ -47,8 +47,10 @@ HOST = "data.sec.gov"
 URL = f"https://{HOST}/api/xbrl/companyconcept/CIK{{cik:010d}}/us-gaap/{{tag}}.json"
 METRIC = "capex_usd"
 CONTACT_ENV = "SIGNALDESK_SEC_CONTACT"
-CONTACT_HOW = (f"SEC requires a real contact in the User-Agent of automated tools: set {CONTACT_ENV}="
-               f"'Your Name you@yourdomain' (or contact = \"…\" under [sec_edgar] in the config file)")
+CONTACT_HOW = (
+    f"SEC requires a real contact in the User-Agent of automated tools: set {CONTACT_ENV}="
+    f"'Your Name you@yourdomain' (or contact = \"…\" under [sec_edgar] in the config file)"
+)
 OFFLINE_USER_AGENT = f"signaldesk/{__version__} (replay: nothing is sent to SEC)"
 _EMAIL = re.compile(r"[\w.+-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)")
 _PLACEHOLDER = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|invalid|test|localhost)$", re.IGNORECASE)

@@ -62,8 +62,9 @@ def parse_csv(text: str, ticker: str, *, now: datetime | None = None) -> dict[da
     if "exceeded the daily hits limit" in head:
         raise RateLimitedError(f"stooq: daily hits limit exceeded for this IP{_key_hint()}")
     if head.startswith("<"):
-        raise MalformedError(f"stooq sent an HTML page instead of CSV for {ticker} (a key prompt or bot check)"
-                             f"{_key_hint()}")
+        raise MalformedError(
+            f"stooq sent an HTML page instead of CSV for {ticker} (a key prompt or bot check){_key_hint()}"
+        )
     if not body or head.startswith("no data"):
         raise MalformedError(f"stooq has no data for {ticker}")
     rows = list(csv.reader(io.StringIO(body)))

@@ -68,7 +68,14 @@ BACKFILL_RANGE = "2y"
 """History asked for on a fresh store: enough for 90-day windows and a year of z-score history."""
 #: Yahoo's `range` values, each with the calendar days it surely covers.
 _RANGES: tuple[tuple[str, int], ...] = (
-    ("5d", 7), ("1mo", 28), ("3mo", 89), ("6mo", 180), ("1y", 365), ("2y", 730), ("5y", 1826), ("10y", 3652),
+    ("5d", 7),
+    ("1mo", 28),
+    ("3mo", 89),
+    ("6mo", 180),
+    ("1y", 365),
+    ("2y", 730),
+    ("5y", 1826),
+    ("10y", 3652),
 )
 
 log = logging.getLogger(__name__)
@@ -182,12 +189,15 @@ def parse_chart(payload: Any, ticker: str, *, now: datetime | None = None) -> li
     return closes_to_observations(by_day, ticker, NAME, now=now)
 
 
-def closes_to_observations(by_day: Mapping[date, float], ticker: str, source: str,
-                           *, now: datetime | None = None) -> list[Observation]:
+def closes_to_observations(
+    by_day: Mapping[date, float], ticker: str, source: str, *, now: datetime | None = None
+) -> list[Observation]:
     """Closes per local day → checked `equity_close_usd` observations, oldest first (Yahoo's or Stooq's)."""
     if by_day and max(by_day.values()) > MAX_CLOSE_USD:
-        raise ImplausibleError(f"{ticker} closed at ${max(by_day.values()):,.0f} ({source}): no listed share costs "
-                               f"that much (a unit or scaling error upstream)")
+        raise ImplausibleError(
+            f"{ticker} closed at ${max(by_day.values()):,.0f} ({source}): no listed share costs "
+            f"that much (a unit or scaling error upstream)"
+        )
     observations = [Observation(METRIC, ticker, day_start(d), v, source) for d, v in sorted(by_day.items())]
     return check_observations(observations, now=now)
 
@@ -216,7 +226,7 @@ class Yahoo(Provider):
         try:
             return await self._yahoo(http, ticker, since)
         except ProviderError as refused:
-            start = (today_utc() - timedelta(days=dict(_RANGES).get(range_for(since), 3652)))
+            start = today_utc() - timedelta(days=dict(_RANGES).get(range_for(since), 3652))
             try:
                 closes = await stooq.fetch_closes(http, ticker, start)
             except ProviderError as also:

@@ -58,15 +58,42 @@ TITLE_PT = px(13.5)
 PNG_DPI = 144
 WINDOW_DAYS = 365
 CJK_FONTS = {
-    "zh-CN": ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-              "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Droid Sans Fallback"),
-    "zh-TW": ("Noto Sans CJK TC", "Noto Sans TC", "Source Han Sans TC", "PingFang TC", "Microsoft JhengHei",
-              "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback"),
+    "zh-CN": (
+        "Noto Sans CJK SC",
+        "Noto Sans SC",
+        "Source Han Sans SC",
+        "PingFang SC",
+        "Microsoft YaHei",
+        "WenQuanYi Micro Hei",
+        "WenQuanYi Zen Hei",
+        "SimHei",
+        "Droid Sans Fallback",
+    ),
+    "zh-TW": (
+        "Noto Sans CJK TC",
+        "Noto Sans TC",
+        "Source Han Sans TC",
+        "PingFang TC",
+        "Microsoft JhengHei",
+        "Noto Sans CJK SC",
+        "WenQuanYi Micro Hei",
+        "WenQuanYi Zen Hei",
+        "Droid Sans Fallback",
+    ),
 }
 AI_TICKERS = ("NVDA", "AMD", "AVGO", "TSM", "MSFT", "GOOGL", "AMZN", "META", "ORCL", "CRWV")
-COLORS = {"ink": "#1f2933", "grid": "#d9dee4", "btc": "#f7931a", "ai": "#3b82f6", "up": "#16a34a",
-          "down": "#dc2626", "neutral": "#a3a3a3", "support": "#16a34a", "resistance": "#dc2626",
-          "lines": ("#7c3aed", "#0891b2", "#db2777", "#65a30d")}
+COLORS = {
+    "ink": "#1f2933",
+    "grid": "#d9dee4",
+    "btc": "#f7931a",
+    "ai": "#3b82f6",
+    "up": "#16a34a",
+    "down": "#dc2626",
+    "neutral": "#a3a3a3",
+    "support": "#16a34a",
+    "resistance": "#dc2626",
+    "lines": ("#7c3aed", "#0891b2", "#db2777", "#65a30d"),
+}
 COST_BASES = ("realized_price_usd", "sth_cost_basis_usd", "true_market_mean_usd", "lth_cost_basis_usd")
 
 
@@ -108,15 +135,35 @@ def _families(lang: str) -> list[str]:
 
 def _style(lang: str) -> dict[str, Any]:
     return {
-        "svg.fonttype": "none", "svg.hashsalt": "signaldesk", "font.family": "sans-serif",
-        "font.sans-serif": _families(lang), "font.size": TEXT_PT, "axes.titlesize": TEXT_PT,
-        "axes.labelsize": TEXT_PT, "xtick.labelsize": TEXT_PT, "ytick.labelsize": TEXT_PT,
-        "legend.fontsize": TEXT_PT, "axes.edgecolor": COLORS["grid"], "axes.labelcolor": COLORS["ink"],
-        "text.color": COLORS["ink"], "xtick.color": COLORS["ink"], "ytick.color": COLORS["ink"], "axes.grid": True,
-        "grid.color": COLORS["grid"], "grid.linewidth": 0.8, "axes.spines.top": False, "axes.spines.right": False,
-        "legend.frameon": False, "legend.handlelength": 1.4, "legend.columnspacing": 1.0,
-        "legend.handletextpad": 0.4, "lines.linewidth": 2.0, "figure.dpi": 100, "savefig.dpi": 100,
-        "path.simplify": True, "axes.axisbelow": True,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "signaldesk",
+        "font.family": "sans-serif",
+        "font.sans-serif": _families(lang),
+        "font.size": TEXT_PT,
+        "axes.titlesize": TEXT_PT,
+        "axes.labelsize": TEXT_PT,
+        "xtick.labelsize": TEXT_PT,
+        "ytick.labelsize": TEXT_PT,
+        "legend.fontsize": TEXT_PT,
+        "axes.edgecolor": COLORS["grid"],
+        "axes.labelcolor": COLORS["ink"],
+        "text.color": COLORS["ink"],
+        "xtick.color": COLORS["ink"],
+        "ytick.color": COLORS["ink"],
+        "axes.grid": True,
+        "grid.color": COLORS["grid"],
+        "grid.linewidth": 0.8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+        "legend.handlelength": 1.4,
+        "legend.columnspacing": 1.0,
+        "legend.handletextpad": 0.4,
+        "lines.linewidth": 2.0,
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "path.simplify": True,
+        "axes.axisbelow": True,
     }
 
 
@@ -160,8 +207,10 @@ def _words_for(name: str, lang: str) -> dict[str, str]:
     from signaldesk.report.render import i18n
 
     words = i18n(lang)
-    return {**{k: str(v) for k, v in words["charts"][name].items()},
-            **{f"entity.{k}": str(v) for k, v in words.get("entity", {}).items()}}
+    return {
+        **{k: str(v) for k, v in words["charts"][name].items()},
+        **{f"entity.{k}": str(v) for k, v in words.get("entity", {}).items()},
+    }
 
 
 def _fill(template: str, words: Mapping[str, str]) -> str:
@@ -244,8 +293,10 @@ def _btc_price_data(model: ReportModel, snapshot: Snapshot) -> ChartData | None:
         return None
     lines = {k: s for k in COST_BASES if (s := _recent(h.get((k, "")), day)) is not None}
     flat = {k: c.value for k, c in model.onchain.cells.items() if k.endswith("_usd") and c.ok and k not in lines}
-    zones = {"support": [(z.low, z.high) for z in model.strategy.support],
-             "resistance": [(z.low, z.high) for z in model.strategy.resistance]}
+    zones = {
+        "support": [(z.low, z.high) for z in model.strategy.support],
+        "resistance": [(z.low, z.high) for z in model.strategy.resistance],
+    }
     return ChartData({"price": price, **lines}, {"flat": flat, **zones})
 
 
@@ -320,8 +371,17 @@ def _right_labels(ax: Axes, labels: Sequence[tuple[float, str, str, bool]]) -> N
     heights = [(v - low) / (high - low) for v, _, _, _ in labels]
     gap = TEXT_PT * 1.15 / (ax.get_position().height * ax.figure.get_figheight() * 72)
     for y, (_, text, color, bold) in zip(_spread(heights, gap), labels, strict=True):
-        ax.text(1.015, y, text, transform=ax.transAxes, va="center", ha="left", color=color,
-                fontweight="bold" if bold else "normal", clip_on=False)
+        ax.text(
+            1.015,
+            y,
+            text,
+            transform=ax.transAxes,
+            va="center",
+            ha="left",
+            color=color,
+            fontweight="bold" if bold else "normal",
+            clip_on=False,
+        )
 
 
 # -- the charts -------------------------------------------------------------------------------
@@ -361,8 +421,9 @@ def _draw_btc_price(fig: Figure, d: ChartData, w: _Words) -> Drawn:
             ax.axhspan(*band, color=COLORS[kind], alpha=0.2, lw=0)
             labels.append(((zone_low + zone_high) / 2, short_usd((zone_low + zone_high) / 2), COLORS[kind], False))
     ax.set_ylim(low, high)
-    ax.scatter([price.index[-1]], [price.values[-1]], color=COLORS["btc"], edgecolor="white", s=60, zorder=4,
-               clip_on=False)
+    ax.scatter(
+        [price.index[-1]], [price.values[-1]], color=COLORS["btc"], edgecolor="white", s=60, zorder=4, clip_on=False
+    )
     handles, _ = ax.get_legend_handles_labels()
     handles += [Patch(color=COLORS[k], alpha=0.3, label=w[k]) for k in ("support", "resistance") if d.values[k]]
     _legend_below(fig, handles, ncol=2)
@@ -371,13 +432,26 @@ def _draw_btc_price(fig: Figure, d: ChartData, w: _Words) -> Drawn:
 
 def _draw_fear_greed(fig: Figure, d: ChartData, w: _Words) -> Drawn:
     ax = fig.subplots()
-    bands = ((0, 25, "#b91c1c", "extreme_fear"), (25, 50, "#f97316", "fear"), (50, 51, "#a3a3a3", "neutral"),
-             (51, 75, "#84cc16", "greed"), (75, 100, "#15803d", "extreme_greed"))
+    bands = (
+        (0, 25, "#b91c1c", "extreme_fear"),
+        (25, 50, "#f97316", "fear"),
+        (50, 51, "#a3a3a3", "neutral"),
+        (51, 75, "#84cc16", "greed"),
+        (75, 100, "#15803d", "extreme_greed"),
+    )
     for low, high, color, key in bands:
         ax.axhspan(low, high, color=color, alpha=0.12, lw=0)
         if high - low > 5:
-            ax.text(0.01, (low + high) / 2, w[key], transform=ax.get_yaxis_transform(), va="center", color=color,
-                    fontsize=px(10), bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1})
+            ax.text(
+                0.01,
+                (low + high) / 2,
+                w[key],
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                color=color,
+                fontsize=px(10),
+                bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1},
+            )
     fg = d.series["fg"]
     ax.plot(fg.index, fg.values, color=COLORS["ink"], lw=1.6)
     last = fg.values[-1]
@@ -405,13 +479,22 @@ def _draw_etf_flows(fig: Figure, d: ChartData, w: _Words) -> Drawn:
         color = COLORS["down"] if streak < 0 else COLORS["up"]
         ax.axvspan(start - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12), color=color, alpha=0.08, lw=0)
         label = w["streak"] if streak < 0 else w["streak_in"]
-        ax.text(0.99, 0.97, f"{label}: {abs(int(streak))}", transform=ax.transAxes, ha="right", va="top", color=color,
-                fontweight="bold")
+        ax.text(
+            0.99,
+            0.97,
+            f"{label}: {abs(int(streak))}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            color=color,
+            fontweight="bold",
+        )
     ax.axhline(0, color=COLORS["ink"], lw=0.8)
     _usd_axis(ax)
     _dates(ax)
-    _legend_below(fig, [Patch(color=COLORS["up"], label=w["inflow"]), Patch(color=COLORS["down"], label=w["outflow"])],
-                  ncol=2)
+    _legend_below(
+        fig, [Patch(color=COLORS["up"], label=w["inflow"]), Patch(color=COLORS["down"], label=w["outflow"])], ncol=2
+    )
     return Drawn(1)
 
 
@@ -421,7 +504,9 @@ def _draw_chain_liquidity(fig: Figure, d: ChartData, w: _Words) -> Drawn:
     rows = list(reversed(d.values["rows"]))
     axes = fig.subplots(1, 3, sharey=True)
     names = [w.entity(r[0]) for r in rows]
-    for i, (ax, key, color) in enumerate(zip(axes, ("tvl", "stable", "dex"), ("#6366f1", "#0ea5e9", "#f59e0b"), strict=True)):
+    for i, (ax, key, color) in enumerate(
+        zip(axes, ("tvl", "stable", "dex"), ("#6366f1", "#0ea5e9", "#f59e0b"), strict=True)
+    ):
         values = [r[i + 1] or 0.0 for r in rows]
         ax.barh(range(len(rows)), values, color=color)
         ax.set_title(w[key], fontsize=px(10))
@@ -481,8 +566,9 @@ def _draw_score_history(fig: Figure, d: ChartData, w: _Words) -> Drawn:
     bull = ax.axhspan(d.values["high"], 100, color=COLORS["up"], alpha=0.1, lw=0, label=w["bullish"])
     score = d.series["score"]
     line = ax.plot(score.index, score.values, color=COLORS["ink"], lw=1.8, label=w["score"])
-    ax.scatter([score.index[-1]], [score.values[-1]], color=COLORS["ink"], edgecolor="white", s=60, zorder=3,
-               clip_on=False)
+    ax.scatter(
+        [score.index[-1]], [score.values[-1]], color=COLORS["ink"], edgecolor="white", s=60, zorder=3, clip_on=False
+    )
     ax.set_ylim(0, 100)
     ax.margins(x=0)
     _dates(ax)
@@ -565,8 +651,9 @@ def draw_all(name: str, data: ChartData, langs: Sequence[str], directory: Path, 
             fig.subplots_adjust(**_margins(name, height, drawn.legend_rows))
             if drawn.labels:
                 _right_labels(drawn.axes, drawn.labels)
-            fig.suptitle(words["title"], fontsize=TITLE_PT, fontweight="bold", x=0.015, y=0.985, ha="left",
-                         va="top", wrap=True)
+            fig.suptitle(
+                words["title"], fontsize=TITLE_PT, fontweight="bold", x=0.015, y=0.985, ha="left", va="top", wrap=True
+            )
             templates: dict[Any, str] = {}
             for lang in langs:
                 with plt.rc_context(_style(lang)):
@@ -574,8 +661,12 @@ def draw_all(name: str, data: ChartData, langs: Sequence[str], directory: Path, 
                     svg = directory / file_name(name, lang)
                     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
                     if png and can_draw(lang):
-                        fig.savefig(directory / file_name(name, lang, "png"), format="png", dpi=PNG_DPI,
-                                    metadata={"Software": None})
+                        fig.savefig(
+                            directory / file_name(name, lang, "png"),
+                            format="png",
+                            dpi=PNG_DPI,
+                            metadata={"Software": None},
+                        )
                 out[lang] = svg.name
         finally:
             plt.close(fig)
@@ -624,8 +715,9 @@ def _drawing_pool() -> ProcessPoolExecutor | None:
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    pool = ProcessPoolExecutor(max_workers=DRAWING_PROCESSES, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_ready_to_draw)
+    pool = ProcessPoolExecutor(
+        max_workers=DRAWING_PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=_ready_to_draw
+    )
     pool.submit(int)  # with fork, the first task starts every process: their imports begin now
     return pool
 
@@ -639,9 +731,16 @@ def prepare_drawing() -> None:
         _prepared = _drawing_pool()
 
 
-def start_charts(directory: Path, model: ReportModel, snapshot: Snapshot, *, langs: Sequence[str],
-                 score_history: pd.Series | None = None, png: bool = True,
-                 background: bool = True) -> PendingCharts:
+def start_charts(
+    directory: Path,
+    model: ReportModel,
+    snapshot: Snapshot,
+    *,
+    langs: Sequence[str],
+    score_history: pd.Series | None = None,
+    png: bool = True,
+    background: bool = True,
+) -> PendingCharts:
     """Start drawing every chart the data allows (in forked processes when `background` and the
     platform allows); the returned names ({chart: {lang: svg file name}}) are final at once."""
     global _prepared
@@ -659,8 +758,16 @@ def start_charts(directory: Path, model: ReportModel, snapshot: Snapshot, *, lan
     return PendingCharts(files, futures)
 
 
-def write_charts(directory: Path, model: ReportModel, snapshot: Snapshot, *, langs: Sequence[str],
-                 score_history: pd.Series | None = None, png: bool = True) -> dict[str, dict[str, str]]:
+def write_charts(
+    directory: Path,
+    model: ReportModel,
+    snapshot: Snapshot,
+    *,
+    langs: Sequence[str],
+    score_history: pd.Series | None = None,
+    png: bool = True,
+) -> dict[str, dict[str, str]]:
     """Draw every chart the data allows, here; return {chart: {lang: svg file name}}."""
-    return start_charts(directory, model, snapshot, langs=langs, score_history=score_history, png=png,
-                        background=False).files
+    return start_charts(
+        directory, model, snapshot, langs=langs, score_history=score_history, png=png, background=False
+    ).files

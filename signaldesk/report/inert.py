@@ -23,7 +23,7 @@ _ANGLES = {"<": "&lt;", ">": "&gt;"}
 _LINKIFY = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<![\w.])(www)(\.)|(?<=\w)(@)(?=\w)")
 _LINE_START = re.compile(
     r"^(#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)"  # a heading, a bullet, an ordered-list marker ("150000. BTC …")
-    r"|^([-=])(?=[\s=-]*$)"                # a rule or a setext underline: a line of only - or =
+    r"|^([-=])(?=[\s=-]*$)"  # a rule or a setext underline: a line of only - or =
 )
 
 

@@ -204,8 +204,17 @@ class CryptoSide:
 
     @property
     def available(self) -> bool:
-        cells = (self.flow_total, self.streak, self.aum, self.fear_greed, self.price, self.market_cap, self.funding,
-                 self.open_interest, self.coinbase_premium)
+        cells = (
+            self.flow_total,
+            self.streak,
+            self.aum,
+            self.fear_greed,
+            self.price,
+            self.market_cap,
+            self.funding,
+            self.open_interest,
+            self.coinbase_premium,
+        )
         return any(c.ok for c in cells)
 
 

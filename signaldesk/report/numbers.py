@@ -20,14 +20,14 @@ from typing import Any
 from signaldesk import fmt
 
 _SKIP = re.compile(
-    r"(?m)^\s*(?:[-*]\s+)?\d+\.\s"            # ordered-list markers
-    r"|(?<![A-Za-z0-9_.])\d+\s?(?:d|h|D|H|Δ)(?![A-Za-z0-9_])"   # window tags: 7d, 24h, 25Δ
+    r"(?m)^\s*(?:[-*]\s+)?\d+\.\s"  # ordered-list markers
+    r"|(?<![A-Za-z0-9_.])\d+\s?(?:d|h|D|H|Δ)(?![A-Za-z0-9_])"  # window tags: 7d, 24h, 25Δ
     r"|(?<![A-Za-z0-9_.])\d+-(?:delta|day|hour|week)(?![A-Za-z])"  # 25-delta, 7-day
-    r"|(?<![A-Za-z0-9_.])\d+\s?(?:小时|小時|hours?\b)"            # the 24-hour window of the watch list
-    r"|(?<![A-Za-z0-9_.月])\d+\s?(?:日|天)"                        # 30日, 7天 windows (not the day of 2月25日)
-    r"|(?<![A-Za-z0-9_])[A-Za-z]+\d+[A-Za-z0-9]*"                # identifiers such as L2, SHA256, x402
-    r"|https?://\S+"                           # links
-    r"|&#\d+;"                                 # HTML character references (escaped braces)
+    r"|(?<![A-Za-z0-9_.])\d+\s?(?:小时|小時|hours?\b)"  # the 24-hour window of the watch list
+    r"|(?<![A-Za-z0-9_.月])\d+\s?(?:日|天)"  # 30日, 7天 windows (not the day of 2月25日)
+    r"|(?<![A-Za-z0-9_])[A-Za-z]+\d+[A-Za-z0-9]*"  # identifiers such as L2, SHA256, x402
+    r"|https?://\S+"  # links
+    r"|&#\d+;"  # HTML character references (escaped braces)
 )
 WINDOWS = "1|7|14|24|25|28|30|90|155|180|200|365"
 """The windows the report's labels name (7d, 24h, 25Δ, 155-day, 200-day): in untrusted text only these
@@ -144,8 +144,9 @@ def allowed(signals: Any, *, from_strings: bool = True) -> set[Token]:
     return out
 
 
-def unknown_numbers(text: str, signals: Any, *, extra: Iterable[Token] = (), strict: bool = False,
-                    known: set[Token] | None = None) -> list[Token]:
+def unknown_numbers(
+    text: str, signals: Any, *, extra: Iterable[Token] = (), strict: bool = False, known: set[Token] | None = None
+) -> list[Token]:
     """Tokens of `text` that no number of `signals` explains (empty when the text is faithful);
     `strict` for untrusted text (see `tokens` and `allowed`). `known` is `allowed(signals)` when the
     caller checks several texts against the same data (it costs a tenth of a second to build)."""

@@ -148,8 +148,9 @@ class Formatter:
 
     def limits(self) -> dict[str, Markup]:
         """The rulebook's phase limits (fractions) as the percentages the text quotes."""
-        return {k: Markup(fmt.pct(abs(v), signed=False, digits=0)) for k, v in thresholds().items()
-                if isinstance(v, float)}
+        return {
+            k: Markup(fmt.pct(abs(v), signed=False, digits=0)) for k, v in thresholds().items() if isinstance(v, float)
+        }
 
     def condition(self, phase: str) -> Markup:
         """The phase's condition in words (when its measured inputs are not at hand)."""
@@ -169,11 +170,18 @@ class Formatter:
         """One reason of a zone in words: "STH cost basis $88,985", "swing low $65,299 (Feb 4)"."""
         name = self.word("why", kind)
         if kind == "round_number" or not priced:
-            return self.say("levels.reason.plain", name=name) if day is None else self.say(
-                "levels.reason.dated", name=name, day=Markup(fmt.day(day, self.lang)))
+            return (
+                self.say("levels.reason.plain", name=name)
+                if day is None
+                else self.say("levels.reason.dated", name=name, day=Markup(fmt.day(day, self.lang)))
+            )
         key = "levels.reason.priced_dated" if day is not None else "levels.reason.priced"
-        return self.say(key, name=name, price=Markup(fmt.price(price)),
-                        day=Markup(fmt.day(day, self.lang)) if day is not None else Markup(""))
+        return self.say(
+            key,
+            name=name,
+            price=Markup(fmt.price(price)),
+            day=Markup(fmt.day(day, self.lang)) if day is not None else Markup(""),
+        )
 
     def zone_text(self, zone: Zone) -> Markup:
         """A zone's span and its reasons: a reason's own price is said only when the zone is a range."""
@@ -185,17 +193,27 @@ class Formatter:
 
     def cost_basis(self, rung: Any) -> Markup:
         side = "above" if rung.distance >= 0 else "below"
-        return self.say(f"levels.cost_basis.{side}", name=self.word("why", rung.kind), price=Markup(fmt.price(rung.price)),
-                        distance=Markup(fmt.pct(abs(rung.distance), signed=False, digits=1)))
+        return self.say(
+            f"levels.cost_basis.{side}",
+            name=self.word("why", rung.kind),
+            price=Markup(fmt.price(rung.price)),
+            distance=Markup(fmt.pct(abs(rung.distance), signed=False, digits=1)),
+        )
 
     def action(self, step: Step) -> Markup:
         """A stance's conditional action (`[levels.action]`), with its zones and trigger price."""
+
         def span(z: Zone | None) -> Markup:
             return Markup(fmt.DASH) if z is None else Markup(fmt.price_range(z.low, z.high))
 
         zone = step.support if step.support is not None else step.resistance
-        return self.say(f"levels.action.{step.id}", zone=span(zone), price=Markup(fmt.price(step.price)),
-                        support=span(step.support), resistance=span(step.resistance))
+        return self.say(
+            f"levels.action.{step.id}",
+            zone=span(zone),
+            price=Markup(fmt.price(step.price)),
+            support=span(step.support),
+            resistance=span(step.resistance),
+        )
 
     def watch_item(self, w: Watch) -> Markup:
         """A watch item in words (`[watch_item]`): which side of which threshold, in this language."""
@@ -204,20 +222,35 @@ class Formatter:
             weeks = Markup(fmt.number(abs(w.reference or 0.0), 0))
             return self.say(f"watch_item.etf_flow_{w.direction}", weeks=weeks, current=now)
         if w.id in ("support", "resistance") and w.zone is not None:
-            return self.say(f"watch_item.{w.id}", zone=Markup(fmt.price_range(w.zone.low, w.zone.high)),
-                            threshold=Markup(fmt.price(w.trigger)), current=now)
+            return self.say(
+                f"watch_item.{w.id}",
+                zone=Markup(fmt.price_range(w.zone.low, w.zone.high)),
+                threshold=Markup(fmt.price(w.trigger)),
+                current=now,
+            )
         if w.id == "cost_basis" and w.zone is not None and w.zone.reasons:
-            return self.say(f"watch_item.cost_basis_{w.direction}", name=self.word("why", w.zone.reasons[0].kind),
-                            threshold=Markup(fmt.price(w.trigger)), current=now)
+            return self.say(
+                f"watch_item.cost_basis_{w.direction}",
+                name=self.word("why", w.zone.reasons[0].kind),
+                threshold=Markup(fmt.price(w.trigger)),
+                current=now,
+            )
         if w.id == "ma200":
             return self.say(f"watch_item.ma200_{w.direction}", threshold=Markup(fmt.price(w.trigger)), current=now)
         zero = "_zero" if w.mode == "cross" and w.trigger == 0 else ""
-        return self.say(f"watch_item.{w.mode}_{w.direction}{zero}", label=self.label(w.metric, w.entity),
-                        threshold=Markup(fmt.value(w.metric, w.trigger)), current=now)
+        return self.say(
+            f"watch_item.{w.mode}_{w.direction}{zero}",
+            label=self.label(w.metric, w.entity),
+            threshold=Markup(fmt.value(w.metric, w.trigger)),
+            current=now,
+        )
 
     def entity(self, entity: str) -> Markup:
-        return self.word("entity", entity) if entity in self.words.get("entity", {}) else md_escape(
-            entity.upper() if len(entity) <= 5 else entity.capitalize())
+        return (
+            self.word("entity", entity)
+            if entity in self.words.get("entity", {})
+            else md_escape(entity.upper() if len(entity) <= 5 else entity.capitalize())
+        )
 
     def label(self, metric: str, entity: str = "") -> Markup:
         base = self.word("metric", metric)
@@ -257,9 +290,13 @@ class Formatter:
             "usd_abs": mag(lambda x: fmt.usd(x)),
             "price": wrap(lambda x: fmt.price(raw(x))),
             "pct": wrap(lambda x, digits=2: fmt.pct(raw(x), digits=digits)),
-            "pct_abs": lambda x, digits=2: Markup(fmt.pct(None if raw(x) is None else abs(raw(x)), signed=False, digits=digits)),
+            "pct_abs": lambda x, digits=2: Markup(
+                fmt.pct(None if raw(x) is None else abs(raw(x)), signed=False, digits=digits)
+            ),
             "upct": wrap(lambda x, digits=1: fmt.pct(raw(x), signed=False, digits=digits)),
-            "ic": wrap(lambda x: fmt.number(raw(x), 2) if raw(x) is None or raw(x) < 0 else "+" + fmt.number(raw(x), 2)),
+            "ic": wrap(
+                lambda x: fmt.number(raw(x), 2) if raw(x) is None or raw(x) < 0 else "+" + fmt.number(raw(x), 2)
+            ),
             "num": wrap(lambda x, digits=2: fmt.number(raw(x), digits)),
             "int_abs": lambda x: Markup(fmt.number(None if raw(x) is None else abs(raw(x)), 0)),
             "score": wrap(lambda x: fmt.score(raw(x))),
@@ -283,8 +320,16 @@ class Formatter:
         }
 
     def functions(self) -> dict[str, Callable[..., Markup]]:
-        return {"say": self.say, "word": self.word, "label": self.label, "chart": self.chart,
-                "row_label": self.row_label, "group": self.group, "condition": self.condition, "limits": self.limits}
+        return {
+            "say": self.say,
+            "word": self.word,
+            "label": self.label,
+            "chart": self.chart,
+            "row_label": self.row_label,
+            "group": self.group,
+            "condition": self.condition,
+            "limits": self.limits,
+        }
 
     def context(self) -> dict[str, Any]:
         """Per-language names a template reads as variables."""
@@ -337,8 +382,13 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.FileSystemLoader(str(HERE / "templates")))
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, autoescape=True,
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, finalize=_finalize,
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
     )
 
 
@@ -367,7 +417,6 @@ def _judged(ctx: Any, metric: str, cls: str) -> str:
     return str(cls)
 
 
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -385,15 +434,25 @@ def plain_text(markdown: str) -> str:
     return html.unescape(_strip_md(str(markdown)))
 
 
-def render_markdown(model: ReportModel, lang: str, *, narrative: Mapping[str, str] | None = None,
-                    template_dir: Path | None = None, author: str = "signaldesk") -> str:
+def render_markdown(
+    model: ReportModel,
+    lang: str,
+    *,
+    narrative: Mapping[str, str] | None = None,
+    template_dir: Path | None = None,
+    author: str = "signaldesk",
+) -> str:
     """One language's `index.<lang>.md`: YAML front matter, then the twelve sections."""
     env = shared_environment(template_dir)
     helper = formatter(lang)
     words = helper.words
     claims: list[tuple[str, str]] = []
-    context = {"m": model, "llm": {k: md_escape(v) for k, v in (narrative or {}).items()}, "claims": claims,
-               **helper.context()}
+    context = {
+        "m": model,
+        "llm": {k: md_escape(v) for k, v in (narrative or {}).items()},
+        "claims": claims,
+        **helper.context(),
+    }
     title = _strip_md(_one_line(env.get_template("title.j2").render(context)))
     description = _strip_md(_one_line(env.get_template("description.j2").render(context).replace("\n", "")))
     body = env.get_template("index.md.j2").render(context)
@@ -437,8 +496,9 @@ def front_matter(markdown: str) -> dict[str, Any]:
     return yaml.safe_load(head)
 
 
-def check_numbers(markdown: str, signals: Mapping[str, Any], *,
-                  known: set[numbers.Token] | None = None) -> list[numbers.Token]:
+def check_numbers(
+    markdown: str, signals: Mapping[str, Any], *, known: set[numbers.Token] | None = None
+) -> list[numbers.Token]:
     """Numbers in the title, description and body that `signals.json` does not hold (`known`: the
     allowed tokens, computed once for all languages)."""
     head = front_matter(markdown)
@@ -451,8 +511,10 @@ def _with_titles(ai: Any, titles: Mapping[str, Sequence[str]]) -> Any:
     """The AI side with each news item's checked translated title per language."""
     import dataclasses
 
-    news = [dataclasses.replace(item, title_translated={lang: str(ts[i]) for lang, ts in sorted(titles.items())})
-            for i, item in enumerate(ai.news)]
+    news = [
+        dataclasses.replace(item, title_translated={lang: str(ts[i]) for lang, ts in sorted(titles.items())})
+        for i, item in enumerate(ai.news)
+    ]
     return dataclasses.replace(ai, news=news)
 
 
@@ -506,9 +568,21 @@ def write_report(
     # Written aside and swapped in whole: Hugo or a reader never sees a page without its signals.json
     # or charts (a run of other languages keeps the bundle's other pages).
     with staged_dir(bundle, keep_existing=True) as staging:
-        _write_bundle(staging, assessment, snapshot, model, langs=langs, charts=charts, png=png,
-                      score_history=score_history, narrative=narrative, use_llm=use_llm, author=author,
-                      template_dir=template_dir, strict=strict)
+        _write_bundle(
+            staging,
+            assessment,
+            snapshot,
+            model,
+            langs=langs,
+            charts=charts,
+            png=png,
+            score_history=score_history,
+            narrative=narrative,
+            use_llm=use_llm,
+            author=author,
+            template_dir=template_dir,
+            strict=strict,
+        )
     if site_dir is not None:
         target = bundle_dir(Path(site_dir), model.as_of)
         if target.resolve() != bundle.resolve():  # out_dir may be the site itself
@@ -517,10 +591,22 @@ def write_report(
     return bundle
 
 
-def _write_bundle(bundle: Path, assessment: Assessment, snapshot: Snapshot, model: ReportModel, *,
-                  langs: Sequence[str], charts: bool, png: bool, score_history: pd.Series | None,
-                  narrative: NarrativeResult | None, use_llm: bool, author: str, template_dir: Path | None,
-                  strict: bool) -> None:
+def _write_bundle(
+    bundle: Path,
+    assessment: Assessment,
+    snapshot: Snapshot,
+    model: ReportModel,
+    *,
+    langs: Sequence[str],
+    charts: bool,
+    png: bool,
+    score_history: pd.Series | None,
+    narrative: NarrativeResult | None,
+    use_llm: bool,
+    author: str,
+    template_dir: Path | None,
+    strict: bool,
+) -> None:
     """Charts (drawn in another process meanwhile), `signals.json` and one page per language."""
     pending_charts = None
     if charts:
@@ -547,8 +633,11 @@ def _write_bundle(bundle: Path, assessment: Assessment, snapshot: Snapshot, mode
                 item["title_translated"] = dict(news.title_translated)
         if narrative.info.reason:
             log.warning("LLM narrative: %s", narrative.info.reason)
-    signals["narrative"] = {"source": model.narrative.source, "model": model.narrative.model,
-                            "reason": model.narrative.reason}
+    signals["narrative"] = {
+        "source": model.narrative.source,
+        "model": model.narrative.model,
+        "reason": model.narrative.reason,
+    }
     known = numbers.allowed(signals)
     for lang in langs:
         markdown = render_markdown(model, lang, narrative=texts.get(lang), template_dir=template_dir, author=author)
@@ -562,4 +651,3 @@ def _write_bundle(bundle: Path, assessment: Assessment, snapshot: Snapshot, mode
     (bundle / "signals.json").write_text(dumps(signals), encoding="utf-8")
     if pending_charts is not None:
         pending_charts.wait()
-

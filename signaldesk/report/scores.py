@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 DAYS = 365
 
 
-def recent_scores(history: Mapping[MetricKey, pd.Series], as_of: date, *, days: int = DAYS,
-                  rulebook: Rulebook | None = None) -> pd.Series | None:
+def recent_scores(
+    history: Mapping[MetricKey, pd.Series], as_of: date, *, days: int = DAYS, rulebook: Rulebook | None = None
+) -> pd.Series | None:
     """Daily composite scores for the `days` up to `as_of` (None when the engine cannot give them),
     judged with the same `rulebook` as the day itself, so the chart ends on the headline score."""
     if not history:

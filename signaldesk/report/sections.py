@@ -69,14 +69,43 @@ if TYPE_CHECKING:
 
 HYPERSCALERS = ("MSFT", "GOOGL", "AMZN", "META", "ORCL")
 SEMIS = ("SMH", "NVDA", "AMD", "AVGO", "TSM")
-AI_THEMES = frozenset({"ai", "ai_launch", "chips_compute", "ai_deal", "launch", "deal", "chips", "semis", "semiconductors", "capex",
-                       "datacenter", "data_center", "compute", "models", "hyperscalers", "ai_compute", "miners_ai"})
+AI_THEMES = frozenset(
+    {
+        "ai",
+        "ai_launch",
+        "chips_compute",
+        "ai_deal",
+        "launch",
+        "deal",
+        "chips",
+        "semis",
+        "semiconductors",
+        "capex",
+        "datacenter",
+        "data_center",
+        "compute",
+        "models",
+        "hyperscalers",
+        "ai_compute",
+        "miners_ai",
+    }
+)
 MAX_FUNDS, MAX_CHAINS, MAX_NEWS = 5, 6, 6
 ETH_FUNDS = frozenset({"ETHA", "FETH", "ETHW", "CETH", "ETHV", "QETH", "EZET", "ETHE", "ETH"})
 """US spot ether ETFs: Farside's pages give BTC and ETH funds the same metric and ticker entities,
 so the BTC fund list leaves these out (upper-case `BTC` is Grayscale's mini trust, not a total)."""
-ONCHAIN_IDS = ("realized_price_usd", "sth_cost_basis_usd", "lth_cost_basis_usd", "true_market_mean_usd", "mvrv",
-               "realized_loss_usd_7d_sma", "relative_unrealized_loss", "supply_in_profit", "sopr_7d_sma", "supply_btc")
+ONCHAIN_IDS = (
+    "realized_price_usd",
+    "sth_cost_basis_usd",
+    "lth_cost_basis_usd",
+    "true_market_mean_usd",
+    "mvrv",
+    "realized_loss_usd_7d_sma",
+    "relative_unrealized_loss",
+    "supply_in_profit",
+    "sopr_7d_sma",
+    "supply_btc",
+)
 LADDER_IDS = ("realized_price_usd", "sth_cost_basis_usd", "lth_cost_basis_usd", "true_market_mean_usd")
 TENORS = ("7d", "30d", "90d")
 
@@ -121,8 +150,9 @@ class _Facts:
         if value is None:
             reason = self.snapshot.missing.get(key) or self.missing.get(key) or self.failed.get(metric) or ""
             why = gaps.classify(reason, self.outcomes)
-            return Cell(metric, entity, None, missing=reason, stale=stale, why=why.cls, source=why.source,
-                        since=why.since)
+            return Cell(
+                metric, entity, None, missing=reason, stale=stale, why=why.cls, source=why.source, since=why.since
+            )
         return Cell(metric, entity, value, stale=stale)
 
     def series(self, metric: str, entity: str = "") -> pd.Series | None:
@@ -213,7 +243,11 @@ def _lead(f: _Facts) -> Lead:
 def _moves(f: _Facts) -> list[Move]:
     """The opening's "what moved and why", one line per fact family the day has data for: BTC's
     price and its week, the ETF money, sentiment, and the AI basket against its own history."""
-    price, week, drawdown = f.cell("price_usd", "btc"), f.cell("price_change_7d", "btc"), f.cell("drawdown_from_ath", "btc")
+    price, week, drawdown = (
+        f.cell("price_usd", "btc"),
+        f.cell("price_change_7d", "btc"),
+        f.cell("drawdown_from_ath", "btc"),
+    )
     flow7, streak = f.cell("etf_net_flow_usd_7d", "btc"), f.cell("etf_flow_streak_weeks", "btc")
     fg, ai30 = f.cell("fear_greed"), f.cell("basket_return_30d", "ai")
     moves = []
@@ -229,8 +263,11 @@ def _moves(f: _Facts) -> list[Move]:
 
 
 def _ai(f: _Facts, news: Sequence[NewsItem]) -> AISide:
-    companies = [_company(f, t) for t in f.entities("capex_ttm_usd")
-                 if t != "hyperscalers" and f.value("capex_ttm_usd", t) is not None]
+    companies = [
+        _company(f, t)
+        for t in f.entities("capex_ttm_usd")
+        if t != "hyperscalers" and f.value("capex_ttm_usd", t) is not None
+    ]
     companies.sort(key=lambda c: (-(c.ttm.value or 0.0), c.ticker))
     quarters = [c.quarter.value for c in companies if c.quarter.value is not None]
     quarter_total = float(sum(quarters)) if quarters and len(quarters) == len(companies) else None
@@ -241,21 +278,36 @@ def _ai(f: _Facts, news: Sequence[NewsItem]) -> AISide:
     ]
     equities = [
         Equity(t, f.cell("equity_close_usd", t), _change(f.series("equity_close_usd", t), 30))
-        for t in SEMIS if f.value("equity_close_usd", t) is not None
+        for t in SEMIS
+        if f.value("equity_close_usd", t) is not None
     ]
     picked = [n for n in news if AI_THEMES.intersection(n.themes)]
     picked.sort(key=lambda n: (-n.ts.timestamp(), n.id))
-    items = [News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes),
-                  themes.theme_of(n.title)) for n in picked[:MAX_NEWS]]
+    items = [
+        News(n.title, n.source, n.link, n.ts.astimezone(UTC).date(), tuple(n.themes), themes.theme_of(n.title))
+        for n in picked[:MAX_NEWS]
+    ]
     revenue, hosting = f.cell("miner_revenue_usd_per_mw_day"), f.cell("ai_hosting_usd_per_mw_day")
     multiple = hosting.value / revenue.value if hosting.value is not None and revenue.value else None
     return AISide(
-        f.cell("capex_ttm_usd", "hyperscalers"), f.cell("capex_yoy", "hyperscalers"), companies, baskets, equities,
-        f.cell("ai_crypto_correlation_90d"), f.cell("ai_crypto_divergence_z"), items,
-        f.cell("miners_vs_btc_30d"), revenue, hosting, multiple,
-        *_assumptions(revenue.ok or hosting.ok), news_why=_news_why(f) if not items else "",
-        themes=themes.ranked(n.theme for n in items), quarter_total=quarter_total,
-        ai_basket_class=f.cls("ai_basket_30d"), nvda_shown=any(e.ticker == "NVDA" for e in equities),
+        f.cell("capex_ttm_usd", "hyperscalers"),
+        f.cell("capex_yoy", "hyperscalers"),
+        companies,
+        baskets,
+        equities,
+        f.cell("ai_crypto_correlation_90d"),
+        f.cell("ai_crypto_divergence_z"),
+        items,
+        f.cell("miners_vs_btc_30d"),
+        revenue,
+        hosting,
+        multiple,
+        *_assumptions(revenue.ok or hosting.ok),
+        news_why=_news_why(f) if not items else "",
+        themes=themes.ranked(n.theme for n in items),
+        quarter_total=quarter_total,
+        ai_basket_class=f.cls("ai_basket_30d"),
+        nvda_shown=any(e.ticker == "NVDA" for e in equities),
     )
 
 
@@ -312,14 +364,36 @@ def _crypto(f: _Facts) -> CryptoSide:
         aum = Cell("etf_aum_usd", "btc", None, why="no_history")
     flow_day_class = f.rulebook.classify("etf_day_flow", total.value)
     return CryptoSide(
-        flow_day, total, funds, f.cell("etf_net_flow_usd_7d", "btc"), f.cell("etf_flow_streak_weeks", "btc"),
-        aum, aum_peak, fg, f.cls("fear_greed"), fg_low, bool(record),
-        f.cell("price_usd", "btc"), f.cell("ath_usd", "btc"), ath_day, f.cell("drawdown_from_ath", "btc"),
-        f.cell("price_change_7d", "btc"), f.cell("crypto_market_cap_usd"), _market_cap_lost(f),
-        f.cell("funding_rate_8h", "btc"), f.cell("open_interest_usd", "btc"), f.cell("open_interest_change_7d", "btc"),
-        f.cell("long_liquidations_usd_24h", "btc"), f.cell("short_liquidations_usd_24h", "btc"),
-        f.cell("coinbase_premium"), f.cell("exchange_whale_ratio"),
-        f.cls("funding_btc"), f.cls("coinbase_premium"), f.cls("etf_streak"), f.cls("etf_flow_7d"), flow_day_class,
+        flow_day,
+        total,
+        funds,
+        f.cell("etf_net_flow_usd_7d", "btc"),
+        f.cell("etf_flow_streak_weeks", "btc"),
+        aum,
+        aum_peak,
+        fg,
+        f.cls("fear_greed"),
+        fg_low,
+        bool(record),
+        f.cell("price_usd", "btc"),
+        f.cell("ath_usd", "btc"),
+        ath_day,
+        f.cell("drawdown_from_ath", "btc"),
+        f.cell("price_change_7d", "btc"),
+        f.cell("crypto_market_cap_usd"),
+        _market_cap_lost(f),
+        f.cell("funding_rate_8h", "btc"),
+        f.cell("open_interest_usd", "btc"),
+        f.cell("open_interest_change_7d", "btc"),
+        f.cell("long_liquidations_usd_24h", "btc"),
+        f.cell("short_liquidations_usd_24h", "btc"),
+        f.cell("coinbase_premium"),
+        f.cell("exchange_whale_ratio"),
+        f.cls("funding_btc"),
+        f.cls("coinbase_premium"),
+        f.cls("etf_streak"),
+        f.cls("etf_flow_7d"),
+        flow_day_class,
     )
 
 
@@ -371,8 +445,9 @@ def _options(f: _Facts) -> Options:
         flat = f.rulebook.thresholds.iv_term_flat
         shape = "flat" if abs(back - front) < flat else "contango" if back > front else "backwardation"
     first = next((t.atm_iv for t in tenors if not t.atm_iv.ok), f.cell("atm_iv", "30d"))
-    return Options([t for t in tenors if t.atm_iv.ok or t.skew.ok or t.vrp.ok], f.cell("dvol"), shape,
-                   f.cls("skew_30d"), first)
+    return Options(
+        [t for t in tenors if t.atm_iv.ok or t.skew.ok or t.vrp.ok], f.cell("dvol"), shape, f.cls("skew_30d"), first
+    )
 
 
 _MOVE = {"up": 1, "flat": 0, "down": -1}
@@ -415,15 +490,37 @@ def _liquidity(f: _Facts) -> Liquidity:
     level = f.cls("eth_gas_low") if gas.ok else ""
     dex_rows = [c for c in rows if c.dex.ok]
     leader = max(dex_rows, key=lambda c: (c.dex.value, c.chain)).chain if dex_rows else ""
-    return Liquidity(rows, gas, level, f.cell("stablecoin_supply_usd"), f.cell("stablecoin_supply_delta_usd_7d"),
-                     f.cell("stablecoin_supply_change_7d"), leader, f.cell("chain_tvl_usd", "ethereum"))
+    return Liquidity(
+        rows,
+        gas,
+        level,
+        f.cell("stablecoin_supply_usd"),
+        f.cell("stablecoin_supply_delta_usd_7d"),
+        f.cell("stablecoin_supply_change_7d"),
+        leader,
+        f.cell("chain_tvl_usd", "ethereum"),
+    )
 
 
 def _row(i: Indicator) -> Row:
     value = None if i.value is None or not math.isfinite(i.value) else float(i.value)
-    return Row(i.id, i.entity, value, i.state, float(i.strength), i.percentile, float(i.contribution), i.group,
-               dict(sorted(i.reasons.items())), i.reason, bool(i.stale), dict(i.label), i.display, i.cls,
-               f"{i.id}:{i.entity}" if i.entity else i.id)
+    return Row(
+        i.id,
+        i.entity,
+        value,
+        i.state,
+        float(i.strength),
+        i.percentile,
+        float(i.contribution),
+        i.group,
+        dict(sorted(i.reasons.items())),
+        i.reason,
+        bool(i.stale),
+        dict(i.label),
+        i.display,
+        i.cls,
+        f"{i.id}:{i.entity}" if i.entity else i.id,
+    )
 
 
 def _rulebook() -> Rulebook:
@@ -451,11 +548,28 @@ def _phase(a: Assessment, rows: list[Row]) -> Phase:
     held = held_clauses(state, a.phase, rulebook) if state else []
     # A secondary phase's clauses, less those the main phase's sentence already states.
     also_held = {p: [c for c in held_clauses(state, p, rulebook) if c not in held] for p in also} if state else {}
-    return Phase(a.score, a.band, a.phase, a.coverage, float(low), float(high), bullish, bearish,
-                 len(bullish), len(bearish), groups, also, {k: labels[k] for k in groups if k in labels},
-                 held=held, state=state, outlook=_outlook(a.outlook), bullish_groups=_by_group(bullish),
-                 bearish_groups=_by_group(bearish), also_held=also_held,
-                 clause_keys=_clause_keys([held, *also_held.values()], rulebook))
+    return Phase(
+        a.score,
+        a.band,
+        a.phase,
+        a.coverage,
+        float(low),
+        float(high),
+        bullish,
+        bearish,
+        len(bullish),
+        len(bearish),
+        groups,
+        also,
+        {k: labels[k] for k in groups if k in labels},
+        held=held,
+        state=state,
+        outlook=_outlook(a.outlook),
+        bullish_groups=_by_group(bullish),
+        bearish_groups=_by_group(bearish),
+        also_held=also_held,
+        clause_keys=_clause_keys([held, *also_held.values()], rulebook),
+    )
 
 
 def _clause_keys(lists: list[list[str]], rulebook: Rulebook) -> dict[str, str]:
@@ -491,9 +605,13 @@ def _outlook(raw: Mapping[str, object]) -> Outlook | None:
         return None
     record = _table(raw, "track_record")
     return Outlook(
-        str(raw.get("status", "prior")), int(_num_or_none(raw.get("horizon_days")) or 30),
-        _num_or_none(record.get("ic")), _num_or_none(record.get("ci_low")), _num_or_none(record.get("ci_high")),
-        _num_or_none(record.get("hit_rate")), _num_or_none(record.get("calls")),
+        str(raw.get("status", "prior")),
+        int(_num_or_none(raw.get("horizon_days")) or 30),
+        _num_or_none(record.get("ic")),
+        _num_or_none(record.get("ci_low")),
+        _num_or_none(record.get("ci_high")),
+        _num_or_none(record.get("hit_rate")),
+        _num_or_none(record.get("calls")),
         _num_or_none(_table(record, "baselines").get("momentum_28d")),
         _num_or_none(_table(record, "baselines").get("momentum_90d")),
         calibrated=bool(_table(raw, "bands").get("calibrated")),
@@ -512,8 +630,10 @@ def _maps(a: Assessment) -> dict[str, AssetMap]:
     out = {}
     for asset in sorted(a.asset_levels, key=lambda x: (x != "btc", x)):
         lv = a.asset_levels[asset]
-        rungs = sorted((CostRung(c.kind, c.metric, float(c.price), float(c.distance), c.side) for c in lv.cost_bases),
-                       key=lambda c: -c.price)
+        rungs = sorted(
+            (CostRung(c.kind, c.metric, float(c.price), float(c.distance), c.side) for c in lv.cost_bases),
+            key=lambda c: -c.price,
+        )
         out[asset] = AssetMap(asset, lv.price, [zone(z) for z in lv.support], [zone(z) for z in lv.resistance], rungs)
     return out
 
@@ -530,31 +650,82 @@ def _strategy(a: Assessment, f: _Facts) -> Strategy:
         near = "support"
     elif price.value is not None and resistance and price.value >= resistance[0].low * (1 - near_level):
         near = "resistance"
-    steps = [Step(x.id, x.asset, x.price, None if x.support is None else zone(x.support),
-                  None if x.resistance is None else zone(x.resistance)) for x in a.actions]
+    steps = [
+        Step(
+            x.id,
+            x.asset,
+            x.price,
+            None if x.support is None else zone(x.support),
+            None if x.resistance is None else zone(x.resistance),
+        )
+        for x in a.actions
+    ]
     ratio_change = _change(f.series("eth_btc_ratio"), 30)
     relative = f.cls("eth_vs_btc") if ratio_change is not None else ""
     alt = f.cell("altcoin_season_index")
     regime = f.cls("altseason") if alt.ok else ""
     return Strategy(
-        a.stance, a.band, near, price, support, resistance, maps, steps,
-        f.cell("price_usd", "eth"), f.cell("eth_btc_ratio"), ratio_change, relative, f.cell("price_change_7d", "eth"),
-        f.cell("price_change_7d", "btc"), f.cell("btc_dominance"), alt, regime,
+        a.stance,
+        a.band,
+        near,
+        price,
+        support,
+        resistance,
+        maps,
+        steps,
+        f.cell("price_usd", "eth"),
+        f.cell("eth_btc_ratio"),
+        ratio_change,
+        relative,
+        f.cell("price_change_7d", "eth"),
+        f.cell("price_change_7d", "btc"),
+        f.cell("btc_dominance"),
+        alt,
+        regime,
     )
 
 
 def watch_items(a: Assessment) -> list[Watch]:
     """The engine's watch items with their zones, as the report words them (page and terminal)."""
-    return [Watch(w.id, w.metric, w.entity, float(w.trigger), w.direction, w.mode, w.window,
-                  None if w.current is None or not math.isfinite(w.current) else float(w.current), w.rule,
-                  w.reference, None if w.level is None else zone(w.level)) for w in a.watchlist]
+    return [
+        Watch(
+            w.id,
+            w.metric,
+            w.entity,
+            float(w.trigger),
+            w.direction,
+            w.mode,
+            w.window,
+            None if w.current is None or not math.isfinite(w.current) else float(w.current),
+            w.rule,
+            w.reference,
+            None if w.level is None else zone(w.level),
+        )
+        for w in a.watchlist
+    ]
 
 
 def _summary(ai: AISide, crypto: CryptoSide) -> Summary:
-    ai_points = [k for k, ok in (("capex", ai.capex_ttm.ok), ("basket", any(b.entity == "ai" and b.r30.ok for b in ai.baskets)),
-                                 ("news", bool(ai.news)), ("miners", ai.miners_vs_btc.ok)) if ok]
-    crypto_points = [k for k, ok in (("etf", crypto.streak.ok), ("fear_greed", crypto.fear_greed.ok),
-                                     ("drawdown", crypto.drawdown.ok), ("funding", crypto.funding.ok)) if ok]
+    ai_points = [
+        k
+        for k, ok in (
+            ("capex", ai.capex_ttm.ok),
+            ("basket", any(b.entity == "ai" and b.r30.ok for b in ai.baskets)),
+            ("news", bool(ai.news)),
+            ("miners", ai.miners_vs_btc.ok),
+        )
+        if ok
+    ]
+    crypto_points = [
+        k
+        for k, ok in (
+            ("etf", crypto.streak.ok),
+            ("fear_greed", crypto.fear_greed.ok),
+            ("drawdown", crypto.drawdown.ok),
+            ("funding", crypto.funding.ok),
+        )
+        if ok
+    ]
     return Summary(ai_points[:3], crypto_points[:3])
 
 
@@ -565,9 +736,15 @@ def _sources(a: Assessment, outcomes: Sequence[ProviderOutcome]) -> list[Source]
         by_name[s.provider] = Source(s.provider, s.status, s.latest, s.reason, s.note, None, why)
     for o in outcomes:
         known = by_name.get(o.provider)
-        by_name[o.provider] = Source(o.provider, o.status, o.latest_ts or (known.latest if known else None),
-                                     o.reason or (known.reason if known else ""), known.note if known else "",
-                                     o.observations, gaps.outcome_class(o))
+        by_name[o.provider] = Source(
+            o.provider,
+            o.status,
+            o.latest_ts or (known.latest if known else None),
+            o.reason or (known.reason if known else ""),
+            known.note if known else "",
+            o.observations,
+            gaps.outcome_class(o),
+        )
     return [by_name[k] for k in sorted(by_name)]
 
 
@@ -585,8 +762,10 @@ def _gaps(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]
     for i in a.indicators:
         if i.stale:
             stale.setdefault((i.id, i.entity), "stale")
-    return ([_gap(k, v, known) for k, v in sorted(missing.items())],
-            [Gap(k[0], k[1], v, "stale", snapshot.sources.get(k, "")) for k, v in sorted(stale.items())])
+    return (
+        [_gap(k, v, known) for k, v in sorted(missing.items())],
+        [Gap(k[0], k[1], v, "stale", snapshot.sources.get(k, "")) for k, v in sorted(stale.items())],
+    )
 
 
 def published_at(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderOutcome]) -> datetime:
@@ -597,8 +776,14 @@ def published_at(a: Assessment, snapshot: Snapshot, outcomes: Sequence[ProviderO
     return max(usable) if usable else day_start(snapshot.as_of)
 
 
-def build_model(assessment: Assessment, snapshot: Snapshot, *, outcomes: Sequence[ProviderOutcome] = (),
-                demo: bool = False, published: datetime | None = None) -> ReportModel:
+def build_model(
+    assessment: Assessment,
+    snapshot: Snapshot,
+    *,
+    outcomes: Sequence[ProviderOutcome] = (),
+    demo: bool = False,
+    published: datetime | None = None,
+) -> ReportModel:
     """The twelve sections' data for `assessment.as_of`."""
     f = _Facts(assessment, snapshot, outcomes)
     rows = [_row(i) for i in assessment.indicators]
@@ -608,9 +793,23 @@ def build_model(assessment: Assessment, snapshot: Snapshot, *, outcomes: Sequenc
     return ReportModel(
         as_of=assessment.as_of,
         published=(published or published_at(assessment, snapshot, outcomes)).astimezone(UTC),
-        demo=demo, score=assessment.score, band=assessment.band, phase_id=assessment.phase, stance=assessment.stance,
-        lead=_lead(f), ai=ai, crypto=crypto, onchain=_onchain(f), options=_options(f), liquidity=_liquidity(f),
-        indicators=rows, missing=missing, stale=stale, phase=_phase(assessment, rows),
-        strategy=_strategy(assessment, f), summary=_summary(ai, crypto), watchlist=watch,
+        demo=demo,
+        score=assessment.score,
+        band=assessment.band,
+        phase_id=assessment.phase,
+        stance=assessment.stance,
+        lead=_lead(f),
+        ai=ai,
+        crypto=crypto,
+        onchain=_onchain(f),
+        options=_options(f),
+        liquidity=_liquidity(f),
+        indicators=rows,
+        missing=missing,
+        stale=stale,
+        phase=_phase(assessment, rows),
+        strategy=_strategy(assessment, f),
+        summary=_summary(ai, crypto),
+        watchlist=watch,
         sources=_sources(assessment, outcomes),
     )

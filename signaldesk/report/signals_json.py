@@ -11,8 +11,8 @@ byte-identical for the same inputs.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,14 @@ def gap_words(data: dict[str, Any], outcomes: Sequence[ProviderOutcome]) -> dict
     known = by_provider(outcomes)
 
     def words(cls: str, since: date | None) -> dict[str, str]:
-        return {lang: (str(i18n(lang)["reason"]["stale_since"]).format(day=fmt.day(since, lang))
-                       if cls == "stale" and since else str(i18n(lang)["reason"][cls or "no_data"])) for lang in LANGS}
+        return {
+            lang: (
+                str(i18n(lang)["reason"]["stale_since"]).format(day=fmt.day(since, lang))
+                if cls == "stale" and since
+                else str(i18n(lang)["reason"][cls or "no_data"])
+            )
+            for lang in LANGS
+        }
 
     for item in data.get("missing", []):
         why = classify(str(item.get("reason", "")), known)
@@ -70,8 +76,13 @@ def level_words(node: Any) -> Any:
         return {key: level_words(value) for key, value in node.items()}
     from signaldesk.report.render import formatter, plain_text
 
-    whys = {lang: [plain_text(formatter(lang).reason(s["kind"], s["price"], _day(s["day"]), priced=True))
-                   for s in node["sources"]] for lang in LANGS}
+    whys = {
+        lang: [
+            plain_text(formatter(lang).reason(s["kind"], s["price"], _day(s["day"]), priced=True))
+            for s in node["sources"]
+        ]
+        for lang in LANGS
+    }
     out: dict[str, Any] = {}
     for key, value in node.items():
         out[key] = value
@@ -99,9 +110,14 @@ def names(assessment: Assessment) -> dict[str, dict[str, str]]:
     """Band, phase and stance names per language, from the report's i18n (words live there)."""
     from signaldesk.report.render import i18n
 
-    return {f"{key}_name": {lang: str(i18n(lang)[table].get(value, value)) for lang in LANGS}
-            for key, table, value in (("band", "band", assessment.band), ("phase", "phases", assessment.phase),
-                                      ("stance", "stance", assessment.stance))}
+    return {
+        f"{key}_name": {lang: str(i18n(lang)[table].get(value, value)) for lang in LANGS}
+        for key, table, value in (
+            ("band", "band", assessment.band),
+            ("phase", "phases", assessment.phase),
+            ("stance", "stance", assessment.stance),
+        )
+    }
 
 
 def watch_texts(assessment: Assessment) -> list[dict[str, str]]:

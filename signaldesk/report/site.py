@@ -61,7 +61,9 @@ def init_site(directory: Path | str, *, title: str = "signaldesk", base_url: str
     return root
 
 
-def site_files(directory: Path | str, *, title: str = "signaldesk", base_url: str = "/", force: bool = False) -> list[Path]:
+def site_files(
+    directory: Path | str, *, title: str = "signaldesk", base_url: str = "/", force: bool = False
+) -> list[Path]:
     """Write the skeleton's files into `directory`; return those written (skipped ones excluded)."""
     root = Path(directory)
     if root.exists() and not root.is_dir():
@@ -99,7 +101,11 @@ def hugo_binary() -> Path:
     folders.append(Path(sysconfig.get_path("data")) / "hugo")
     beside_python = Path(sys.executable).parent / HUGO_EXECUTABLE
     on_path = shutil.which("hugo")
-    candidates = [*(f / "binaries" / HUGO_EXECUTABLE for f in folders), beside_python, *([Path(on_path)] if on_path else [])]
+    candidates = [
+        *(f / "binaries" / HUGO_EXECUTABLE for f in folders),
+        beside_python,
+        *([Path(on_path)] if on_path else []),
+    ]
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate

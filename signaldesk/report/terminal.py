@@ -36,10 +36,15 @@ def render_text(assessment: Assessment, lang: str = "zh-CN", *, rulebook: Rulebo
     band = w["band"].get(assessment.band, assessment.band)
     low, high = band_edges(assessment.outlook, rb)
     bands = str(w["phase"]["bands"]).format(low=f"{low:.0f}", high=f"{high:.0f}", band=band)
-    lines = [f"[bold]{t['score']}: {fmt.score(assessment.score)}[/bold]{bands}  {t['coverage']}: {assessment.coverage * 100:.0f}%",
-             (f"[bold]{t['phase']}:[/bold] {w['phases'].get(assessment.phase, assessment.phase)}    "
-              f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}"), "",
-             f"[bold]{t['indicators']}[/bold]"]
+    lines = [
+        f"[bold]{t['score']}: {fmt.score(assessment.score)}[/bold]{bands}  {t['coverage']}: {assessment.coverage * 100:.0f}%",
+        (
+            f"[bold]{t['phase']}:[/bold] {w['phases'].get(assessment.phase, assessment.phase)}    "
+            f"[bold]{t['stance']}:[/bold] {w['stance'].get(assessment.stance, assessment.stance)}"
+        ),
+        "",
+        f"[bold]{t['indicators']}[/bold]",
+    ]
     for ind in assessment.indicators:
         label = ind.label.get(lang, ind.id)
         display = ind.display or fmt.value(ind.id, ind.value)

@@ -98,7 +98,9 @@ def fit_weights(subscores: pd.DataFrame, forward: pd.Series, day: pd.Timestamp, 
             ics[rule] = rank_ic(aligned[rule], labels, p.horizon)
     if not ics:
         return None
-    skilled = {r: ic.ic for r, ic in ics.items() if ic.ic is not None and ic.t is not None and ic.ic > 0 and ic.t >= p.skill_t}
+    skilled = {
+        r: ic.ic for r, ic in ics.items() if ic.ic is not None and ic.t is not None and ic.ic > 0 and ic.t >= p.skill_t
+    }
     weights: dict[str, float] = {}
     if skilled:
         total = sum(skilled.values())
@@ -160,8 +162,13 @@ def _refit_days(days: pd.DatetimeIndex, p: Procedure) -> pd.DatetimeIndex:
     return pd.date_range(days[0], days[-1], freq=p.refit)
 
 
-def evidence_history(subscores: pd.DataFrame, close: pd.Series | None, prior_score: pd.Series,
-                     fixed_bands: tuple[float, float], p: Procedure = PROCEDURE) -> Evidence:
+def evidence_history(
+    subscores: pd.DataFrame,
+    close: pd.Series | None,
+    prior_score: pd.Series,
+    fixed_bands: tuple[float, float],
+    p: Procedure = PROCEDURE,
+) -> Evidence:
     """Walk the procedure over every day of `subscores` (scoring rules only; days × rules).
 
     `prior_score` is the rulebook's composite, used (with `fixed_bands`) before the first refit.
@@ -205,8 +212,12 @@ def _group_returns(forward: pd.Series, band: pd.Series) -> dict[str, dict[str, f
     out: dict[str, dict[str, float | int | None]] = {}
     for name in BANDS:
         values = forward[band == name].dropna()
-        out[name] = {"days": len(values), "mean": _num(values.mean()), "median": _num(values.median()),
-                     "share_up": _num((values > 0).mean()) if len(values) else None}
+        out[name] = {
+            "days": len(values),
+            "mean": _num(values.mean()),
+            "median": _num(values.median()),
+            "share_up": _num((values > 0).mean()) if len(values) else None,
+        }
     return out
 
 
@@ -214,7 +225,9 @@ def _num(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def track_record(ev: Evidence, as_of: date | pd.Timestamp, horizons: tuple[int, ...] | None = None) -> dict[str, object]:
+def track_record(
+    ev: Evidence, as_of: date | pd.Timestamp, horizons: tuple[int, ...] | None = None
+) -> dict[str, object]:
     """The out-of-sample record as known at the end of `as_of` (only forward returns complete by then).
 
     Out of sample means scored by weights fitted before the day (status `evidence` or
@@ -249,10 +262,19 @@ def track_record(ev: Evidence, as_of: date | pd.Timestamp, horizons: tuple[int, 
         momentum = (calendar / calendar.shift(window) - 1).reindex(oos.index)
         baselines[name] = rank_ic(momentum, label[done], h).ic
     return {
-        "horizon": h, "start": str(oos.index[0].date()), "end": str(oos.index[-1].date()), "days": len(oos),
-        "ic": ic.ic, "ci_low": ic.ci_low, "ci_high": ic.ci_high, "t": ic.t,
-        "hit_rate": hits / int(called.sum()) if called.any() else None, "calls": int(called.sum()), "hits": hits,
-        "baselines": baselines, "band_returns": _group_returns(label[done], band),
+        "horizon": h,
+        "start": str(oos.index[0].date()),
+        "end": str(oos.index[-1].date()),
+        "days": len(oos),
+        "ic": ic.ic,
+        "ci_low": ic.ci_low,
+        "ci_high": ic.ci_high,
+        "t": ic.t,
+        "hit_rate": hits / int(called.sum()) if called.any() else None,
+        "calls": int(called.sum()),
+        "hits": hits,
+        "baselines": baselines,
+        "band_returns": _group_returns(label[done], band),
     }
 
 
@@ -264,8 +286,14 @@ def day_summary(ev: Evidence, as_of: date) -> dict[str, object]:
     skill = {}
     if fit is not None:
         for rule, ic in fit.ics.items():
-            skill[rule] = {"ic": _num(ic.ic) if ic.ic is not None else None, "ci_low": ic.ci_low, "ci_high": ic.ci_high,
-                           "t": ic.t, "days": ic.n, "weight": round(fit.weights.get(rule, 0.0), 4)}
+            skill[rule] = {
+                "ic": _num(ic.ic) if ic.ic is not None else None,
+                "ci_low": ic.ci_low,
+                "ci_high": ic.ci_high,
+                "t": ic.t,
+                "days": ic.n,
+                "weight": round(fit.weights.get(rule, 0.0), 4),
+            }
     return {
         "status": status,
         "horizon_days": ev.procedure.horizon,
@@ -273,10 +301,12 @@ def day_summary(ev: Evidence, as_of: date) -> dict[str, object]:
         "trained_through": str(fit.train_end.date()) if fit is not None else None,
         "weights": {r: round(w, 4) for r, w in (fit.weights if fit else {}).items()},
         "skill": skill,
-        "bands": {"bearish_below": _num(ev.bearish_below.get(day, math.nan)),
-                  "bullish_above": _num(ev.bullish_above.get(day, math.nan)),
-                  "calibrated": status != "prior" and bool(ev.score.loc[:day].where(ev.status != "prior").count()
-                                                           >= ev.procedure.min_band_days)},
+        "bands": {
+            "bearish_below": _num(ev.bearish_below.get(day, math.nan)),
+            "bullish_above": _num(ev.bullish_above.get(day, math.nan)),
+            "calibrated": status != "prior"
+            and bool(ev.score.loc[:day].where(ev.status != "prior").count() >= ev.procedure.min_band_days),
+        },
         "track_record": track_record(ev, day),
         "procedure": ev.procedure.as_dict(),
         "trials": TRIALS,

@@ -48,15 +48,20 @@ def resolve_rulebook(path: str | Path | None = None) -> Rulebook:
     return load_rulebook(chosen) if chosen is not None else default_rulebook()
 
 
-def _group_scores(indicators: list[Indicator], rulebook: Rulebook, composite: score_mod.Composite,
-                  m: score_mod.ScoreModel) -> dict[str, float]:
+def _group_scores(
+    indicators: list[Indicator], rulebook: Rulebook, composite: score_mod.Composite, m: score_mod.ScoreModel
+) -> dict[str, float]:
     """Every group with data: scoring groups as the composite saw them, context groups likewise."""
     out: dict[str, float] = {}
     for name, spec in rulebook.groups.items():
         if spec.in_score:
             value = composite.group_scores[0, m.groups.index(name)]
         else:
-            rows = [(i.weight, i.sub_score) for i in indicators if i.group == name and i.sub_score is not None and i.weight > 0]
+            rows = [
+                (i.weight, i.sub_score)
+                for i in indicators
+                if i.group == name and i.sub_score is not None and i.weight > 0
+            ]
             total = sum(w for w, _ in rows)
             value = sum(w * s for w, s in rows) / total if total > 0 else math.nan
         if math.isfinite(value):
@@ -75,8 +80,9 @@ def _sources(snapshot: Snapshot) -> list[SourceStatus]:
         keys = sorted(by_source[source])
         latest = max((snapshot.observed_at[k] for k in keys if k in snapshot.observed_at), default=None)
         stale = [f"{k[0]}{':' + k[1] if k[1] else ''} {snapshot.stale[k]}" for k in keys if k in snapshot.stale]
-        out.append(SourceStatus(provider=source, status="stale" if stale else "ok", latest=latest,
-                                note="; ".join(stale)))
+        out.append(
+            SourceStatus(provider=source, status="stale" if stale else "ok", latest=latest, note="; ".join(stale))
+        )
     return out
 
 
@@ -95,49 +101,81 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     composite = score_mod.composite(sub, m, min_coverage=settings.min_coverage)
     contribution = dict(zip(m.rules, score_mod.contributions(sub[0], m), strict=True))
     indicators: list[Indicator] = [
-        dataclasses.replace(ind, contribution=round(float(contribution.get(ind.rule, 0.0)), 4), reason=ind.reasons[lang])
-        for ind in judged if ind is not None
+        dataclasses.replace(
+            ind, contribution=round(float(contribution.get(ind.rule, 0.0)), 4), reason=ind.reasons[lang]
+        )
+        for ind in judged
+        if ind is not None
     ]
     coverage = float(composite.coverage[0])
     # The evidence-weighted score: walk-forward weights and calibrated bands from the history up to the day.
-    day = history_mod.day_score(history, snapshot.as_of, rb, sub[0], float(composite.score[0]),
-                                score_mod.contributions(sub[0], m))
-    indicators = [dataclasses.replace(ind, contribution=round(day.contributions.get(ind.rule, 0.0), 4)) for ind in indicators]
+    day = history_mod.day_score(
+        history, snapshot.as_of, rb, sub[0], float(composite.score[0]), score_mod.contributions(sub[0], m)
+    )
+    indicators = [
+        dataclasses.replace(ind, contribution=round(day.contributions.get(ind.rule, 0.0), 4)) for ind in indicators
+    ]
     score, band = day.score, day.band
 
     feats = phase_mod.features(history, [snapshot.as_of], settings)
     phase = str(phase_mod.classify(feats, rb)[0])
-    stance = str(phase_mod.stance(history_mod.band_as_score([band]), np.array([coverage]), np.array([phase], dtype=object),
-                                  history_mod.BAND_AS_SCORE_SETTINGS)[0])
+    stance = str(
+        phase_mod.stance(
+            history_mod.band_as_score([band]),
+            np.array([coverage]),
+            np.array([phase], dtype=object),
+            history_mod.BAND_AS_SCORE_SETTINGS,
+        )[0]
+    )
     markets = levels_mod.assess_levels(history, snapshot.as_of, rb)
     btc = markets[levels_mod.ASSET]
     support, resistance = list(btc.support), list(btc.resistance)
     watch = watchlist.build(indicators, btc, rb)
 
     # A rule judged on a fallback input says so beside its missing primary input.
-    instead = {rule.key: f"rule {rule.id} used {key_to_flat((ind.id, ind.entity))} instead"
-               for rule, ind in zip(rb.rules, judged, strict=True) if ind is not None and (ind.id, ind.entity) != rule.key}
+    instead = {
+        rule.key: f"rule {rule.id} used {key_to_flat((ind.id, ind.entity))} instead"
+        for rule, ind in zip(rb.rules, judged, strict=True)
+        if ind is not None and (ind.id, ind.entity) != rule.key
+    }
     missing: list[Missing] = []
     seen: set[tuple[str, str]] = set()
     lacking = [k for k in wanted_keys(rb) if k not in history and k not in snapshot.missing]
-    for gap in [*gaps, *(Missing(k[0], k[1], snapshot.missing[k]) for k in sorted(snapshot.missing)),
-                *(Missing(k[0], k[1], "no data") for k in lacking)]:
+    for gap in [
+        *gaps,
+        *(Missing(k[0], k[1], snapshot.missing[k]) for k in sorted(snapshot.missing)),
+        *(Missing(k[0], k[1], "no data") for k in lacking),
+    ]:
         key = (gap.id, gap.entity)
         if key not in seen:
             seen.add(key)
             missing.append(dataclasses.replace(gap, reason=f"{gap.reason}; {instead[key]}") if key in instead else gap)
 
     return Assessment(
-        as_of=snapshot.as_of, score=score, band=band, phase=phase, stance=stance, coverage=coverage,
-        indicators=indicators, support=support, resistance=resistance, watchlist=watch, missing=missing,
-        asset_levels=markets, actions=levels_mod.actions(stance, btc, rb.levels),
-        sources=_sources(snapshot), group_scores=_group_scores(indicators, rb, composite, m),
-        market_state=history_mod.market_state(feats.iloc[0], phase), outlook=day.outlook,
+        as_of=snapshot.as_of,
+        score=score,
+        band=band,
+        phase=phase,
+        stance=stance,
+        coverage=coverage,
+        indicators=indicators,
+        support=support,
+        resistance=resistance,
+        watchlist=watch,
+        missing=missing,
+        asset_levels=markets,
+        actions=levels_mod.actions(stance, btc, rb.levels),
+        sources=_sources(snapshot),
+        group_scores=_group_scores(indicators, rb, composite, m),
+        market_state=history_mod.market_state(feats.iloc[0], phase),
+        outlook=day.outlook,
         phase_reasons=phase_mod.reasons(feats.iloc[0], phase, phase_mod.matching(feats, rb)[0]),
     )
 
 
-def assess_snapshot_file(path: str | Path, rulebook_path: str | Path | None = None, *, lang: str = "zh-CN") -> Assessment:
+def assess_snapshot_file(
+    path: str | Path, rulebook_path: str | Path | None = None, *, lang: str = "zh-CN"
+) -> Assessment:
     """Judge a snapshot file (`signaldesk signals --snapshot FILE`)."""
     return assess(snapshot_from_file(path), rulebook=resolve_rulebook(rulebook_path), lang=lang)
 
@@ -151,13 +189,24 @@ def _with_outcomes(sources: list[SourceStatus], store: Store, as_of: date) -> li
         if outcome.status in {"failed", "skipped"} or name not in by_name:
             current = by_name.get(name)
             latest = outcome.latest_ts or (current.latest if current else None)
-            by_name[name] = SourceStatus(provider=name, status=outcome.status, latest=latest,
-                                         reason=outcome.reason, note=current.note if current else "")
+            by_name[name] = SourceStatus(
+                provider=name,
+                status=outcome.status,
+                latest=latest,
+                reason=outcome.reason,
+                note=current.note if current else "",
+            )
     return [by_name[k] for k in sorted(by_name)]
 
 
-def assess_store(store: Store, as_of: date, reasons: Mapping[str, str] | None = None,
-                 rulebook_path: str | Path | None = None, *, lang: str = "zh-CN") -> Assessment:
+def assess_store(
+    store: Store,
+    as_of: date,
+    reasons: Mapping[str, str] | None = None,
+    rulebook_path: str | Path | None = None,
+    *,
+    lang: str = "zh-CN",
+) -> Assessment:
     """Judge the store as it stood at the end of `as_of` (`signaldesk signals --as-of D`)."""
     rb = resolve_rulebook(rulebook_path)
     snapshot = snapshot_from_store(store, as_of, reasons, wanted=wanted_keys(rb), expire_factor=rb.score.expire_factor)

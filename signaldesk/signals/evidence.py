@@ -106,7 +106,8 @@ def rank_ic(signal: pd.Series, forward: pd.Series, horizon: int, *, confidence: 
     if not x.any() or not y.any():
         return empty
     fit = OLS(y, np.column_stack([np.ones(n), x])).fit(
-        cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0), "use_correction": False})
+        cov_type="HAC", cov_kwds={"maxlags": max(horizon - 1, 0), "use_correction": False}
+    )
     ic, se = float(fit.params[1]), float(fit.bse[1])
     q = NormalDist().inv_cdf(0.5 + confidence / 2)
     return Ic(horizon, n, ic, se, ic - q * se, ic + q * se, ic / se if se > 0 else None)
@@ -125,7 +126,9 @@ def expected_max_sharpe(trials: int, variance: float) -> float:
     if trials <= 1:
         return 0.0
     inv = NormalDist().inv_cdf
-    return math.sqrt(variance) * ((1 - EULER_GAMMA) * inv(1 - 1 / trials) + EULER_GAMMA * inv(1 - 1 / (trials * math.e)))
+    return math.sqrt(variance) * (
+        (1 - EULER_GAMMA) * inv(1 - 1 / trials) + EULER_GAMMA * inv(1 - 1 / (trials * math.e))
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,13 @@ def _days(history: Mapping[MetricKey, pd.Series], rulebook: Rulebook, end: date 
     return pd.date_range(first, last, freq="D", name="date").as_unit("ns")
 
 
-def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook | None = None,
-                  start: date | None = None, end: date | None = None) -> ScoreHistory:
+def score_history(
+    history: Mapping[MetricKey, pd.Series],
+    *,
+    rulebook: Rulebook | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> ScoreHistory:
     """Score, band, phase, stance and coverage for every day from `start` to `end` (inclusive).
 
     `history` is raw daily series (the store's `history()` shape); derived metrics are computed
@@ -97,18 +102,33 @@ def score_history(history: Mapping[MetricKey, pd.Series], *, rulebook: Rulebook 
     phases = pd.Series(phase_mod.classify(features, rb) if len(days) else [], index=days, dtype=object)
     prior = recombine(subscores, rb, phases=phases)
     m = score_mod.model(rb)
-    evidence = evidence_history(subscores.reindex(columns=list(m.rules)), full.get(phase_mod.PRICE), prior["score"],
-                                (settings.bearish_below, settings.bullish_above))
+    evidence = evidence_history(
+        subscores.reindex(columns=list(m.rules)),
+        full.get(phase_mod.PRICE),
+        prior["score"],
+        (settings.bearish_below, settings.bullish_above),
+    )
     scores = prior.copy()
     scores["score"] = evidence.score
     scores["band"] = evidence.band
     if len(days):
-        scores["stance"] = phase_mod.stance(band_as_score(evidence.band), prior["coverage"].to_numpy(dtype=float),
-                                            phases.to_numpy(dtype=object), BAND_AS_SCORE_SETTINGS)
+        scores["stance"] = phase_mod.stance(
+            band_as_score(evidence.band),
+            prior["coverage"].to_numpy(dtype=float),
+            phases.to_numpy(dtype=object),
+            BAND_AS_SCORE_SETTINGS,
+        )
     keep = days >= pd.Timestamp(start) if start is not None else np.ones(len(days), dtype=bool)
-    return ScoreHistory(scores=scores[keep], subscores=subscores[keep], values=pd.DataFrame(values, index=days)[keep],
-                        stale=pd.DataFrame(stale, index=days)[keep], features=features[keep], rulebook=rb,
-                        prior=prior[keep], evidence=evidence)
+    return ScoreHistory(
+        scores=scores[keep],
+        subscores=subscores[keep],
+        values=pd.DataFrame(values, index=days)[keep],
+        stale=pd.DataFrame(stale, index=days)[keep],
+        features=features[keep],
+        rulebook=rb,
+        prior=prior[keep],
+        evidence=evidence,
+    )
 
 
 BAND_AS_SCORE_SETTINGS = ScoreSettings(bearish_below=40.0, bullish_above=60.0)
@@ -122,8 +142,12 @@ def band_as_score(band: pd.Series | np.ndarray) -> np.ndarray:
     return values.map({"bearish": 0.0, "neutral": 50.0, "bullish": 100.0}).to_numpy(dtype=float)
 
 
-def _weights(rulebook: Rulebook, m: score_mod.ScoreModel, weights: Mapping[str, float] | None,
-             group_weights: Mapping[str, float] | None) -> tuple[np.ndarray, np.ndarray]:
+def _weights(
+    rulebook: Rulebook,
+    m: score_mod.ScoreModel,
+    weights: Mapping[str, float] | None,
+    group_weights: Mapping[str, float] | None,
+) -> tuple[np.ndarray, np.ndarray]:
     w = m.weights.copy()
     for rule_id, value in (weights or {}).items():
         w[m.rules.index(rule_id)] = value
@@ -133,9 +157,16 @@ def _weights(rulebook: Rulebook, m: score_mod.ScoreModel, weights: Mapping[str, 
     return w, gw
 
 
-def recombine(subscores: pd.DataFrame, rulebook: Rulebook, *, weights: Mapping[str, float] | None = None,
-              group_weights: Mapping[str, float] | None = None, bearish_below: float | None = None,
-              bullish_above: float | None = None, phases: pd.Series | None = None) -> pd.DataFrame:
+def recombine(
+    subscores: pd.DataFrame,
+    rulebook: Rulebook,
+    *,
+    weights: Mapping[str, float] | None = None,
+    group_weights: Mapping[str, float] | None = None,
+    bearish_below: float | None = None,
+    bullish_above: float | None = None,
+    phases: pd.Series | None = None,
+) -> pd.DataFrame:
     """Score, band and coverage (and stance, given `phases`) from sub-scores with other settings.
 
     `weights` / `group_weights` override single rule or group weights by id; the bands default
@@ -145,14 +176,17 @@ def recombine(subscores: pd.DataFrame, rulebook: Rulebook, *, weights: Mapping[s
     w, gw = _weights(rulebook, m, weights, group_weights)
     sub = subscores.reindex(columns=list(m.rules)).to_numpy(dtype=float)
     comp = score_mod.composite(sub, m, weights=w, group_weights=gw, min_coverage=rulebook.score.min_coverage)
-    settings = rulebook.score.model_copy(update={
-        k: v for k, v in (("bearish_below", bearish_below), ("bullish_above", bullish_above)) if v is not None
-    })
-    out = pd.DataFrame({
-        "score": comp.score,
-        "band": score_mod.band(comp.score, settings.bearish_below, settings.bullish_above) if len(sub) else [],
-        "coverage": comp.coverage,
-    }, index=subscores.index)
+    settings = rulebook.score.model_copy(
+        update={k: v for k, v in (("bearish_below", bearish_below), ("bullish_above", bullish_above)) if v is not None}
+    )
+    out = pd.DataFrame(
+        {
+            "score": comp.score,
+            "band": score_mod.band(comp.score, settings.bearish_below, settings.bullish_above) if len(sub) else [],
+            "coverage": comp.coverage,
+        },
+        index=subscores.index,
+    )
     if phases is not None:
         phase = phases.reindex(subscores.index).to_numpy(dtype=object)
         out["phase"] = phase
@@ -161,8 +195,12 @@ def recombine(subscores: pd.DataFrame, rulebook: Rulebook, *, weights: Mapping[s
     return out
 
 
-def score_grid(subscores: pd.DataFrame, rulebook: Rulebook, weight_sets: pd.DataFrame,
-               group_weight_sets: pd.DataFrame | None = None) -> pd.DataFrame:
+def score_grid(
+    subscores: pd.DataFrame,
+    rulebook: Rulebook,
+    weight_sets: pd.DataFrame,
+    group_weight_sets: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Scores for K weight sets at once: days × K (columns = `weight_sets.index`).
 
     `weight_sets` has one row per set and a column per scoring rule id (missing columns keep the
@@ -189,8 +227,12 @@ def rescore(values: pd.DataFrame, stale: pd.DataFrame, rulebook: Rulebook) -> pd
     out = {}
     for rule in rulebook.rules:
         if rule.id in values.columns:
-            *_, sub = bands(rule, values[rule.id].to_numpy(dtype=float),
-                            stale[rule.id].to_numpy(dtype=bool), rulebook.score.stale_strength_cap)
+            *_, sub = bands(
+                rule,
+                values[rule.id].to_numpy(dtype=float),
+                stale[rule.id].to_numpy(dtype=bool),
+                rulebook.score.stale_strength_cap,
+            )
             out[rule.id] = sub
     return pd.DataFrame(out, index=values.index)
 
@@ -205,8 +247,14 @@ class DayScore:
     outlook: dict[str, object]
 
 
-def day_score(history: Mapping[MetricKey, pd.Series], as_of: date, rulebook: Rulebook, sub_row: np.ndarray,
-              prior_score: float, prior_contributions: np.ndarray) -> DayScore:
+def day_score(
+    history: Mapping[MetricKey, pd.Series],
+    as_of: date,
+    rulebook: Rulebook,
+    sub_row: np.ndarray,
+    prior_score: float,
+    prior_contributions: np.ndarray,
+) -> DayScore:
     """The evidence-weighted score of `as_of` from the day's sub-scores (scoring rules, model order).
 
     The weights, bands and track record come from the score history of `history` up to `as_of`
@@ -229,8 +277,9 @@ def day_score(history: Mapping[MetricKey, pd.Series], as_of: date, rulebook: Rul
     lo = float(evidence.bearish_below.get(day, rulebook.score.bearish_below))
     hi = float(evidence.bullish_above.get(day, rulebook.score.bullish_above))
     band = "unknown" if score is None else "bearish" if score < lo else "bullish" if score > hi else "neutral"
-    return DayScore(score, band, dict(zip(m.rules, (float(c) for c in parts), strict=True)),
-                    day_summary(evidence, as_of))
+    return DayScore(
+        score, band, dict(zip(m.rules, (float(c) for c in parts), strict=True)), day_summary(evidence, as_of)
+    )
 
 
 def market_state(features_row: pd.Series, phase: str) -> dict[str, object]:

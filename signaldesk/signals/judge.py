@@ -50,8 +50,9 @@ class Evaluation:
         return np.isfinite(self.x)
 
 
-def evaluate(rule: Rule, history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | list[date],
-             settings: ScoreSettings) -> Evaluation:
+def evaluate(
+    rule: Rule, history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | list[date], settings: ScoreSettings
+) -> Evaluation:
     """Judge `rule` on each of `days` from daily series (clean, as `series.daily` returns)."""
     days = day_index(days)
     n = len(days)
@@ -100,8 +101,9 @@ def evaluate(rule: Rule, history: Mapping[MetricKey, pd.Series], days: pd.Dateti
     return Evaluation(days, x, value, ref, age, stale, used, band, state, strength, sub, bases)
 
 
-def bands(rule: Rule, x: np.ndarray, stale: np.ndarray | None = None, cap: float = 1.0
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def bands(
+    rule: Rule, x: np.ndarray, stale: np.ndarray | None = None, cap: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised band lookup: band index, state code (+1/0/−1), strength, sub-score (NaN = unknown)."""
     known = np.isfinite(x)
     band = np.searchsorted(np.asarray(rule.cuts, dtype=float), np.where(known, x, 0.0), side="right")
@@ -166,18 +168,33 @@ def indicator(rule: Rule, ev: Evaluation) -> Indicator:
         display = _display(rule, ev, values)
     ref_id = key_to_flat(item.over_key) if item.over_key is not None else ""
     return Indicator(
-        id=item.metric, entity=item.entity, value=float(ev.value[0]), state=_CODE_STATE[int(ev.state[0])],
-        strength=round(float(ev.strength[0]), 4), percentile=None if percentile is None else round(percentile, 4),
-        reason=reasons["zh-CN"], group=rule.group, rule=rule.id, reasons=reasons, stale=bool(ev.stale[0]),
-        label=dict(rule.label), display=display, x=float(ev.x[0]),
-        ref=None if item.over_key is None else float(ev.ref[0]), ref_id=ref_id,
-        sub_score=float(ev.sub[0]), age_days=float(ev.age[0]), reading=rule.reading, weight=rule.weight,
+        id=item.metric,
+        entity=item.entity,
+        value=float(ev.value[0]),
+        state=_CODE_STATE[int(ev.state[0])],
+        strength=round(float(ev.strength[0]), 4),
+        percentile=None if percentile is None else round(percentile, 4),
+        reason=reasons["zh-CN"],
+        group=rule.group,
+        rule=rule.id,
+        reasons=reasons,
+        stale=bool(ev.stale[0]),
+        label=dict(rule.label),
+        display=display,
+        x=float(ev.x[0]),
+        ref=None if item.over_key is None else float(ev.ref[0]),
+        ref_id=ref_id,
+        sub_score=float(ev.sub[0]),
+        age_days=float(ev.age[0]),
+        reading=rule.reading,
+        weight=rule.weight,
         cls=band.text_key,
     )
 
 
-def missing_reason(rule: Rule, history: Mapping[MetricKey, pd.Series], snapshot: Snapshot,
-                   settings: ScoreSettings) -> Missing:
+def missing_reason(
+    rule: Rule, history: Mapping[MetricKey, pd.Series], snapshot: Snapshot, settings: ScoreSettings
+) -> Missing:
     """Why a rule could not be judged on the snapshot's day, naming the key that is lacking."""
     as_of = pd.Timestamp(snapshot.as_of)
     for item in rule.inputs:
@@ -188,14 +205,18 @@ def missing_reason(rule: Rule, history: Mapping[MetricKey, pd.Series], snapshot:
             age = int((as_of - series.index[-1]).days)
             limit = settings.expire_factor * max_age(key[0])
             if age > limit:
-                return Missing(key[0], key[1], f"last value on {series.index[-1].date()} is {age} days old "
-                                               f"(limit {limit:g} days)")
+                return Missing(
+                    key[0], key[1], f"last value on {series.index[-1].date()} is {age} days old (limit {limit:g} days)"
+                )
     for item in rule.inputs:
         if item.key in history and (item.over_key is None or item.over_key in history):
             need = rule.transform_spec.min_history(rule.params)
-            return Missing(item.metric, item.entity,
-                           f"rule {rule.id}: {rule.transform_spec.name} needs about {need} days of history, "
-                           f"has {len(history[item.key])} point(s)")
+            return Missing(
+                item.metric,
+                item.entity,
+                f"rule {rule.id}: {rule.transform_spec.name} needs about {need} days of history, "
+                f"has {len(history[item.key])} point(s)",
+            )
     for item in rule.inputs:
         for key in filter(None, (item.key, item.over_key)):
             if key not in history:
@@ -203,8 +224,12 @@ def missing_reason(rule: Rule, history: Mapping[MetricKey, pd.Series], snapshot:
     return Missing(rule.metric, rule.entity, "no data")
 
 
-def judge(snapshot: Snapshot, rules: tuple[Rule, ...], settings: ScoreSettings,
-          history: Mapping[MetricKey, pd.Series] | None = None) -> tuple[list[Indicator | None], list[Missing]]:
+def judge(
+    snapshot: Snapshot,
+    rules: tuple[Rule, ...],
+    settings: ScoreSettings,
+    history: Mapping[MetricKey, pd.Series] | None = None,
+) -> tuple[list[Indicator | None], list[Missing]]:
     """Every rule on the snapshot's day: an indicator per rule (None where missing) and the gaps.
 
     `history` is `series.view(snapshot)` when the caller already has it.

@@ -39,8 +39,10 @@ ASSET = "btc"
 ASSETS = ("btc", "eth")
 #: The catalog's on-chain cost bases (entity "", i.e. Bitcoin) → their level kind, in listing order.
 COST_BASES: dict[str, str] = {
-    "sth_cost_basis_usd": "sth_cost_basis", "true_market_mean_usd": "true_market_mean",
-    "realized_price_usd": "realized_price", "lth_cost_basis_usd": "lth_cost_basis",
+    "sth_cost_basis_usd": "sth_cost_basis",
+    "true_market_mean_usd": "true_market_mean",
+    "realized_price_usd": "realized_price",
+    "lth_cost_basis_usd": "lth_cost_basis",
 }
 ONCHAIN_ASSET = "btc"
 PRICE = "price_usd"
@@ -62,7 +64,9 @@ class Candidate:
         return self.source.price
 
 
-def _known(history: Mapping[MetricKey, pd.Series], key: MetricKey, day: pd.DatetimeIndex, expire_factor: float) -> float:
+def _known(
+    history: Mapping[MetricKey, pd.Series], key: MetricKey, day: pd.DatetimeIndex, expire_factor: float
+) -> float:
     return float(asof(history.get(key), day, limit_days=expire_factor * max_age(key[0])).value[0])
 
 
@@ -71,7 +75,7 @@ def atr(close: pd.Series, days: int) -> float:
     the catalog has no daily high/low); NaN with fewer than `days` + 1 closes."""
     if len(close) < days + 1:
         return math.nan
-    return float(np.abs(np.diff(close.to_numpy(dtype=float)[-(days + 1):])).mean())
+    return float(np.abs(np.diff(close.to_numpy(dtype=float)[-(days + 1) :])).mean())
 
 
 def zone_width(price: float, true_range: float, s: LevelSettings) -> float:
@@ -86,7 +90,7 @@ def swings(close: pd.Series, as_of: pd.Timestamp, radius: int, lookback: int, as
     values = recent.to_numpy(dtype=float)
     out = []
     for i in range(radius, len(values) - radius):
-        window = values[i - radius:i + radius + 1]
+        window = values[i - radius : i + radius + 1]
         kind = "swing_high" if values[i] == window.max() else "swing_low" if values[i] == window.min() else ""
         if kind:
             day = recent.index[i].date()
@@ -95,8 +99,9 @@ def swings(close: pd.Series, as_of: pd.Timestamp, radius: int, lookback: int, as
     return out
 
 
-def profile(close: pd.Series, volume: pd.Series | None, as_of: pd.Timestamp, s: LevelSettings,
-            asset: str = ASSET) -> list[LevelSource]:
+def profile(
+    close: pd.Series, volume: pd.Series | None, as_of: pd.Timestamp, s: LevelSettings, asset: str = ASSET
+) -> list[LevelSource]:
     """Volume-by-price clusters of the last `profile_days`: local peaks holding ≥ `cluster_peak` × the mean bin.
 
     Without a daily volume series (≥ 80 % of the days) every day weighs the same (time at price),
@@ -184,8 +189,9 @@ def round_numbers(price: float, asset: str = ASSET) -> list[LevelSource]:
     return out
 
 
-def cost_bases(history: Mapping[MetricKey, pd.Series], as_of: date, price: float, expire_factor: float,
-               asset: str = ASSET) -> list[CostBasis]:
+def cost_bases(
+    history: Mapping[MetricKey, pd.Series], as_of: date, price: float, expire_factor: float, asset: str = ASSET
+) -> list[CostBasis]:
     """Every known major cost basis of `asset` with its distance from `price`, nearest first."""
     if asset != ONCHAIN_ASSET or not math.isfinite(price):
         return []
@@ -194,8 +200,11 @@ def cost_bases(history: Mapping[MetricKey, pd.Series], as_of: date, price: float
     for metric, kind in COST_BASES.items():
         value = _known(history, (metric, ""), day, expire_factor)
         if math.isfinite(value) and value > 0:
-            out.append(CostBasis(kind, metric, "", asset, value, value / price - 1,
-                                 "support" if value < price else "resistance"))
+            out.append(
+                CostBasis(
+                    kind, metric, "", asset, value, value / price - 1, "support" if value < price else "resistance"
+                )
+            )
     return sorted(out, key=lambda c: (abs(c.distance), c.kind))
 
 
@@ -208,8 +217,9 @@ def _code(source: LevelSource) -> str:
     return f"{source.kind}:{source.price:.6g}"
 
 
-def merge(items: list[Candidate], spot: float, width: float, side: str, s: LevelSettings,
-          asset: str = ASSET) -> list[Level]:
+def merge(
+    items: list[Candidate], spot: float, width: float, side: str, s: LevelSettings, asset: str = ASSET
+) -> list[Level]:
     """One side's candidates → zones, nearest to `spot` first; a zone's members span at most `width`."""
     ordered = sorted(items, key=lambda c: (abs(c.price - spot), c.source.kind, c.price))
     zones: list[list[Candidate]] = []
@@ -227,16 +237,26 @@ def merge(items: list[Candidate], spot: float, width: float, side: str, s: Level
         if high - low < s.line_below * spot:
             low = high = centre
         ranked = sorted(members, key=lambda c: (-c.weight, KINDS.index(c.source.kind), c.price))
-        out.append(Level(
-            price=centre, low=low, high=high, why=tuple(_code(c.source) for c in ranked),
-            strength=round(total, 2), asset=asset, side=side, distance=centre / spot - 1, kind=KIND_FAMILY[ranked[0].source.kind],
-            sources=tuple(c.source for c in ranked),
-        ))
+        out.append(
+            Level(
+                price=centre,
+                low=low,
+                high=high,
+                why=tuple(_code(c.source) for c in ranked),
+                strength=round(total, 2),
+                asset=asset,
+                side=side,
+                distance=centre / spot - 1,
+                kind=KIND_FAMILY[ranked[0].source.kind],
+                sources=tuple(c.source for c in ranked),
+            )
+        )
     return out
 
 
-def asset_levels(history: Mapping[MetricKey, pd.Series], as_of: date, s: LevelSettings, expire: float,
-                 asset: str = ASSET) -> AssetLevels:
+def asset_levels(
+    history: Mapping[MetricKey, pd.Series], as_of: date, s: LevelSettings, expire: float, asset: str = ASSET
+) -> AssetLevels:
     """One asset's zones (up to `max_zones` a side, nearest first), cost bases, ATR and trend mean.
 
     `expire` is the rulebook's `expire_factor`: a cost basis older than that × its catalog age is unknown.
@@ -265,19 +285,29 @@ def asset_levels(history: Mapping[MetricKey, pd.Series], as_of: date, s: LevelSe
     for side, on_side in (("support", lambda p: p < price), ("resistance", lambda p: p >= price)):
         picked = [Candidate(x, s.weights[x.kind]) for x in near if on_side(x.price)]
         if not any(abs(c.price / price - 1) <= s.round_gap for c in picked):  # a gap: round numbers stand in
-            picked += [Candidate(x, s.weights["round_number"]) for x in round_numbers(price, asset)
-                       if on_side(x.price) and s.line_below <= abs(x.price / price - 1) <= s.round_gap]
-        sides[side] = merge(picked, price, width, side, s, asset)[:s.max_zones]
+            picked += [
+                Candidate(x, s.weights["round_number"])
+                for x in round_numbers(price, asset)
+                if on_side(x.price) and s.line_below <= abs(x.price / price - 1) <= s.round_gap
+            ]
+        sides[side] = merge(picked, price, width, side, s, asset)[: s.max_zones]
     return AssetLevels(
-        asset=asset, price=price, atr=true_range if math.isfinite(true_range) else None, zone_width=width,
+        asset=asset,
+        price=price,
+        atr=true_range if math.isfinite(true_range) else None,
+        zone_width=width,
         ma200=mean if math.isfinite(mean) else None,
-        support=tuple(sides["support"]), resistance=tuple(sides["resistance"]), cost_bases=tuple(bases),
+        support=tuple(sides["support"]),
+        resistance=tuple(sides["resistance"]),
+        cost_bases=tuple(bases),
     )
 
 
 def assess_levels(history: Mapping[MetricKey, pd.Series], as_of: date, rulebook: Rulebook) -> dict[str, AssetLevels]:
     """Every asset of `ASSETS`, keyed by asset."""
-    return {asset: asset_levels(history, as_of, rulebook.levels, rulebook.score.expire_factor, asset) for asset in ASSETS}
+    return {
+        asset: asset_levels(history, as_of, rulebook.levels, rulebook.score.expire_factor, asset) for asset in ASSETS
+    }
 
 
 def actions(stance: str, levels: AssetLevels, s: LevelSettings) -> list[Action]:
@@ -302,6 +332,13 @@ def actions(stance: str, levels: AssetLevels, s: LevelSettings) -> list[Action]:
         wants_support, wants_resistance, price = needs[action_id]
         if (wants_support and support is None) or (wants_resistance and resistance is None):
             continue
-        out.append(Action(action_id, levels.asset, price, support if wants_support else None,
-                          resistance if wants_resistance else None))
+        out.append(
+            Action(
+                action_id,
+                levels.asset,
+                price,
+                support if wants_support else None,
+                resistance if wants_resistance else None,
+            )
+        )
     return out

@@ -13,22 +13,29 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 #: URPD buckets or the price history (volume-by-price, or days-at-price without volume); swings are
 #: confirmed pivots of the close; the 200-day mean is the trend line; round numbers are a fallback.
 KIND_FAMILY: dict[str, str] = {
-    "sth_cost_basis": "cost_basis", "lth_cost_basis": "cost_basis", "realized_price": "cost_basis",
-    "true_market_mean": "cost_basis", "urpd_cluster": "supply_cluster", "volume_cluster": "supply_cluster",
-    "dwell_cluster": "supply_cluster", "swing_high": "swing", "swing_low": "swing", "ma200": "trend",
+    "sth_cost_basis": "cost_basis",
+    "lth_cost_basis": "cost_basis",
+    "realized_price": "cost_basis",
+    "true_market_mean": "cost_basis",
+    "urpd_cluster": "supply_cluster",
+    "volume_cluster": "supply_cluster",
+    "dwell_cluster": "supply_cluster",
+    "swing_high": "swing",
+    "swing_low": "swing",
+    "ma200": "trend",
     "round_number": "round_number",
 }
 KINDS = tuple(KIND_FAMILY)
 STANCES = ("offensive", "neutral", "defensive", "wait")
 #: Conditional actions the strategy can state (words: the report's i18n `[levels.action]`).
 ACTIONS = (
-    "add_on_pullback",          # buy dips into the nearest support zone
-    "add_on_breakout",          # add on a close above the nearest resistance
-    "cut_below_support",        # a close below the nearest support ends the bullish view
-    "trade_range",              # between the nearest support and resistance, do not chase
-    "reduce_on_breakdown",      # a close below the nearest support means reducing further
-    "wait_for_support",         # add nothing until the nearest support is confirmed
-    "no_chase",                 # do not buy a bounce into the nearest resistance
+    "add_on_pullback",  # buy dips into the nearest support zone
+    "add_on_breakout",  # add on a close above the nearest resistance
+    "cut_below_support",  # a close below the nearest support ends the bullish view
+    "trade_range",  # between the nearest support and resistance, do not chase
+    "reduce_on_breakdown",  # a close below the nearest support means reducing further
+    "wait_for_support",  # add nothing until the nearest support is confirmed
+    "no_chase",  # do not buy a bounce into the nearest resistance
     "reassess_above_resistance",  # a close above the nearest resistance breaks the bearish structure
 )
 
@@ -52,17 +59,29 @@ class LevelSettings(BaseModel):
     profile_bin: float = Field(0.02, gt=0, lt=0.5)
     cluster_peak: float = Field(1.5, gt=0)
     ma_days: int = Field(200, ge=2)
-    weights: dict[str, float] = Field(default_factory=lambda: {
-        "sth_cost_basis": 2.0, "lth_cost_basis": 1.5, "realized_price": 2.0, "true_market_mean": 2.0,
-        "urpd_cluster": 2.0, "volume_cluster": 1.5, "dwell_cluster": 1.0, "swing_high": 1.0, "swing_low": 1.0,
-        "ma200": 1.5, "round_number": 0.5,
-    })
-    actions: dict[str, tuple[str, ...]] = Field(default_factory=lambda: {
-        "offensive": ("add_on_pullback", "add_on_breakout", "cut_below_support"),
-        "neutral": ("trade_range", "add_on_breakout", "reduce_on_breakdown"),
-        "defensive": ("wait_for_support", "reduce_on_breakdown", "no_chase", "reassess_above_resistance"),
-        "wait": ("wait_for_support", "no_chase", "reassess_above_resistance"),
-    })
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "sth_cost_basis": 2.0,
+            "lth_cost_basis": 1.5,
+            "realized_price": 2.0,
+            "true_market_mean": 2.0,
+            "urpd_cluster": 2.0,
+            "volume_cluster": 1.5,
+            "dwell_cluster": 1.0,
+            "swing_high": 1.0,
+            "swing_low": 1.0,
+            "ma200": 1.5,
+            "round_number": 0.5,
+        }
+    )
+    actions: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {
+            "offensive": ("add_on_pullback", "add_on_breakout", "cut_below_support"),
+            "neutral": ("trade_range", "add_on_breakout", "reduce_on_breakdown"),
+            "defensive": ("wait_for_support", "reduce_on_breakdown", "no_chase", "reassess_above_resistance"),
+            "wait": ("wait_for_support", "no_chase", "reassess_above_resistance"),
+        }
+    )
 
     @field_validator("weights")
     @classmethod

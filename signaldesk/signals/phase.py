@@ -26,8 +26,12 @@ from signaldesk.signals.series import asof, day_index, max_age
 
 PRICE = ("price_usd", "btc")
 PHASE_KEYS: tuple[MetricKey, ...] = (
-    PRICE, ("price_vs_ma200", "btc"), ("price_change_7d", "btc"), ("drawdown_from_ath", "btc"),
-    ("mvrv", ""), ("fear_greed", ""),
+    PRICE,
+    ("price_vs_ma200", "btc"),
+    ("price_change_7d", "btc"),
+    ("drawdown_from_ath", "btc"),
+    ("mvrv", ""),
+    ("fear_greed", ""),
 )
 FEATURES = ("trend", "mom30", "mom7", "drawdown", "mvrv", "fear_greed")
 
@@ -35,8 +39,15 @@ Frame = Mapping[str, np.ndarray]
 #: Phase ids in priority order (the first whose condition holds names the phase); `range` when
 #: none holds, `insufficient_data` without the trend. Their names and the conditions in words live
 #: in the report's i18n files (`[phases]`, `[phase_condition]`).
-PHASE_ORDER: tuple[str, ...] = ("overheated", "distribution", "recovery", "bull_expansion", "accelerating_decline",
-                                "bottom_building", "range")
+PHASE_ORDER: tuple[str, ...] = (
+    "overheated",
+    "distribution",
+    "recovery",
+    "bull_expansion",
+    "accelerating_decline",
+    "bottom_building",
+    "range",
+)
 STANCES: tuple[str, ...] = ("offensive", "neutral", "defensive", "wait")
 
 
@@ -52,7 +63,9 @@ def _in_classes(frame: Frame, refs: tuple[str, ...], rulebook: Rulebook) -> np.n
         rule = rulebook.rule(rule_id)
         x = frame[rule.metric]
         keys = np.array([b.text_key for b in rule.bands], dtype=object)
-        found = keys[np.searchsorted(np.asarray(rule.cuts, dtype=float), np.where(np.isfinite(x), x, 0.0), side="right")]
+        found = keys[
+            np.searchsorted(np.asarray(rule.cuts, dtype=float), np.where(np.isfinite(x), x, 0.0), side="right")
+        ]
         out |= np.isfinite(x) & (found == name)
     return out
 
@@ -76,12 +89,18 @@ def clause_values(frame: Frame, rulebook: Rulebook) -> dict[str, np.ndarray]:
     trend, mom30, mom7, drawdown = frame["trend"], frame["mom30"], frame["mom7"], frame["drawdown"]
     with np.errstate(invalid="ignore"):
         out = {
-            "trend_hot": trend > p.overheated_trend, "above_ma": trend > 0,
-            "near_high": drawdown > p.distribution_drawdown, "mom30_slipping": mom30 < p.distribution_mom30,
-            "near_ma": trend > p.recovery_trend, "mom30_rebound": mom30 > p.recovery_mom30,
+            "trend_hot": trend > p.overheated_trend,
+            "above_ma": trend > 0,
+            "near_high": drawdown > p.distribution_drawdown,
+            "mom30_slipping": mom30 < p.distribution_mom30,
+            "near_ma": trend > p.recovery_trend,
+            "mom30_rebound": mom30 > p.recovery_mom30,
             "deep_drawdown_recovery": drawdown < p.recovery_drawdown,
-            "trend_bull": trend > p.bull_trend, "mom30_positive": mom30 >= 0,
-            "below_ma": trend < 0, "mom30_falling": mom30 < p.decline_mom30, "mom7_falling": mom7 < p.decline_mom7,
+            "trend_bull": trend > p.bull_trend,
+            "mom30_positive": mom30 >= 0,
+            "below_ma": trend < 0,
+            "mom30_falling": mom30 < p.decline_mom30,
+            "mom7_falling": mom7 < p.decline_mom7,
             "deep_drawdown": drawdown < p.bottom_drawdown,
         }
     for ref in (*p.overheated_classes, *p.bottom_classes):
@@ -122,8 +141,9 @@ def held_clauses(state: Mapping[str, float | None], phase_id: str, rulebook: Rul
     return [c for c in (*all_of, *any_of) if bool(values[c][0])]
 
 
-def features(history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | list[date],
-             settings: ScoreSettings) -> pd.DataFrame:
+def features(
+    history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | list[date], settings: ScoreSettings
+) -> pd.DataFrame:
     """The phase inputs as known on each day (NaN where unknown or expired)."""
     days = day_index(days)
 
@@ -137,14 +157,17 @@ def features(history: Mapping[MetricKey, pd.Series], days: pd.DatetimeIndex | li
     if price is not None and not price.empty:
         mom30 = known(PRICE, price, change(price, 30).to_numpy(dtype=float))
     mom7 = known(("price_change_7d", "btc"))
-    out = pd.DataFrame({
-        "trend": known(("price_vs_ma200", "btc")),
-        "mom30": np.where(np.isfinite(mom30), mom30, mom7),
-        "mom7": mom7,
-        "drawdown": known(("drawdown_from_ath", "btc")),
-        "mvrv": known(("mvrv", "")),
-        "fear_greed": known(("fear_greed", "")),
-    }, index=days)
+    out = pd.DataFrame(
+        {
+            "trend": known(("price_vs_ma200", "btc")),
+            "mom30": np.where(np.isfinite(mom30), mom30, mom7),
+            "mom7": mom7,
+            "drawdown": known(("drawdown_from_ath", "btc")),
+            "mvrv": known(("mvrv", "")),
+            "fear_greed": known(("fear_greed", "")),
+        },
+        index=days,
+    )
     return out
 
 
@@ -168,8 +191,9 @@ def matching(features_: pd.DataFrame, rulebook: Rulebook | None = None) -> list[
     return [[names[j] for j in np.flatnonzero(row)] for row in table]
 
 
-def stance(score: np.ndarray, coverage: np.ndarray, phase: np.ndarray, settings: ScoreSettings,
-           *, min_coverage: float = 0.3) -> np.ndarray:
+def stance(
+    score: np.ndarray, coverage: np.ndarray, phase: np.ndarray, settings: ScoreSettings, *, min_coverage: float = 0.3
+) -> np.ndarray:
     """Stance per day.
 
     Without a score, or with under `min_coverage` of the rulebook, the desk waits (观望). Above
@@ -187,8 +211,15 @@ def stance(score: np.ndarray, coverage: np.ndarray, phase: np.ndarray, settings:
     bottom = phase == "bottom_building"
     risky = np.isin(phase, ["accelerating_decline", "distribution", "overheated"])
     out = np.select(
-        [~np.isfinite(score) | (coverage < min_coverage), bullish & up, bullish, bearish & bottom, bearish,
-         bottom, risky],
+        [
+            ~np.isfinite(score) | (coverage < min_coverage),
+            bullish & up,
+            bullish,
+            bearish & bottom,
+            bearish,
+            bottom,
+            risky,
+        ],
         ["wait", "offensive", "neutral", "wait", "defensive", "wait", "defensive"],
         default="neutral",
     )

@@ -89,7 +89,9 @@ class _Locator:
         pattern = re.compile(rf"^\s*\[\s*{re.escape(header)}\s*\]")
         for i, line in enumerate(self.lines):
             if pattern.match(line):
-                end = next((j for j in range(i + 1, len(self.lines)) if _TABLE_HEADER.match(self.lines[j])), len(self.lines))
+                end = next(
+                    (j for j in range(i + 1, len(self.lines)) if _TABLE_HEADER.match(self.lines[j])), len(self.lines)
+                )
                 return i, end
         return None
 
@@ -232,9 +234,18 @@ def _build(sources: list[_Source]) -> Rulebook:
         problems.add(sources[-1], 1, "the rulebook has no enabled rules")
         problems.raise_if_any()
     try:
-        return Rulebook(version=version, score=score_model, levels=level_model, watch=watch_model,
-                        groups=group_models, rules=tuple(rule_models), classes=class_model.root, phase=phase_model,
-                        thresholds=threshold_model, files=tuple(s.path for s in sources))
+        return Rulebook(
+            version=version,
+            score=score_model,
+            levels=level_model,
+            watch=watch_model,
+            groups=group_models,
+            rules=tuple(rule_models),
+            classes=class_model.root,
+            phase=phase_model,
+            thresholds=threshold_model,
+            files=tuple(s.path for s in sources),
+        )
     except ValidationError as exc:  # cross-table checks (a phase class its rule lacks)
         source = next((s for s in reversed(sources) if "phase" in s.data), sources[-1])
         loc = _Locator(source.text)
@@ -303,8 +314,11 @@ def _validate_groups(groups: dict[str, _Owned], fallback: _Source, problems: _Pr
             for err in exc.errors():
                 source = _owner_of(owners, err["loc"], fallback)
                 loc = _Locator(source.text)
-                problems.add(source, loc.find(loc.table_block(f"groups.{name}"), err["loc"]),
-                             _problem(("groups", name, *err["loc"]), err["msg"]))
+                problems.add(
+                    source,
+                    loc.find(loc.table_block(f"groups.{name}"), err["loc"]),
+                    _problem(("groups", name, *err["loc"]), err["msg"]),
+                )
     return group_models
 
 
@@ -331,8 +345,11 @@ def _validate_rules(
             source = _owner_of(owners, ("group",), fallback)
             loc = _Locator(source.text)
             known = ", ".join(sorted(group_names))
-            problems.add(source, loc.find(loc.rule_block(rule_id, index), ["group"]),
-                         f"rule {rule_id!r}: group: unknown group {rule.group!r} (known: {known})")
+            problems.add(
+                source,
+                loc.find(loc.rule_block(rule_id, index), ["group"]),
+                f"rule {rule_id!r}: group: unknown group {rule.group!r} (known: {known})",
+            )
             continue
         rule_models.append(rule)
     return rule_models
@@ -372,15 +389,19 @@ def loads(text: str, *, name: str = "<string>", extends: bool = True) -> Ruleboo
 
 def markdown_table(rulebook: Rulebook, lang: str = "en") -> str:
     """The rule table of docs/rulebook.md, generated so the docs cannot lag the shipped rules."""
-    rows = ["| id | group | input | transform | reading | weight | bands (value → state strength) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| id | group | input | transform | reading | weight | bands (value → state strength) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for rule in rulebook.rules:
         item = rule.inputs[0]
         source = f"`{item.metric}{':' + item.entity if item.entity else ''}`"
         if item.over:
             source += f" / `{item.over}`"
         for extra in rule.fallback:
-            alt = f"`{extra.metric}{':' + extra.entity if extra.entity else ''}`" + (f" / `{extra.over}`" if extra.over else "")
+            alt = f"`{extra.metric}{':' + extra.entity if extra.entity else ''}`" + (
+                f" / `{extra.over}`" if extra.over else ""
+            )
             source += f", else {alt}"
         spec = rule.transform_spec
         params = ", ".join(f"{p}={getattr(rule, p)}" for p in ("days", "window") if getattr(rule, p) is not None)
@@ -393,7 +414,9 @@ def markdown_table(rulebook: Rulebook, lang: str = "en") -> str:
             bands.append(f"[{lower}, {upper}) → {word}")
             lower = upper
         group = rule.group + ("" if rulebook.groups[rule.group].in_score else " (context)")
-        rows.append(f"| `{rule.id}` | {group} | {source} | {transform} | {rule.reading} | {rule.weight:g} | {'; '.join(bands)} |")
+        rows.append(
+            f"| `{rule.id}` | {group} | {source} | {transform} | {rule.reading} | {rule.weight:g} | {'; '.join(bands)} |"
+        )
     return "\n".join(rows)
 
 

@@ -360,8 +360,12 @@ class Thresholds(BaseModel):
     """Price within this fraction of the nearest zone is 'near' it."""
     iv_term_flat: float = Field(0.01, ge=0)
     """ATM IV of the longest and shortest tenor within this (vol points) is a flat term structure."""
-    position: dict[str, tuple[float, float]] = {"offensive": (0.6, 0.8), "neutral": (0.4, 0.6), "defensive": (0.0, 0.3),
-                                                "wait": (0.0, 0.2)}
+    position: dict[str, tuple[float, float]] = {
+        "offensive": (0.6, 0.8),
+        "neutral": (0.4, 0.6),
+        "defensive": (0.0, 0.3),
+        "wait": (0.0, 0.2),
+    }
     """Position size (share of capital, low–high) each stance advises; the strategy text quotes it."""
 
 
@@ -387,7 +391,9 @@ class Rulebook(BaseModel):
         for ref in (*self.phase.overheated_classes, *self.phase.bottom_classes):
             rule_id, name = ref.split(":")
             if rule_id in known and name not in known[rule_id]:
-                raise ValueError(f"phase: rule {rule_id!r} has no class {name!r} (its classes: {sorted(known[rule_id])})")
+                raise ValueError(
+                    f"phase: rule {rule_id!r} has no class {name!r} (its classes: {sorted(known[rule_id])})"
+                )
         return self
 
     def class_of(self, rule_id: str, value: float | None) -> str:

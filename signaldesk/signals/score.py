@@ -59,8 +59,14 @@ class Composite:
     group_scores: np.ndarray
 
 
-def composite(sub: np.ndarray, m: ScoreModel, *, weights: np.ndarray | None = None,
-              group_weights: np.ndarray | None = None, min_coverage: float = 0.0) -> Composite:
+def composite(
+    sub: np.ndarray,
+    m: ScoreModel,
+    *,
+    weights: np.ndarray | None = None,
+    group_weights: np.ndarray | None = None,
+    min_coverage: float = 0.0,
+) -> Composite:
     """Combine sub-scores `sub` (T × R, NaN = missing) into the composite.
 
     `weights` (R, or K × R) and `group_weights` (G, or K × G) override the rulebook's for a sweep;
@@ -70,7 +76,9 @@ def composite(sub: np.ndarray, m: ScoreModel, *, weights: np.ndarray | None = No
     sub = np.asarray(sub, dtype=float).reshape(len(sub), len(m.rules))
     w = np.atleast_2d(m.weights if weights is None else np.asarray(weights, dtype=float))  # K × R
     gw = np.atleast_2d(m.group_weights if group_weights is None else np.asarray(group_weights, dtype=float))  # K × G
-    sweep = (weights is not None and np.ndim(weights) == 2) or (group_weights is not None and np.ndim(group_weights) == 2)
+    sweep = (weights is not None and np.ndim(weights) == 2) or (
+        group_weights is not None and np.ndim(group_weights) == 2
+    )
     k = max(w.shape[0], gw.shape[0])
     if w.shape[0] not in (1, k) or gw.shape[0] not in (1, k):
         raise ValueError(f"weight sets disagree: {w.shape[0]} rule-weight rows vs {gw.shape[0]} group-weight rows")
@@ -133,6 +141,11 @@ def band_edges(outlook: Mapping[str, object], rulebook: Rulebook) -> tuple[float
     bands = outlook.get("bands")
     if isinstance(bands, Mapping):
         low, high = bands.get("bearish_below"), bands.get("bullish_above")
-        if isinstance(low, int | float) and isinstance(high, int | float) and math.isfinite(low) and math.isfinite(high):
+        if (
+            isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and math.isfinite(low)
+            and math.isfinite(high)
+        ):
             return float(low), float(high)
     return rulebook.score.bearish_below, rulebook.score.bullish_above

@@ -33,22 +33,50 @@ def _level(level: Level | None) -> dict[str, Any] | None:
     if level is None:
         return None
     return {
-        "price": _num(level.price, 2), "low": _num(level.low, 2), "high": _num(level.high, 2),
-        "strength": _num(level.strength, 2), "why_codes": list(level.why), "asset": level.asset, "side": level.side, "kind": level.kind, "distance": _num(level.distance, 4),
-        "sources": [{"kind": s.kind, "metric": s.metric, "entity": s.entity, "price": _num(s.price, 2),
-                     "low": _num(s.low, 2), "high": _num(s.high, 2), "day": None if s.day is None else s.day.isoformat()}
-                    for s in level.sources],
+        "price": _num(level.price, 2),
+        "low": _num(level.low, 2),
+        "high": _num(level.high, 2),
+        "strength": _num(level.strength, 2),
+        "why_codes": list(level.why),
+        "asset": level.asset,
+        "side": level.side,
+        "kind": level.kind,
+        "distance": _num(level.distance, 4),
+        "sources": [
+            {
+                "kind": s.kind,
+                "metric": s.metric,
+                "entity": s.entity,
+                "price": _num(s.price, 2),
+                "low": _num(s.low, 2),
+                "high": _num(s.high, 2),
+                "day": None if s.day is None else s.day.isoformat(),
+            }
+            for s in level.sources
+        ],
     }
 
 
 def _asset_levels(levels: AssetLevels) -> dict[str, Any]:
     """One asset's map: spot, merge width, zones and every major cost basis with its distance."""
     return {
-        "price": _num(levels.price, 2), "atr": _num(levels.atr, 2), "zone_width": _num(levels.zone_width, 2),
-        "ma200": _num(levels.ma200, 2), "support": [_level(z) for z in levels.support],
+        "price": _num(levels.price, 2),
+        "atr": _num(levels.atr, 2),
+        "zone_width": _num(levels.zone_width, 2),
+        "ma200": _num(levels.ma200, 2),
+        "support": [_level(z) for z in levels.support],
         "resistance": [_level(z) for z in levels.resistance],
-        "cost_bases": [{"kind": c.kind, "metric": c.metric, "entity": c.entity, "price": _num(c.price, 2),
-                        "distance": _num(c.distance, 4), "side": c.side} for c in levels.cost_bases],
+        "cost_bases": [
+            {
+                "kind": c.kind,
+                "metric": c.metric,
+                "entity": c.entity,
+                "price": _num(c.price, 2),
+                "distance": _num(c.distance, 4),
+                "side": c.side,
+            }
+            for c in levels.cost_bases
+        ],
     }
 
 
@@ -79,12 +107,27 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
     indicators = []
     for ind in assessment.indicators:
         row: dict[str, Any] = {
-            "id": ind.id, "entity": ind.entity, "value": _num(ind.value), "state": ind.state,
-            "strength": _num(ind.strength, 4), "percentile": _num(ind.percentile, 4),
-            "reason": ind.reasons.get(DEFAULT_LANG, ind.reason), "contribution": _num(ind.contribution, 2),
-            "rule": ind.rule, "group": ind.group, "stale": ind.stale, "label": dict(ind.label), "display": ind.display,
-            "x": _num(ind.x, 6), "ref": _num(ind.ref, 6), "ref_id": ind.ref_id, "sub_score": _num(ind.sub_score, 6),
-            "age_days": _num(ind.age_days, 6), "reading": ind.reading, "weight": _num(ind.weight, 6), "cls": ind.cls,
+            "id": ind.id,
+            "entity": ind.entity,
+            "value": _num(ind.value),
+            "state": ind.state,
+            "strength": _num(ind.strength, 4),
+            "percentile": _num(ind.percentile, 4),
+            "reason": ind.reasons.get(DEFAULT_LANG, ind.reason),
+            "contribution": _num(ind.contribution, 2),
+            "rule": ind.rule,
+            "group": ind.group,
+            "stale": ind.stale,
+            "label": dict(ind.label),
+            "display": ind.display,
+            "x": _num(ind.x, 6),
+            "ref": _num(ind.ref, 6),
+            "ref_id": ind.ref_id,
+            "sub_score": _num(ind.sub_score, 6),
+            "age_days": _num(ind.age_days, 6),
+            "reading": ind.reading,
+            "weight": _num(ind.weight, 6),
+            "cls": ind.cls,
             "reasons": dict(ind.reasons),
         }
         indicators.append(row)
@@ -102,28 +145,56 @@ def assessment_to_dict(assessment: Assessment, *, rulebook: Rulebook | None = No
             "assets": {asset: _asset_levels(levels) for asset, levels in assessment.asset_levels.items()},
         },
         "watchlist": [
-            {"id": w.id, "metric": w.metric, "entity": w.entity, "trigger": _num(w.trigger), "direction": w.direction,
-             "mode": w.mode, "window": w.window, "current": _num(w.current), "rule": w.rule,
-             "reference": _num(w.reference), "level": _level(w.level)}
+            {
+                "id": w.id,
+                "metric": w.metric,
+                "entity": w.entity,
+                "trigger": _num(w.trigger),
+                "direction": w.direction,
+                "mode": w.mode,
+                "window": w.window,
+                "current": _num(w.current),
+                "rule": w.rule,
+                "reference": _num(w.reference),
+                "level": _level(w.level),
+            }
             for w in assessment.watchlist
         ],
         "missing": [{"id": m.id, "entity": m.entity, "reason": m.reason} for m in assessment.missing],
         "sources": [
-            {"provider": s.provider, "status": s.status, "latest": None if s.latest is None else s.latest.isoformat(),
-             "reason": s.reason, "note": s.note}
+            {
+                "provider": s.provider,
+                "status": s.status,
+                "latest": None if s.latest is None else s.latest.isoformat(),
+                "reason": s.reason,
+                "note": s.note,
+            }
             for s in assessment.sources
         ],
         "coverage": _num(assessment.coverage, 4),
-        "actions": [{"id": a.id, "asset": a.asset, "price": _num(a.price, 2), "support": _level(a.support),
-                     "resistance": _level(a.resistance)} for a in assessment.actions],
+        "actions": [
+            {
+                "id": a.id,
+                "asset": a.asset,
+                "price": _num(a.price, 2),
+                "support": _level(a.support),
+                "resistance": _level(a.resistance),
+            }
+            for a in assessment.actions
+        ],
         "bands": _bands(assessment, rb),
         "score_text": fmt.score(score),
         "phase_reasons": dict(assessment.phase_reasons),
         "market_state": dict(assessment.market_state),
         "outlook": _clean(assessment.outlook),
         "groups": [
-            {"id": name, "score": _num(assessment.group_scores.get(name), 2), "in_score": spec.in_score,
-             "weight": spec.weight, "label": dict(spec.label)}
+            {
+                "id": name,
+                "score": _num(assessment.group_scores.get(name), 2),
+                "in_score": spec.in_score,
+                "weight": spec.weight,
+                "label": dict(spec.label),
+            }
             for name, spec in groups.items()
         ],
     }

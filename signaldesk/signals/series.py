@@ -40,9 +40,16 @@ def _is_daily(series: pd.Series) -> bool:
     """True when `series` already is what `daily` makes (the common case: the store's and the derived
     series), checked with vectorised tests instead of re-sorting and de-duplicating it."""
     index = series.index
-    return (series.dtype == np.float64 and isinstance(index, pd.DatetimeIndex) and index.tz is None
-            and index.unit in _DAY_TICKS and index.is_monotonic_increasing and index.is_unique
-            and not (index.asi8 % _DAY_TICKS[index.unit]).any() and bool(np.isfinite(series.to_numpy()).all()))
+    return (
+        series.dtype == np.float64
+        and isinstance(index, pd.DatetimeIndex)
+        and index.tz is None
+        and index.unit in _DAY_TICKS
+        and index.is_monotonic_increasing
+        and index.is_unique
+        and not (index.asi8 % _DAY_TICKS[index.unit]).any()
+        and bool(np.isfinite(series.to_numpy()).all())
+    )
 
 
 def daily(series: pd.Series) -> pd.Series:
@@ -54,7 +61,9 @@ def daily(series: pd.Series) -> pd.Series:
     index = pd.DatetimeIndex(series.index)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
-    out = pd.Series(pd.to_numeric(series.to_numpy(), errors="coerce").astype(float), index=index.normalize().as_unit("ns"))
+    out = pd.Series(
+        pd.to_numeric(series.to_numpy(), errors="coerce").astype(float), index=index.normalize().as_unit("ns")
+    )
     out = out[~out.index.duplicated(keep="last")].sort_index()
     return out[np.isfinite(out.to_numpy())]
 
@@ -91,8 +100,13 @@ class AsOf:
         return np.isfinite(self.value)
 
 
-def asof(series: pd.Series | None, days: pd.DatetimeIndex, *, limit_days: float | None = None,
-         values: np.ndarray | None = None) -> AsOf:
+def asof(
+    series: pd.Series | None,
+    days: pd.DatetimeIndex,
+    *,
+    limit_days: float | None = None,
+    values: np.ndarray | None = None,
+) -> AsOf:
     """Look up, for each day, the latest observation on or before it.
 
     `values` (same length as the series) replaces the series' own values — used to look up a

@@ -67,7 +67,9 @@ def _number(value: Any, flat: str, where: str) -> float | None:
     number = float(value)
     spec = CATALOG[flat_to_key(flat)[0]]
     if not spec.plausible(number):
-        raise SnapshotError(f"{where}: {flat} = {value!r} is outside the plausible range [{spec.lo:g}, {spec.hi:g}] ({spec.unit})")
+        raise SnapshotError(
+            f"{where}: {flat} = {value!r} is outside the plausible range [{spec.lo:g}, {spec.hi:g}] ({spec.unit})"
+        )
     return number
 
 
@@ -188,9 +190,15 @@ def _reason(key: MetricKey, reasons: Mapping[str, str], as_of: date, parents: Ma
     return f"no data up to {as_of}"
 
 
-def snapshot_from_history(history: Mapping[MetricKey, pd.Series], as_of: date, *,
-                          reasons: Mapping[str, str] | None = None, wanted: Iterable[MetricKey] | None = None,
-                          sources: Mapping[MetricKey, str] | None = None, expire_factor: float = 5.0) -> Snapshot:
+def snapshot_from_history(
+    history: Mapping[MetricKey, pd.Series],
+    as_of: date,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    wanted: Iterable[MetricKey] | None = None,
+    sources: Mapping[MetricKey, str] | None = None,
+    expire_factor: float = 5.0,
+) -> Snapshot:
     """What was known at the end of `as_of`, from daily series (the store's `history()` shape).
 
     `reasons` maps a metric id (or `metric:entity`) to why it is missing (provider outcomes);
@@ -212,7 +220,9 @@ def snapshot_from_history(history: Mapping[MetricKey, pd.Series], as_of: date, *
         last_day = series.index[-1].date()
         age = (as_of - last_day).days
         if age > expire_factor * max_age(key[0]):
-            snap.missing[key] = f"last value on {last_day} is {age} days old (limit {expire_factor * max_age(key[0]):g} days)"
+            snap.missing[key] = (
+                f"last value on {last_day} is {age} days old (limit {expire_factor * max_age(key[0]):g} days)"
+            )
             continue
         snap.values[key] = float(series.iloc[-1])
         snap.observed_at[key] = day_start(last_day)
@@ -226,14 +236,26 @@ def snapshot_from_history(history: Mapping[MetricKey, pd.Series], as_of: date, *
     return snap
 
 
-def snapshot_from_store(store: Store, as_of: date, reasons: Mapping[str, str] | None = None, *,
-                        wanted: Iterable[MetricKey] | None = None, expire_factor: float = 5.0,
-                        known_at: datetime | None = None) -> Snapshot:
+def snapshot_from_store(
+    store: Store,
+    as_of: date,
+    reasons: Mapping[str, str] | None = None,
+    *,
+    wanted: Iterable[MetricKey] | None = None,
+    expire_factor: float = 5.0,
+    known_at: datetime | None = None,
+) -> Snapshot:
     """The store as it stood at the end of `as_of` (no observation dated later is read) and, given
     `known_at`, as it was known then (no value fetched later, such as a revision, is read).
 
     `reasons` ({metric id: why}) comes from the caller, who knows which provider yields what
     (the signal stage does not import providers); without it a gap reads "no data up to D".
     """
-    return snapshot_from_history(store.history(as_of=as_of, known_at=known_at), as_of, reasons=reasons, wanted=wanted,
-                                 sources=store.sources(as_of=as_of), expire_factor=expire_factor)
+    return snapshot_from_history(
+        store.history(as_of=as_of, known_at=known_at),
+        as_of,
+        reasons=reasons,
+        wanted=wanted,
+        sources=store.sources(as_of=as_of),
+        expire_factor=expire_factor,
+    )

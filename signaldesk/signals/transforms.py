@@ -120,20 +120,40 @@ def _streak(series: pd.Series, params: Params) -> pd.Series:
 
 
 TRANSFORMS: tuple[Transform, ...] = (
-    Transform("level", _level, ("value", "last"), history=False,
-              doc="the value itself (a snapshot file can feed it)"),
-    Transform("change", _change, ("pct_change",), ("days",), unit="fraction",
-              doc="fractional change over `days` calendar days: v_t / v_{t-days} − 1"),
-    Transform("delta", _delta, ("diff",), ("days",),
-              doc="absolute change over `days` calendar days, in the metric's unit"),
-    Transform("percentile", _percentile, ("pct_rank", "rank"), ("window",), unit="rank",
-              doc="rank of the value within its trailing `window` days, 0–1 (ties averaged)"),
-    Transform("zscore", _zscore, ("z",), ("window",), unit="z",
-              doc="(value − trailing mean) / trailing stdev over `window` days"),
-    Transform("ma_gap", _ma_gap, ("vs_mean",), ("window",), unit="fraction",
-              doc="value / trailing `window`-day mean − 1"),
-    Transform("streak", _streak, (), unit="count",
-              doc="signed count of consecutive observations above (+) or below (−) zero"),
+    Transform("level", _level, ("value", "last"), history=False, doc="the value itself (a snapshot file can feed it)"),
+    Transform(
+        "change",
+        _change,
+        ("pct_change",),
+        ("days",),
+        unit="fraction",
+        doc="fractional change over `days` calendar days: v_t / v_{t-days} − 1",
+    ),
+    Transform(
+        "delta", _delta, ("diff",), ("days",), doc="absolute change over `days` calendar days, in the metric's unit"
+    ),
+    Transform(
+        "percentile",
+        _percentile,
+        ("pct_rank", "rank"),
+        ("window",),
+        unit="rank",
+        doc="rank of the value within its trailing `window` days, 0–1 (ties averaged)",
+    ),
+    Transform(
+        "zscore",
+        _zscore,
+        ("z",),
+        ("window",),
+        unit="z",
+        doc="(value − trailing mean) / trailing stdev over `window` days",
+    ),
+    Transform(
+        "ma_gap", _ma_gap, ("vs_mean",), ("window",), unit="fraction", doc="value / trailing `window`-day mean − 1"
+    ),
+    Transform(
+        "streak", _streak, (), unit="count", doc="signed count of consecutive observations above (+) or below (−) zero"
+    ),
 )
 
 _BY_NAME: dict[str, Transform] = {}

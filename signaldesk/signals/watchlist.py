@@ -30,9 +30,20 @@ def _etf(by_rule: dict[str, Indicator], min_streak: int) -> list[WatchItem]:
     if streak is None or streak.value is None or abs(streak.value) < min_streak:
         return []
     flow = by_rule.get("etf_flow_7d")
-    return [WatchItem("etf_flow", "etf_net_flow_usd_7d", streak.entity, 0.0, "above" if streak.value < 0 else "below",
-                      mode="cross", window="7d", current=None if flow is None else flow.value, rule="etf_flow_7d",
-                      reference=float(streak.value))]
+    return [
+        WatchItem(
+            "etf_flow",
+            "etf_net_flow_usd_7d",
+            streak.entity,
+            0.0,
+            "above" if streak.value < 0 else "below",
+            mode="cross",
+            window="7d",
+            current=None if flow is None else flow.value,
+            rule="etf_flow_7d",
+            reference=float(streak.value),
+        )
+    ]
 
 
 def _zones(levels: AssetLevels, reach_down: float, reach_up: float) -> list[WatchItem]:
@@ -41,10 +52,14 @@ def _zones(levels: AssetLevels, reach_down: float, reach_up: float) -> list[Watc
         return out
     if levels.support and levels.support[0].high >= price * (1 - reach_down):
         zone = levels.support[0]
-        out.append(WatchItem("support", PRICE, levels.asset, zone.low, "below", mode="cross", current=price, level=zone))
+        out.append(
+            WatchItem("support", PRICE, levels.asset, zone.low, "below", mode="cross", current=price, level=zone)
+        )
     if levels.resistance and levels.resistance[0].low <= price * (1 + reach_up):
         zone = levels.resistance[0]
-        out.append(WatchItem("resistance", PRICE, levels.asset, zone.high, "above", mode="cross", current=price, level=zone))
+        out.append(
+            WatchItem("resistance", PRICE, levels.asset, zone.high, "above", mode="cross", current=price, level=zone)
+        )
     return out
 
 
@@ -55,11 +70,23 @@ def _cost_basis(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> 
         return []
     basis = near[0]  # cost_bases come nearest first
     source = LevelSource(basis.kind, basis.metric, basis.entity, basis.price, basis.price, basis.price)
-    level = Level(price=basis.price, low=basis.price, high=basis.price, why=(f"{basis.kind}:{basis.price:.6g}",),
-                  asset=basis.asset, side=basis.side, distance=basis.distance, kind="cost_basis", sources=(source,))
+    level = Level(
+        price=basis.price,
+        low=basis.price,
+        high=basis.price,
+        why=(f"{basis.kind}:{basis.price:.6g}",),
+        asset=basis.asset,
+        side=basis.side,
+        distance=basis.distance,
+        kind="cost_basis",
+        sources=(source,),
+    )
     direction = "above" if basis.side == "resistance" else "below"
-    return [WatchItem("cost_basis", PRICE, levels.asset, basis.price, direction, mode="cross", current=levels.price,
-                      level=level)]
+    return [
+        WatchItem(
+            "cost_basis", PRICE, levels.asset, basis.price, direction, mode="cross", current=levels.price, level=level
+        )
+    ]
 
 
 def rule_edge(rule: Rule, x: float) -> tuple[float, Side] | None:
@@ -93,8 +120,11 @@ def _rules(by_rule: dict[str, Indicator], rulebook: Rulebook, rule_ids: tuple[st
             mode, direction = "hold", side
         else:  # a trend signal: does it cross back?
             mode, direction = "cross", "above" if side == "below" else "below"
-        out.append(WatchItem(rule_id, ind.id, ind.entity, threshold, direction, mode=mode, current=float(ind.value),
-                             rule=rule_id))
+        out.append(
+            WatchItem(
+                rule_id, ind.id, ind.entity, threshold, direction, mode=mode, current=float(ind.value), rule=rule_id
+            )
+        )
     return out
 
 
@@ -103,8 +133,9 @@ def _trend(levels: AssetLevels, reach: float, watched: list[WatchItem]) -> list[
     held = any(source.kind == "ma200" for item in watched if item.level is not None for source in item.level.sources)
     if price is None or mean is None or held or not math.isfinite(mean) or abs(price / mean - 1) > reach:
         return []
-    return [WatchItem("ma200", PRICE, levels.asset, mean, "above" if price < mean else "below", mode="cross",
-                      current=price)]
+    return [
+        WatchItem("ma200", PRICE, levels.asset, mean, "above" if price < mean else "below", mode="cross", current=price)
+    ]
 
 
 def build(indicators: list[Indicator], levels: AssetLevels, rulebook: Rulebook) -> list[WatchItem]:
@@ -117,4 +148,4 @@ def build(indicators: list[Indicator], levels: AssetLevels, rulebook: Rulebook) 
     items += _cost_basis(levels, s.cost_basis_reach, zones)
     items += _rules(by_rule, rulebook, s.rules)
     items += _trend(levels, s.ma_reach, zones)
-    return items[:s.max_items]
+    return items[: s.max_items]

@@ -34,7 +34,8 @@ class Assessments(StoreBase):
     def record_alert_failure(self, day: date, key: str, channel: str, reason: str) -> None:
         """Keep a failed delivery, so a channel that is down is visible after the run, not only in it."""
         self._con.execute(
-            "INSERT INTO alert_failures VALUES (?, ?, ?, ?, ?)", [day, key, channel, scrub(reason), naive_utc(now_utc())]
+            "INSERT INTO alert_failures VALUES (?, ?, ?, ?, ?)",
+            [day, key, channel, scrub(reason), naive_utc(now_utc())],
         ).fetchall()
 
     def alert_failures(self, day: date) -> list[tuple[str, str, str]]:

@@ -76,7 +76,6 @@ class StoreBase:
         self._con = con
         self.path = path
 
-
     @classmethod
     def open(cls, path: str | Path = ":memory:", *, read_only: bool = False, wait_s: float | None = None) -> Self:
         """Open (creating and migrating when needed) the store at `path`.
@@ -137,4 +136,3 @@ class StoreBase:
             if isinstance(exc, StoreError) or not isinstance(exc, Exception):
                 raise
             raise StoreError(f"{what} failed, nothing was stored: {exc}") from exc
-

@@ -39,9 +39,7 @@ class Observations(StoreBase):
         with self._transaction("writing observations"):
             return self._insert_observations(list(observations), run_id, fetched)
 
-    def _insert_observations(
-        self, observations: Sequence[Observation], run_id: str, fetched: datetime
-    ) -> WriteStats:
+    def _insert_observations(self, observations: Sequence[Observation], run_id: str, fetched: datetime) -> WriteStats:
         """Insert only rows whose value differs from the latest known version (idempotent upsert)."""
         if not observations:
             return WriteStats(0, 0)

@@ -48,8 +48,16 @@ class Runs(Observations):
                 con.executemany(
                     "INSERT INTO provider_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        [run_id, o.provider, o.status, scrub(o.reason), o.error_type, o.observations,
-                         None if o.latest_ts is None else naive_utc(o.latest_ts), o.duration_s]
+                        [
+                            run_id,
+                            o.provider,
+                            o.status,
+                            scrub(o.reason),
+                            o.error_type,
+                            o.observations,
+                            None if o.latest_ts is None else naive_utc(o.latest_ts),
+                            o.duration_s,
+                        ]
                         for o in outcomes
                     ],
                 )
@@ -61,9 +69,11 @@ class Runs(Observations):
             return
         self._con.executemany(
             "INSERT INTO news VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            [[i.id, naive_utc(i.ts), i.source, i.title, i.link, list(i.themes), i.summary, fetched, run_id] for i in items],
+            [
+                [i.id, naive_utc(i.ts), i.source, i.title, i.link, list(i.themes), i.summary, fetched, run_id]
+                for i in items
+            ],
         )
-
 
     def outcomes(self, run_id: str | None = None) -> list[ProviderOutcome]:
         """Provider outcomes of one run (default: the latest run)."""
@@ -114,6 +124,7 @@ class Runs(Observations):
             "WHERE ts >= ? AND ts <= ? ORDER BY ts DESC, id",
             [naive_utc(day_start(as_of) - timedelta(days=days - 1)), naive_utc(end_of_day(as_of))],
         ).fetchall()
-        return [NewsItem(i, aware(ts), s, t, link, tuple(th), summ)  # type: ignore[arg-type]
-                for i, ts, s, t, link, th, summ in rows]
-
+        return [
+            NewsItem(i, aware(ts), s, t, link, tuple(th), summ)  # type: ignore[arg-type]
+            for i, ts, s, t, link, th, summ in rows
+        ]

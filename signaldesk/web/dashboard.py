@@ -75,8 +75,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable for the dashboard: {type(value).__name__}")
 
 
-def dashboard_data(assessment_dict: Mapping[str, Any], histories: Mapping[Any, pd.Series],
-                   score_history: Any = None, *, days: int = HISTORY_DAYS, demo: bool | None = None) -> dict[str, Any]:
+def dashboard_data(
+    assessment_dict: Mapping[str, Any],
+    histories: Mapping[Any, pd.Series],
+    score_history: Any = None,
+    *,
+    days: int = HISTORY_DAYS,
+    demo: bool | None = None,
+) -> dict[str, Any]:
     """What `data.js` carries: the assessment, per-indicator histories, scores, metric units.
 
     `demo` (when given) marks the page as demo data, as the report is.
@@ -92,12 +98,18 @@ def dashboard_data(assessment_dict: Mapping[str, Any], histories: Mapping[Any, p
     assessment = dict(assessment_dict)
     if demo is not None:
         assessment["demo"] = demo
-    return {"assessment": assessment, "history": series, "scores": _scores(score_history, days),
-            "units": _units()}
+    return {"assessment": assessment, "history": series, "scores": _scores(score_history, days), "units": _units()}
 
 
-def write_dashboard(out_dir: Path | str, assessment_dict: Mapping[str, Any], histories: Mapping[Any, pd.Series],
-                    score_history: Any = None, *, days: int = HISTORY_DAYS, demo: bool | None = None) -> Path:
+def write_dashboard(
+    out_dir: Path | str,
+    assessment_dict: Mapping[str, Any],
+    histories: Mapping[Any, pd.Series],
+    score_history: Any = None,
+    *,
+    days: int = HISTORY_DAYS,
+    demo: bool | None = None,
+) -> Path:
     """Write `<out_dir>/dashboard/` (index.html, style.css, app.js, data.js); return the index path.
 
     The directory is written aside and swapped in whole (`atomic.staged_dir`): a page is never

@@ -113,10 +113,17 @@ def serve(directory: Path | str, port: int = 8765, *, host: str = "127.0.0.1") -
     with make_server(directory, port, host=host) as httpd:
         bound_host, bound_port = httpd.server_address[:2]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-        print(f"serving {Path(directory).resolve()} at http://{shown}:{bound_port}/{ENTRY.as_posix()} "
-              "(Ctrl-C to stop)", file=sys.stderr, flush=True)
+        print(
+            f"serving {Path(directory).resolve()} at http://{shown}:{bound_port}/{ENTRY.as_posix()} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
         if not is_loopback(host):
-            print(f"WARNING: bound to {host}, not loopback: anyone who can reach this machine on port {bound_port} "
-                  "can read the dashboard and reports. There is no authentication.", file=sys.stderr, flush=True)
+            print(
+                f"WARNING: bound to {host}, not loopback: anyone who can reach this machine on port {bound_port} "
+                "can read the dashboard and reports. There is no authentication.",
+                file=sys.stderr,
+                flush=True,
+            )
         with suppress(KeyboardInterrupt):
             httpd.serve_forever()

@@ -21,11 +21,16 @@ STANCE = {"bearish": "defensive", "neutral": "neutral", "bullish": "offensive", 
 def _frame(components: pd.DataFrame) -> ScoreHistory:
     score = components.mean(axis=1, skipna=True)
     band = score.map(band_of)
-    frame = pd.DataFrame({
-        "date": components.index, "score": score.to_numpy(), "band": band.to_numpy(),
-        "phase": band.map(PHASE).to_numpy(), "stance": band.map(STANCE).to_numpy(),
-        "coverage": components.notna().mean(axis=1).to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "date": components.index,
+            "score": score.to_numpy(),
+            "band": band.to_numpy(),
+            "phase": band.map(PHASE).to_numpy(),
+            "stance": band.map(STANCE).to_numpy(),
+            "coverage": components.notna().mean(axis=1).to_numpy(),
+        }
+    )
     names = list(components.columns)
     return ScoreHistory(frame, components, {n: 1.0 for n in names}, {n: n for n in names})
 
@@ -57,21 +62,24 @@ def synthetic_history(days: int = 1100, start: str = "2019-01-01", seed: int = 9
     history = {
         ("price_usd", "btc"): pd.Series(8000 * np.exp(np.cumsum(rng.normal(0.0008, 0.035, days))), index=idx),
         ("price_usd", "eth"): pd.Series(200 * np.exp(np.cumsum(rng.normal(0.0008, 0.045, days))), index=idx),
-        ("fear_greed", ""): pd.Series(np.clip(np.round(50 + np.cumsum(rng.normal(0, 4, days)) % 80 - 40 + 40), 1, 99),
-                                      index=idx),
+        ("fear_greed", ""): pd.Series(
+            np.clip(np.round(50 + np.cumsum(rng.normal(0, 4, days)) % 80 - 40 + 40), 1, 99), index=idx
+        ),
     }
     if ai:
         weekdays = idx[idx.day_of_week < 5]
         for ticker in ("NVDA", "MSFT"):
             history[("equity_close_usd", ticker)] = pd.Series(
-                100 * np.exp(np.cumsum(rng.normal(0.001, 0.02, len(weekdays)))), index=weekdays)
+                100 * np.exp(np.cumsum(rng.normal(0.001, 0.02, len(weekdays)))), index=weekdays
+            )
     return history
 
 
 def fill_store(store, history: dict, source: str = "synthetic") -> None:
     obs = [
         Observation(metric, entity, datetime(d.year, d.month, d.day, tzinfo=UTC), float(v), source)
-        for (metric, entity), series in history.items() for d, v in series.items()
+        for (metric, entity), series in history.items()
+        for d, v in series.items()
     ]
     store.write_observations(obs, run_id="test", fetched_at=datetime(2026, 1, 1, tzinfo=UTC))
 
@@ -88,7 +96,12 @@ def band_of(score: float | None, bearish_below: float = 40.0, bullish_above: flo
 
 
 def threshold_strategy(
-    score: pd.Series, btc_close: pd.Series, *, threshold: float, fee_bps: float, lag: int = 1,
+    score: pd.Series,
+    btc_close: pd.Series,
+    *,
+    threshold: float,
+    fee_bps: float,
+    lag: int = 1,
 ) -> Curve:
     """All-in BTC when score >= threshold, else all cash (the vectorbt cross-check strategy)."""
     prices = filled_prices(btc_close)
@@ -109,7 +122,8 @@ def grid_total_returns(
     out = np.empty(grid.size)
     for start in range(0, grid.size, chunk):
         cols = np.arange(start, min(start + chunk, grid.size))
-        _, _, growth = cumulative_sums(composites, grid, simple, fee=fee_bps / 1e4, lag=lag, cols=cols,
-                                       at=np.array([len(log_ret)]))
+        _, _, growth = cumulative_sums(
+            composites, grid, simple, fee=fee_bps / 1e4, lag=lag, cols=cols, at=np.array([len(log_ret)])
+        )
         out[cols] = np.expm1(growth[0])
     return out

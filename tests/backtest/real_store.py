@@ -38,6 +38,7 @@ def _csv(tmp: Path, name: str, dates: pd.Series, values: pd.Series) -> Path:
 
 def series_files(locate: Locate, tmp: Path) -> list[tuple[Path, str, str, str]]:
     """(csv, metric, entity, source) for every real series the rules can read."""
+
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(locate("data", name), encoding="utf-8-sig")
 
@@ -59,8 +60,12 @@ def series_files(locate: Locate, tmp: Path) -> list[tuple[Path, str, str, str]]:
         (_csv(tmp, "oi", _dates(oi["Date"], "%Y.%m.%d"), oi["Data"]), "open_interest_usd", "btc", "cryptoquant"),
         (_csv(tmp, "stable", _dates(stable["as_of"]), stable["value"]), "stablecoin_supply_usd", "", "defillama"),
         (_csv(tmp, "tvl", _dates(tvl["date"]), tvl["ethereum"]), "chain_tvl_usd", "ethereum", "defillama"),
-        (_csv(tmp, "gas", _dates(gas["Date(UTC)"], "%m/%d/%Y"), gas["Value (Wei)"] / 1e9),
-         "gas_price_gwei", "ethereum", "etherscan"),
+        (
+            _csv(tmp, "gas", _dates(gas["Date(UTC)"], "%m/%d/%Y"), gas["Value (Wei)"] / 1e9),
+            "gas_price_gwei",
+            "ethereum",
+            "etherscan",
+        ),
     ]
     for ticker in AI:
         frame = read(f"equities/{ticker}_daily_ohlcv.csv")

@@ -39,7 +39,7 @@ def test_bom_and_header_case_are_tolerated(store, tmp_path):
         ("date,value\n2024-01-01,1\n2024/01/02,2\n", "fear_greed", "line 3: not a date"),
         ("date,value\n2024-02-30,1\n", "fear_greed", "line 2: not a date"),
         ("date,value\n2024-01-01,abc\n", "fear_greed", "line 2: not a number: 'abc'"),
-        ("date,value\n2024-01-01,\"1,000\"\n", "price_usd", "not a number: '1,000'"),
+        ('date,value\n2024-01-01,"1,000"\n', "price_usd", "not a number: '1,000'"),
         ("date,value\n2024-01-01,nan\n", "fear_greed", "not a finite number"),
         ("date,value\n2024-01-01,150\n", "fear_greed", "outside the plausible range of fear_greed [0, 100]"),
         ("date,value\n2024-01-01,-5\n", "price_usd", "outside the plausible range"),

@@ -64,7 +64,10 @@ def test_backtest_runs_on_real_history(real_store, result):
     assert data["sweep"] is not None and len(data["sweep"]["folds"]) >= 3
     deflated = data["sweep"]["in_sample_best"]["deflated_sharpe"]
     # every grid point with a Sharpe ratio (one that never trades has none) counts as a trial
-    assert 0.9 * data["sweep"]["grid_size"] < deflated["trials"] <= data["sweep"]["grid_size"] and 0 <= deflated["dsr"] <= 1
+    assert (
+        0.9 * data["sweep"]["grid_size"] < deflated["trials"] <= data["sweep"]["grid_size"]
+        and 0 <= deflated["dsr"] <= 1
+    )
 
 
 def test_factor_evidence_matches_an_independent_spearman(real_store, result):

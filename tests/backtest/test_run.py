@@ -40,7 +40,7 @@ def test_deleting_everything_after_a_day_leaves_every_score_up_to_it_unchanged(f
         short = _scores(cut, scorer)
     assert short.index.max() == pd.Timestamp(CUT)
     assert short["score"].notna().sum() > 300
-    pd.testing.assert_frame_equal(full.loc[:pd.Timestamp(CUT)], short)
+    pd.testing.assert_frame_equal(full.loc[: pd.Timestamp(CUT)], short)
 
 
 def test_engine_group_scores_recombine_to_the_rulebook_composite():
@@ -81,7 +81,8 @@ def test_backtest_statistics_and_window(filled):
     assert result.scores["date"].iloc[-1] == pd.Timestamp("2021-06-30")
     # forward returns near `end` still exist: evaluation may look past the window, scoring may not
     assert result.joined["fwd_90d"].iloc[-1] == pytest.approx(
-        filled.series("price_usd", "btc").loc["2021-09-29"] / filled.series("price_usd", "btc").loc["2021-07-01"] - 1)
+        filled.series("price_usd", "btc").loc["2021-09-29"] / filled.series("price_usd", "btc").loc["2021-07-01"] - 1
+    )
     names = [c["name"] for c in result.curves.summaries()]
     assert names == ["score", "buy_and_hold", "momentum_28d", "333"]
     assert {s.group for s in result.band_stats} <= {"bearish", "neutral", "bullish"}
@@ -138,8 +139,16 @@ def test_window_starts_when_both_a_score_and_a_btc_close_exist(store):
 
     def early(h):
         scored = toy_scorer(h)
-        before = pd.DataFrame({"date": pd.date_range("2018-10-01", "2018-12-31"), "score": 50.0, "band": "neutral",
-                               "phase": "range", "stance": "neutral", "coverage": 0.5})
+        before = pd.DataFrame(
+            {
+                "date": pd.date_range("2018-10-01", "2018-12-31"),
+                "score": 50.0,
+                "band": "neutral",
+                "phase": "range",
+                "stance": "neutral",
+                "coverage": 0.5,
+            }
+        )
         scored.frame = pd.concat([before, scored.frame], ignore_index=True)
         return scored
 

@@ -40,12 +40,14 @@ def test_rank_ic_is_spearman_with_a_newey_west_interval():
 
 
 def _joined():
-    return pd.DataFrame({
-        "date": pd.date_range("2024-01-01", periods=7, freq="D"),
-        "score": [70, 75, 80, 30, 20, 50, np.nan],
-        "band": ["bullish", "bullish", "bullish", "bearish", "bearish", "neutral", None],
-        "fwd_7d": [0.10, -0.05, 0.20, -0.10, 0.05, 0.0, 0.3],
-    })
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=7, freq="D"),
+            "score": [70, 75, 80, 30, 20, 50, np.nan],
+            "band": ["bullish", "bullish", "bullish", "bearish", "bearish", "neutral", None],
+            "fwd_7d": [0.10, -0.05, 0.20, -0.10, 0.05, 0.0, 0.3],
+        }
+    )
 
 
 def test_band_statistics_by_hand():

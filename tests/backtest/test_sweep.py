@@ -8,8 +8,13 @@ from tests.backtest.helpers import grid_total_returns
 
 
 def test_grid_shape_and_labels():
-    grid = make_grid(["fng", "mvrv", "funding"], groups={"fng": "sentiment", "mvrv": "onchain", "funding": "onchain"},
-                     base_weights={"mvrv": 2.0}, lows=(40, 50), highs=(50, 60))
+    grid = make_grid(
+        ["fng", "mvrv", "funding"],
+        groups={"fng": "sentiment", "mvrv": "onchain", "funding": "onchain"},
+        base_weights={"mvrv": 2.0},
+        lows=(40, 50),
+        highs=(50, 60),
+    )
     # 3^2 - 1 group multipliers × pairs (40,50) (40,60) (50,50) (50,60)
     assert len(grid.labels) == 8 and grid.thresholds == ((40, 50), (40, 60), (50, 50), (50, 60))
     assert grid.size == 32
@@ -52,10 +57,13 @@ def _synthetic(n=400, seed=11):
     rng = np.random.default_rng(seed)
     idx = pd.date_range("2019-01-01", periods=n, freq="D")
     close = pd.Series(100 * np.exp(np.cumsum(rng.normal(0.0005, 0.03, n))), index=idx)
-    sub = pd.DataFrame({
-        "a": np.clip(50 + np.cumsum(rng.normal(0, 4, n)) % 50 - 25 + 25, 0, 100),
-        "b": rng.uniform(0, 100, n),
-    }, index=idx)
+    sub = pd.DataFrame(
+        {
+            "a": np.clip(50 + np.cumsum(rng.normal(0, 4, n)) % 50 - 25 + 25, 0, 100),
+            "b": rng.uniform(0, 100, n),
+        },
+        index=idx,
+    )
     sub.iloc[:20] = np.nan
     sub.iloc[50:60, 1] = np.nan
     return sub, close
@@ -67,7 +75,7 @@ def test_vectorised_grid_equals_a_plain_loop_for_every_point():
     totals = grid_total_returns(sub, grid, close, fee_bps=10, lag=1, chunk=5)
     for k in range(grid.size):
         w, lo, hi = grid.point(k)
-        score = pd.Series(combine(sub.to_numpy(), grid.weights[w:w + 1])[:, 0], index=sub.index)
+        score = pd.Series(combine(sub.to_numpy(), grid.weights[w : w + 1])[:, 0], index=sub.index)
         assert totals[k] == pytest.approx(_loop_total_return(score, close, lo, hi, 10, 1), rel=1e-10, abs=1e-12)
 
 
@@ -110,4 +118,7 @@ def test_walk_forward_does_not_peek_at_the_test_window():
     scrambled.loc[later] = rng.uniform(0, 100, (later.sum(), 2))
     other = walk_forward(scrambled, close, grid, fee_bps=10)
     assert (other.folds[0].weights, other.folds[0].lo, other.folds[0].hi) == (
-        base.folds[0].weights, base.folds[0].lo, base.folds[0].hi)
+        base.folds[0].weights,
+        base.folds[0].lo,
+        base.folds[0].hi,
+    )

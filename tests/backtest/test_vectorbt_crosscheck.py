@@ -45,8 +45,14 @@ def _vectorbt(tmp_path, close, entries, exits):
     source, target = tmp_path / "in.npz", tmp_path / "out.npz"
     np.savez(source, close=close.to_numpy(), entries=entries.to_numpy(), exits=exits.to_numpy(), fees=FEE_BPS / 1e4)
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
-    subprocess.run([sys.executable, "-m", "tests.backtest.vbt_runner", str(source), str(target)],
-                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "tests.backtest.vbt_runner", str(source), str(target)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     out = np.load(target)
     return out["total_return"], out["value"]
 
@@ -59,7 +65,7 @@ def test_threshold_strategy_and_sweep_grid_equal_vectorbt(tmp_path):
     grid = make_grid(["a", "b"], lows=(40, 50), highs=(50, 60))
     for k in range(grid.size):
         w, lo, hi = grid.point(k)
-        comp = pd.Series(combine(sub.to_numpy(), grid.weights[w:w + 1])[:, 0], index=sub.index)
+        comp = pd.Series(combine(sub.to_numpy(), grid.weights[w : w + 1])[:, 0], index=sub.index)
         entries.append((comp >= hi).shift(1, fill_value=False))
         exits.append((comp < lo).shift(1, fill_value=False))
     total, value = _vectorbt(tmp_path, close, pd.concat(entries, axis=1), pd.concat(exits, axis=1))
@@ -70,4 +76,6 @@ def test_threshold_strategy_and_sweep_grid_equal_vectorbt(tmp_path):
     start = close.index.get_loc(ours.equity.index[0])
     np.testing.assert_allclose(ours.equity.to_numpy(), value[start:, 0], rtol=1e-9)
     # the vectorised sweep, every grid point
-    np.testing.assert_allclose(grid_total_returns(sub, grid, close, fee_bps=FEE_BPS, lag=1), total[1:], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        grid_total_returns(sub, grid, close, fee_bps=FEE_BPS, lag=1), total[1:], rtol=0, atol=1e-9
+    )

@@ -24,11 +24,19 @@ def main(source: str, target: str) -> None:
     index = pd.date_range("2000-01-01", periods=len(data["close"]), freq="D")
     close = pd.Series(data["close"], index=index)
     portfolio = vbt.Portfolio.from_signals(
-        close, entries=pd.DataFrame(data["entries"], index=index), exits=pd.DataFrame(data["exits"], index=index),
-        size=np.inf, fees=float(data["fees"]), init_cash=1.0, freq="1D",
+        close,
+        entries=pd.DataFrame(data["entries"], index=index),
+        exits=pd.DataFrame(data["exits"], index=index),
+        size=np.inf,
+        fees=float(data["fees"]),
+        init_cash=1.0,
+        freq="1D",
     )
-    np.savez(target, total_return=portfolio.total_return().to_numpy(dtype=float),
-             value=portfolio.value().to_numpy(dtype=float))
+    np.savez(
+        target,
+        total_return=portfolio.total_return().to_numpy(dtype=float),
+        value=portfolio.value().to_numpy(dtype=float),
+    )
 
 
 if __name__ == "__main__":

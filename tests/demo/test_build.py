@@ -40,6 +40,7 @@ def test_the_build_is_the_same_without_numpys_cpu_specific_kernels(tmp_path):
     targets = _dispatched_simd_targets()
     assert np.__version__ and targets, "this NumPy dispatches no SIMD kernels: nothing to compare"
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(targets)}
-    subprocess.run([sys.executable, "-m", "tools.demo.build", str(tmp_path / "baseline")], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "tools.demo.build", str(tmp_path / "baseline")], env=env, check=True, capture_output=True
+    )
     _assert_same_tree(tmp_path / "baseline", f"depends on the CPU (built with {targets} disabled)")

@@ -47,12 +47,12 @@ def _q(quarters):
 def test_quarters_by_hand(facts):
     quarters = fiscal_quarters(facts, fiscal_year_end_month=5)
     assert _q(quarters) == [
-        ("2023-08-31", 1000),           # Q1 FY24 as filed
-        ("2023-11-30", 2200 - 1000),    # 6M − Q1
-        ("2024-02-29", 3700 - 2200),    # 9M − 6M (leap-year February)
-        ("2024-05-31", 6000 - 3700),    # Q4 = 10-K year − 9M
-        ("2024-08-31", 2500),           # not the 8-K's 9,999 − 5,000
-        ("2024-11-30", 5500 - 2500),    # restated 6M wins over the first-filed 5,300
+        ("2023-08-31", 1000),  # Q1 FY24 as filed
+        ("2023-11-30", 2200 - 1000),  # 6M − Q1
+        ("2024-02-29", 3700 - 2200),  # 9M − 6M (leap-year February)
+        ("2024-05-31", 6000 - 3700),  # Q4 = 10-K year − 9M
+        ("2024-08-31", 2500),  # not the 8-K's 9,999 − 5,000
+        ("2024-11-30", 5500 - 2500),  # restated 6M wins over the first-filed 5,300
         ("2025-02-28", 9000 - 5500),
         ("2025-05-31", 13000 - 9000),
         ("2025-08-31", 3600),
@@ -82,16 +82,24 @@ def test_latest_filed_keeps_one_fact_per_period(facts):
 
 def test_merge_tags_prefers_the_first_tag_per_period():
     a = [Fact(date(2024, 1, 1), date(2024, 3, 31), 10.0, date(2024, 4, 30))]
-    b = [Fact(date(2024, 1, 1), date(2024, 3, 31), 99.0, date(2024, 5, 30)),
-         Fact(date(2024, 4, 1), date(2024, 6, 30), 20.0, date(2024, 7, 30))]
+    b = [
+        Fact(date(2024, 1, 1), date(2024, 3, 31), 99.0, date(2024, 5, 30)),
+        Fact(date(2024, 4, 1), date(2024, 6, 30), 20.0, date(2024, 7, 30)),
+    ]
     merged = fiscal_quarters(merge_tags([a, b]))
     assert [(q.end, q.value) for q in merged] == [(date(2024, 3, 31), 10.0), (date(2024, 6, 30), 20.0)]
 
 
 @pytest.mark.parametrize(
     ("start", "end", "quarters"),
-    [("2024-01-01", "2024-03-31", 1), ("2023-07-01", "2023-12-31", 2), ("2023-06-26", "2024-06-30", 4),
-     ("2024-01-01", "2024-04-07", 1), ("2024-01-01", "2024-07-15", None), ("2024-01-01", "2024-01-31", None)],
+    [
+        ("2024-01-01", "2024-03-31", 1),
+        ("2023-07-01", "2023-12-31", 2),
+        ("2023-06-26", "2024-06-30", 4),
+        ("2024-01-01", "2024-04-07", 1),
+        ("2024-01-01", "2024-07-15", None),
+        ("2024-01-01", "2024-01-31", None),
+    ],
 )
 def test_period_length_in_quarters(start, end, quarters):
     fact = Fact(date.fromisoformat(start), date.fromisoformat(end), 1.0, date(2025, 1, 1))
@@ -99,8 +107,10 @@ def test_period_length_in_quarters(start, end, quarters):
 
 
 def test_a_negative_difference_is_dropped_not_stored():
-    facts = [Fact(date(2024, 1, 1), date(2024, 3, 31), 10.0, date(2024, 4, 30)),
-             Fact(date(2024, 1, 1), date(2024, 6, 30), 8.0, date(2024, 7, 30))]
+    facts = [
+        Fact(date(2024, 1, 1), date(2024, 3, 31), 10.0, date(2024, 4, 30)),
+        Fact(date(2024, 1, 1), date(2024, 6, 30), 8.0, date(2024, 7, 30)),
+    ]
     assert [q.end for q in fiscal_quarters(facts, fiscal_year_end_month=12)] == [date(2024, 3, 31)]
 
 
@@ -118,11 +128,13 @@ def test_ttm_and_yoy_by_hand(facts):
         pd.Timestamp("2025-11-30"): 3500 + 4000 + 3600 + 4400,
     }
     growth = yoy(ttm(series))
-    assert growth.to_dict() == pytest.approx({
-        pd.Timestamp("2025-05-31"): 13000 / 6000 - 1,
-        pd.Timestamp("2025-08-31"): 14100 / 7500 - 1,
-        pd.Timestamp("2025-11-30"): 15500 / 9300 - 1,
-    })
+    assert growth.to_dict() == pytest.approx(
+        {
+            pd.Timestamp("2025-05-31"): 13000 / 6000 - 1,
+            pd.Timestamp("2025-08-31"): 14100 / 7500 - 1,
+            pd.Timestamp("2025-11-30"): 15500 / 9300 - 1,
+        }
+    )
 
 
 def test_ttm_needs_four_consecutive_quarters():
@@ -146,14 +158,24 @@ def test_total_aligns_fiscal_quarters_on_calendar_quarters_and_needs_every_compa
 
 
 def test_derivation_totals_the_hyperscalers_only_when_all_five_are_there():
-    ends = ["2024-03-31", "2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30",
-            "2025-12-31"]
+    ends = [
+        "2024-03-31",
+        "2024-06-30",
+        "2024-09-30",
+        "2024-12-31",
+        "2025-03-31",
+        "2025-06-30",
+        "2025-09-30",
+        "2025-12-31",
+    ]
     history = {("capex_usd", t): _quarterly(ends, 10.0 * (i + 1)) for i, t in enumerate(HYPERSCALERS)}
     out = derive_all(history)
     per_company_2025 = [sum(10.0 * (i + 1) + k for k in range(4, 8)) for i in range(5)]
     per_company_2024 = [sum(10.0 * (i + 1) + k for k in range(4)) for i in range(5)]
     assert out[("capex_ttm_usd", "hyperscalers")].iloc[-1] == sum(per_company_2025)
-    assert out[("capex_yoy", "hyperscalers")].iloc[-1] == pytest.approx(sum(per_company_2025) / sum(per_company_2024) - 1)
+    assert out[("capex_yoy", "hyperscalers")].iloc[-1] == pytest.approx(
+        sum(per_company_2025) / sum(per_company_2024) - 1
+    )
     assert out[("capex_ttm_usd", "MSFT")].iloc[-1] == per_company_2025[0]
     del history[("capex_usd", "ORCL")]
     assert ("capex_ttm_usd", "hyperscalers") not in derive_all(history)

@@ -21,8 +21,22 @@ from signaldesk.metrics.crossmarket import (
 from signaldesk.metrics.derive import derive_all
 
 # Two weeks of sessions, Presidents' Day (Mon 16 Feb 2026) closed.
-SESSIONS = pd.to_datetime(["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-09",
-                           "2026-02-10", "2026-02-11", "2026-02-12", "2026-02-13", "2026-02-17", "2026-02-18"])
+SESSIONS = pd.to_datetime(
+    [
+        "2026-02-02",
+        "2026-02-03",
+        "2026-02-04",
+        "2026-02-05",
+        "2026-02-06",
+        "2026-02-09",
+        "2026-02-10",
+        "2026-02-11",
+        "2026-02-12",
+        "2026-02-13",
+        "2026-02-17",
+        "2026-02-18",
+    ]
+)
 A = pd.Series([100, 101, 102, 103, 104, 105, 106, 107, 108, 110, 111, 112], index=SESSIONS, dtype=float)
 B = pd.Series([50, 51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62], index=SESSIONS, dtype=float)
 
@@ -123,8 +137,13 @@ def test_derivation_wires_baskets_gap_and_miners(config):
     btc = pd.Series(np.linspace(100.0, 80.0, len(days)), index=days)
     sessions = days[days.day_of_week < 5]
     ramp = pd.Series(np.linspace(10.0, 12.0, len(sessions)), index=sessions)
-    history = {("price_usd", "btc"): btc, ("equity_close_usd", "A"): ramp, ("equity_close_usd", "B"): ramp * 2,
-               ("equity_close_usd", "M"): ramp[::-1].set_axis(sessions), ("equity_close_usd", "SMH"): ramp * 3}
+    history = {
+        ("price_usd", "btc"): btc,
+        ("equity_close_usd", "A"): ramp,
+        ("equity_close_usd", "B"): ramp * 2,
+        ("equity_close_usd", "M"): ramp[::-1].set_axis(sessions),
+        ("equity_close_usd", "SMH"): ramp * 3,
+    }
     out = derive_all(history)
     day = pd.Timestamp("2026-02-18")
     btc_30 = btc[day] / btc[day - pd.Timedelta(days=30)] - 1
@@ -153,7 +172,10 @@ def test_miner_economics_by_hand(config):
     assert out[("ai_hosting_to_mining_ratio", "")].tolist() == pytest.approx([3840 / 1750, 3840 / 2000])
     assumptions = miner_assumptions()
     assert (assumptions.efficiency_j_per_th, assumptions.hosting_usd_per_kwh, assumptions.source) == (
-        DEFAULT_EFFICIENCY_J_PER_TH, DEFAULT_HOSTING_USD_PER_KWH, "defaults")
+        DEFAULT_EFFICIENCY_J_PER_TH,
+        DEFAULT_HOSTING_USD_PER_KWH,
+        "defaults",
+    )
     assert assumptions.as_dict()["ph_per_mw"] == pytest.approx(50.0)
 
 
@@ -161,6 +183,9 @@ def test_miner_assumptions_from_config_and_bad_values_ignored(config):
     config("[miners]\nefficiency_j_per_th = 16\nhosting_usd_per_kwh = -1\n")
     assumptions = miner_assumptions()
     assert (assumptions.efficiency_j_per_th, assumptions.hosting_usd_per_kwh, assumptions.source) == (
-        16.0, DEFAULT_HOSTING_USD_PER_KWH, "config")
+        16.0,
+        DEFAULT_HOSTING_USD_PER_KWH,
+        "config",
+    )
     out = derive_all({("hashprice_usd_per_ph_day", ""): pd.Series([32.0], index=[pd.Timestamp("2026-02-25")])})
     assert out[("miner_revenue_usd_per_mw_day", "")].iloc[0] == pytest.approx(32.0 * 1000 / 16)

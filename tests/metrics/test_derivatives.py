@@ -22,10 +22,14 @@ def test_open_interest_change_uses_the_calendar_not_rows():
 
 def test_derivation_per_asset():
     idx = pd.date_range("2026-02-01", periods=10, freq="D")
-    history = {("open_interest_usd", "btc"): pd.Series(np.linspace(40e9, 35.5e9, 10), index=idx),
-               ("open_interest_usd", "eth"): pd.Series(np.full(10, 12e9), index=idx)}
+    history = {
+        ("open_interest_usd", "btc"): pd.Series(np.linspace(40e9, 35.5e9, 10), index=idx),
+        ("open_interest_usd", "eth"): pd.Series(np.full(10, 12e9), index=idx),
+    }
     out = derive_all(history)
-    assert out[("open_interest_change_7d", "btc")].iloc[-1] == pytest.approx(35.5 / 39.0 - 1)  # day 9 vs day 2 of a 0.5e9/day slide
+    assert out[("open_interest_change_7d", "btc")].iloc[-1] == pytest.approx(
+        35.5 / 39.0 - 1
+    )  # day 9 vs day 2 of a 0.5e9/day slide
     assert out[("open_interest_change_7d", "eth")].iloc[-1] == 0.0
 
 
@@ -49,7 +53,9 @@ def test_a_venue_missing_today_leaves_the_whole_series_over_the_others():
     # Eight days; Binance ($9B, funding 0.0003) is missing on the last one. Bybit $6B → $6.6B, OKX $4B → $4.4B.
     funding = _venues(8, binance=[0.0003] * 7, bybit=[0.0001] * 8, okx=[0.0001] * 8)
     oi = _venues(8, binance=[9e9] * 7, bybit=[6e9] * 7 + [6.6e9], okx=[4e9] * 7 + [4.4e9])
-    history = {("venue_funding_rate_8h", e): s for e, s in funding.items()} | {("venue_open_interest_usd", e): s for e, s in oi.items()}
+    history = {("venue_funding_rate_8h", e): s for e, s in funding.items()} | {
+        ("venue_open_interest_usd", e): s for e, s in oi.items()
+    }
     out = derive_all(history)
     assert out[("open_interest_usd", "btc")].tolist() == [10e9] * 7 + [11e9]
     assert out[("funding_rate_8h", "btc")].tolist() == pytest.approx([0.0001] * 8)

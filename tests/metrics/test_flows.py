@@ -20,16 +20,20 @@ def on(series: pd.Series, day: str) -> float:
 
 # --- streaks ------------------------------------------------------------------------------
 
+
 def test_streak_across_a_week_boundary_counts_only_complete_weeks():
     s = flows(
-        d2026_01_05=100, d2026_01_09=50,             # ISO 2026-W02: +150, inflow
-        d2026_01_12=-300, d2026_01_16=100,           # W03: -200, outflow
-        d2026_01_19=-50, d2026_01_22=-10,            # W04 in progress (no Friday row yet)
+        d2026_01_05=100,
+        d2026_01_09=50,  # ISO 2026-W02: +150, inflow
+        d2026_01_12=-300,
+        d2026_01_16=100,  # W03: -200, outflow
+        d2026_01_19=-50,
+        d2026_01_22=-10,  # W04 in progress (no Friday row yet)
     )
     streak = flow_streak_weeks(s)
-    assert on(streak, "2026-01-05") == 0   # Monday of the first week: nothing complete yet
-    assert on(streak, "2026-01-09") == 1   # Friday: W02 complete, inflow
-    assert on(streak, "2026-01-12") == 1   # Monday of W03: W02 still the latest complete week
+    assert on(streak, "2026-01-05") == 0  # Monday of the first week: nothing complete yet
+    assert on(streak, "2026-01-09") == 1  # Friday: W02 complete, inflow
+    assert on(streak, "2026-01-12") == 1  # Monday of W03: W02 still the latest complete week
     assert on(streak, "2026-01-16") == -1  # Friday: W03 complete, outflow -200 breaks the inflow run
     assert on(streak, "2026-01-19") == -1  # W04 in progress: a Monday outflow is not yet a week
     assert on(streak, "2026-01-22") == -1  # still Thursday
@@ -39,10 +43,14 @@ def test_streak_across_a_year_boundary_with_iso_week_1():
     # 2025-12-22..26 is ISO 2025-W52; 2025-12-29..2026-01-02 is ISO 2026-W01 (it holds 1 January's
     # Thursday), so the weeks run W51, W52, W01, W02 without a break.
     s = flows(
-        d2025_12_15=-10, d2025_12_19=-20,   # 2025-W51: -30
-        d2025_12_22=-5, d2025_12_26=-5,     # 2025-W52: -10
-        d2025_12_29=-40, d2026_01_02=10,    # 2026-W01: -30 (the Friday inflow does not flip it)
-        d2026_01_05=-1, d2026_01_09=-1,     # 2026-W02: -2
+        d2025_12_15=-10,
+        d2025_12_19=-20,  # 2025-W51: -30
+        d2025_12_22=-5,
+        d2025_12_26=-5,  # 2025-W52: -10
+        d2025_12_29=-40,
+        d2026_01_02=10,  # 2026-W01: -30 (the Friday inflow does not flip it)
+        d2026_01_05=-1,
+        d2026_01_09=-1,  # 2026-W02: -2
     )
     streak = flow_streak_weeks(s)
     assert on(streak, "2025-12-19") == -1
@@ -104,10 +112,11 @@ def test_streak_on_real_by_fund_file():
 
 # --- 7-day sum ----------------------------------------------------------------------------
 
+
 def test_seven_day_sum_is_calendar_based():
     s = flows(d2026_02_16=1, d2026_02_17=2, d2026_02_20=4, d2026_02_23=8)
     total = net_flow_7d(s)
-    assert on(total, "2026-02-20") == 7   # 14th..20th: 1 + 2 + 4
+    assert on(total, "2026-02-20") == 7  # 14th..20th: 1 + 2 + 4
     assert on(total, "2026-02-23") == 14  # 17th..23rd: 2 + 4 + 8 (the 16th has left the window)
 
 
@@ -155,9 +164,9 @@ def test_demo_flows_give_the_seed_streak_and_aum():
 
     from signaldesk.clock import pinned_now
     from signaldesk.demo import DEMO_DIR, DEMO_NOW
-    from tools.demo.scenario import Scenario
     from signaldesk.http import HttpClient
     from signaldesk.providers.farside import Farside
+    from tools.demo.scenario import Scenario
 
     async def run():
         async with HttpClient.replay(DEMO_DIR) as client:

@@ -10,8 +10,17 @@ def days(*texts: str) -> pd.DatetimeIndex:
 
 
 def test_subsidy_schedule_at_the_halvings():
-    index = days("2009-01-03", "2012-11-27", "2012-11-28", "2016-07-09", "2020-05-10", "2020-05-11",
-                 "2024-04-19", "2024-04-20", "2026-02-25")
+    index = days(
+        "2009-01-03",
+        "2012-11-27",
+        "2012-11-28",
+        "2016-07-09",
+        "2020-05-10",
+        "2020-05-11",
+        "2024-04-19",
+        "2024-04-20",
+        "2026-02-25",
+    )
     assert list(block_subsidy_btc(index).to_numpy()) == [50, 50, 25, 12.5, 12.5, 6.25, 6.25, 3.125, 3.125]
 
 
@@ -21,9 +30,9 @@ def test_subsidy_before_genesis_is_unknown():
 
 def test_hashprice_by_hand():
     d = days("2026-02-24")
-    hashrate = pd.Series([1_000.0], index=d)          # EH/s = 1,000,000 PH/s
+    hashrate = pd.Series([1_000.0], index=d)  # EH/s = 1,000,000 PH/s
     close = pd.Series([62_900.0], index=d)
-    fees = pd.Series([0.02], index=d)                 # BTC per block
+    fees = pd.Series([0.02], index=d)  # BTC per block
     # 144 × (3.125 + 0.02) BTC = 452.88 BTC/day × $62,900 = $28,486,152/day ÷ 1,000,000 PH/s
     assert hashprice_usd_per_ph_day(hashrate, close, fees).iloc[0] == pytest.approx(28.486152)
 
@@ -56,15 +65,19 @@ def test_no_value_without_hashrate_or_price_that_day():
 
 def test_derivation_registered():
     d = days("2026-02-24")
-    out = derive_all({
-        ("hashrate_ehs", ""): pd.Series([1_000.0], index=d),
-        ("price_usd", "btc"): pd.Series([62_900.0], index=d),
-        ("btc_fee_per_block_btc", ""): pd.Series([0.02], index=d),
-    })
+    out = derive_all(
+        {
+            ("hashrate_ehs", ""): pd.Series([1_000.0], index=d),
+            ("price_usd", "btc"): pd.Series([62_900.0], index=d),
+            ("btc_fee_per_block_btc", ""): pd.Series([0.02], index=d),
+        }
+    )
     assert out[("hashprice_usd_per_ph_day", "")].iloc[0] == pytest.approx(28.486152)
 
 
 def test_derivation_waits_for_its_inputs():
     d = days("2026-02-24")
-    out = derive_all({("hashrate_ehs", ""): pd.Series([1_000.0], index=d), ("price_usd", "btc"): pd.Series([62_900.0], index=d)})
+    out = derive_all(
+        {("hashrate_ehs", ""): pd.Series([1_000.0], index=d), ("price_usd", "btc"): pd.Series([62_900.0], index=d)}
+    )
     assert ("hashprice_usd_per_ph_day", "") not in out

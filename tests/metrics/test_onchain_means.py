@@ -18,8 +18,10 @@ def test_seven_day_mean_by_hand_and_gaps_are_not_zeros():
 
 def test_registered_derivations_fill_the_ids_the_rulebook_reads():
     days = pd.date_range("2026-02-01", periods=7, freq="D")
-    history = {("sopr", ""): pd.Series([0.9, 1.0, 1.1, 0.95, 0.9, 0.85, 0.8], index=days),
-               ("realized_loss_usd", ""): pd.Series([7e9] * 7, index=days)}
+    history = {
+        ("sopr", ""): pd.Series([0.9, 1.0, 1.1, 0.95, 0.9, 0.85, 0.8], index=days),
+        ("realized_loss_usd", ""): pd.Series([7e9] * 7, index=days),
+    }
     out = derive_all(history)
     assert out[("sopr_7d_sma", "")].iloc[-1] == np.mean([0.9, 1.0, 1.1, 0.95, 0.9, 0.85, 0.8])
     assert out[("sopr_7d_sma", "")].iloc[0] == 0.9  # one day is enough for SOPR's mean

@@ -47,4 +47,6 @@ class Node:
             code, message = NOT_FOUND[body["method"]]
             reply = {"result": None, "error": {"code": code, "message": message}, "id": body["id"]}
             return Response(json.dumps(reply), 500, content_type="application/json")
-        return Response(json.dumps({"result": result, "error": None, "id": body["id"]}), content_type="application/json")
+        return Response(
+            json.dumps({"result": result, "error": None, "id": body["id"]}), content_type="application/json"
+        )

@@ -53,5 +53,6 @@ def test_matches_direct_sums(chain: tuple[list[tuple[int, int, int]], list[int]]
 def test_a_chain_too_large_for_exact_sums_is_refused() -> None:
     days = np.array([FIRST_DAY, FIRST_DAY], dtype=np.int64)
     with pytest.raises(OnchainError, match="exceeds 2\\^62"):
-        price_conditioned(days, days + 5, np.array([2**62, 1], dtype=np.int64), np.array([100], dtype=np.int64),
-                          FIRST_DAY)
+        price_conditioned(
+            days, days + 5, np.array([2**62, 1], dtype=np.int64), np.array([100], dtype=np.int64), FIRST_DAY
+        )

@@ -38,8 +38,10 @@ def outputs(ledger: Path, tmp_path: Path) -> dict[tuple[str, int], tuple[int, in
     """The exported table as {(txid, vout): (value_sat, created_height, spent_height)}."""
     out = tmp_path / f"{ledger.stem}.parquet"
     export(ledger, out)
-    return {(r["txid"], r["vout"]): (r["value_sat"], r["created_height"], r["spent_height"])
-            for r in pq.read_table(out).to_pylist()}
+    return {
+        (r["txid"], r["vout"]): (r["value_sat"], r["created_height"], r["spent_height"])
+        for r in pq.read_table(out).to_pylist()
+    }
 
 
 def txid(chain: str, height: int, position: int) -> str:
@@ -54,11 +56,18 @@ def test_amounts_convert_exactly() -> None:
 
 def test_block_rows_split_outputs_and_spends() -> None:
     items = json.loads((RECORDINGS / "regtest_chain_a.json").read_text(), parse_float=Decimal)
-    block = next(i["response"]["result"] for i in items
-                 if i["request"]["method"] == "getblock" and i["response"]["result"]["height"] == 1)
+    block = next(
+        i["response"]["result"]
+        for i in items
+        if i["request"]["method"] == "getblock" and i["response"]["result"]["height"] == 1
+    )
     rows = block_rows(block)
-    assert [(vout, value) for _, vout, value, _, _ in rows.created] == [(0, 5_000_010_000), (1, 0), (0, 3_000_000_000),
-                                                                       (1, 1_999_990_000)]
+    assert [(vout, value) for _, vout, value, _, _ in rows.created] == [
+        (0, 5_000_010_000),
+        (1, 0),
+        (0, 3_000_000_000),
+        (1, 1_999_990_000),
+    ]
     assert rows.spent == [(txid("a", 0, 0), 0, 1, rows.created[0][4])]  # block 0's coinbase output 0
 
 
@@ -131,8 +140,11 @@ def test_a_fork_deeper_than_the_limit_changes_nothing(httpserver: HTTPServer, tm
 
 def test_a_node_of_another_network_changes_nothing(httpserver: HTTPServer, tmp_path: Path) -> None:
     genesis = "00" * 32
-    other = {("getbestblockhash", "[]"): genesis, ("getblockhash", "[0]"): genesis,
-             ("getblock", json.dumps([genesis, 2])): {"hash": genesis, "height": 0, "time": 1577836800, "tx": []}}
+    other = {
+        ("getbestblockhash", "[]"): genesis,
+        ("getblockhash", "[0]"): genesis,
+        ("getblock", json.dumps([genesis, 2])): {"hash": genesis, "height": 0, "time": 1577836800, "tx": []},
+    }
     node = Node(httpserver, "a", other=other)
     client = RpcClient(node.url)
     ledger = tmp_path / "ledger.duckdb"

@@ -41,9 +41,7 @@ def test_value_is_conserved_and_times_are_ordered(small_chain: SynthSummary) -> 
     assert bad == 0 and dup == 0
     assert 0 < same_day < 3_000 and 1_000 < txids < 3_000  # some same-day spends; 1–3 outputs per tx
     # Every day has at least two outputs and the last day has spends (the chain is active throughout).
-    per_day = con.execute(
-        f"SELECT count(*) FROM read_parquet('{path}') GROUP BY CAST(created_time AS DATE)"
-    ).fetchall()
+    per_day = con.execute(f"SELECT count(*) FROM read_parquet('{path}') GROUP BY CAST(created_time AS DATE)").fetchall()
     assert len(per_day) == 200 and min(n for (n,) in per_day) >= 2
 
 

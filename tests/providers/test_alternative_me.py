@@ -32,8 +32,14 @@ def test_parse_real_sample():
         ({"name": "x", "data": [{"value": "8"}], "metadata": {"error": None}}, MalformedError),
         ({"name": "x", "data": [{"val": "8", "timestamp": "1771977600"}], "metadata": {"error": None}}, MalformedError),
         ({"data": None, "metadata": {"error": "Limit exceeded"}}, MalformedError),
-        ({"name": "x", "data": [{"value": "150", "timestamp": "1771977600"}], "metadata": {"error": None}}, ImplausibleError),
-        ({"name": "x", "data": [{"value": "abc", "timestamp": "1771977600"}], "metadata": {"error": None}}, MalformedError),
+        (
+            {"name": "x", "data": [{"value": "150", "timestamp": "1771977600"}], "metadata": {"error": None}},
+            ImplausibleError,
+        ),
+        (
+            {"name": "x", "data": [{"value": "abc", "timestamp": "1771977600"}], "metadata": {"error": None}},
+            MalformedError,
+        ),
     ],
 )
 def test_nonsense_raises_typed_error(payload, error):

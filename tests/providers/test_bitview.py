@@ -181,8 +181,11 @@ async def test_refused_bulk_falls_back_to_series_by_series(fixtures):
 @pytest.mark.parametrize(
     ("response", "error", "requests"),
     [
-        (httpx.Response(200, content=b"<!DOCTYPE html><title>Just a moment...</title>Cloudflare challenge"),
-         MalformedError, 1),
+        (
+            httpx.Response(200, content=b"<!DOCTYPE html><title>Just a moment...</title>Cloudflare challenge"),
+            MalformedError,
+            1,
+        ),
         (httpx.Response(429, headers={"Retry-After": "0"}), RateLimitedError, 3),  # retried, never split up
         (httpx.Response(403, content=b"forbidden"), UnavailableError, 1),
         (httpx.Response(200, content=b'{"version":1,"data":[1,2'), MalformedError, 1),  # truncated
@@ -226,7 +229,7 @@ def test_demo_tells_the_seed_story(demo_frame):
     assert last["realized_price_usd"] < 62_900 < last["true_market_mean_usd"] < last["sth_cost_basis_usd"]
     assert last["lth_cost_basis_usd"] < last["realized_price_usd"]
     assert last["sopr"] < 1
-    assert demo_frame.loc[date(2026, 2, 18):, "realized_loss_usd"].mean() > 1e9  # losses elevated
+    assert demo_frame.loc[date(2026, 2, 18) :, "realized_loss_usd"].mean() > 1e9  # losses elevated
     assert 0.5 < last["supply_in_profit"] < 0.65
     assert 0.1 < last["relative_unrealized_loss"] < 0.2
     # seed 001: STH cost basis ~$94.5K and relative unrealised loss ~12 % in early February
@@ -239,7 +242,8 @@ def test_demo_is_internally_consistent(demo_frame):
     days = demo_frame.index
     # realised price is the scenario's (the same number Coin Metrics' demo implies), to the cent
     assert demo_frame["realized_price_usd"].to_numpy() == pytest.approx(
-        realized.loc[[str(d) for d in days]].to_numpy(), abs=0.005)
+        realized.loc[[str(d) for d in days]].to_numpy(), abs=0.005
+    )
     # profit − loss = V·(SOPR − 1) with V > 0: realised P/L and SOPR always agree in sign
     net = demo_frame["realized_profit_usd"] - demo_frame["realized_loss_usd"]
     assert ((net > 0) == (demo_frame["sopr"] > 1)).all()

@@ -33,8 +33,10 @@ def test_premium_with_a_usdt_discount_by_hand():
 
 
 def test_candles_are_low_high_open_close():
-    closes = parse_coinbase_candles(json.loads(shared_file("api-samples", "coinbase", "products_BTC-USDT_candles_3600.json").read_text()),
-                                    product="BTC-USDT")
+    closes = parse_coinbase_candles(
+        json.loads(shared_file("api-samples", "coinbase", "products_BTC-USDT_candles_3600.json").read_text()),
+        product="BTC-USDT",
+    )
     assert closes == {date(2024, 3, 13): 73370.65}
     # an OHLC-ordered row read as low-high-open-close puts the close below the "low"
     swapped = [[1710327600, 73243.33, 73402.47, 73241.5, 73100.0, 1.5]]
@@ -43,8 +45,10 @@ def test_candles_are_low_high_open_close():
 
 
 def test_ticker_real_sample():
-    ts, price = parse_coinbase_ticker(json.loads(shared_file("api-samples", "coinbase", "products_BTC-USDT_ticker.json").read_text()),
-                                      product="BTC-USDT")
+    ts, price = parse_coinbase_ticker(
+        json.loads(shared_file("api-samples", "coinbase", "products_BTC-USDT_ticker.json").read_text()),
+        product="BTC-USDT",
+    )
     assert price == 73367.8 and ts == datetime(2024, 3, 13, 11, 10, 41, 270099, tzinfo=UTC)
 
 
@@ -64,9 +68,17 @@ def test_broken_candles(payload, error):
 
 
 def test_combine_uses_tickers_for_today():
-    obs = combine_premium({date(2026, 2, 24): 100.0, date(2026, 2, 25): 101.0}, {date(2026, 2, 24): 1.0, date(2026, 2, 25): 1.0},
-                          {date(2026, 2, 24): 100.0, date(2026, 2, 25): 100.0}, today=date(2026, 2, 25), now=(99.0, 100.0, 1.0))
-    assert [(o.ts.date(), o.value) for o in obs] == [(date(2026, 2, 24), 0.0), (date(2026, 2, 25), pytest.approx(-0.01))]
+    obs = combine_premium(
+        {date(2026, 2, 24): 100.0, date(2026, 2, 25): 101.0},
+        {date(2026, 2, 24): 1.0, date(2026, 2, 25): 1.0},
+        {date(2026, 2, 24): 100.0, date(2026, 2, 25): 100.0},
+        today=date(2026, 2, 25),
+        now=(99.0, 100.0, 1.0),
+    )
+    assert [(o.ts.date(), o.value) for o in obs] == [
+        (date(2026, 2, 24), 0.0),
+        (date(2026, 2, 25), pytest.approx(-0.01)),
+    ]
 
 
 ROUTES = {
@@ -109,7 +121,9 @@ async def test_fetch_with_okx_by_hand():
     assert provider.failures == {}  # OKX, the first venue, answered
     assert got[date(2026, 2, 23)] == pytest.approx(61000 / (61100 * 0.9990) - 1, rel=1e-12)
     assert got[date(2026, 2, 24)] == pytest.approx(62000 / (61950 * 0.9995) - 1, rel=1e-12)
-    assert got[date(2026, 2, 25)] == pytest.approx(62950 / (63000 * 0.998) - 1, rel=1e-12)  # tickers, not the partial candle
+    assert got[date(2026, 2, 25)] == pytest.approx(
+        62950 / (63000 * 0.998) - 1, rel=1e-12
+    )  # tickers, not the partial candle
     candles = next(r for r in seen if r.url.path == "/api/v5/market/candles")
     assert candles.url.params["bar"] == "1Dutc"
     assert next(r for r in seen if "coinbase" in r.url.host).url.params.get("granularity") == "86400"
@@ -119,15 +133,19 @@ async def test_fetch_falls_back_past_okx_rate_limit_and_bybit_retcode_to_binance
     okx_limited = {"www.okx.com": lambda r: httpx.Response(200, content=(FIX / "okx_error_50011.json").read_bytes())}
     provider, got = await _fetch(serve(okx_limited), since=date(2026, 2, 24))
     assert set(provider.failures) == {"okx", "bybit"} and "10006" in provider.failures["bybit"]  # Binance answered
-    assert got == {date(2026, 2, 24): pytest.approx(62000 / (61970 * 0.9995) - 1),
-                   date(2026, 2, 25): pytest.approx(62950 / (63040 * 0.998) - 1)}
+    assert got == {
+        date(2026, 2, 24): pytest.approx(62000 / (61970 * 0.9995) - 1),
+        date(2026, 2, 25): pytest.approx(62950 / (63040 * 0.998) - 1),
+    }
 
 
 async def test_no_venue_is_unavailable_and_451_is_reported():
     body = shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes()
-    down = {"www.okx.com": lambda r: httpx.Response(503, text="down"),
-            "api.bybit.com": lambda r: httpx.Response(403, text="forbidden"),
-            "data-api.binance.vision": lambda r: httpx.Response(451, content=body)}
+    down = {
+        "www.okx.com": lambda r: httpx.Response(503, text="down"),
+        "api.bybit.com": lambda r: httpx.Response(403, text="forbidden"),
+        "data-api.binance.vision": lambda r: httpx.Response(451, content=body),
+    }
     with pytest.raises(UnavailableError, match="restricted location"):
         await _fetch(serve(down))
 

@@ -67,7 +67,9 @@ def test_spot_volume_30d_average_needs_a_full_window(fixtures):
 
 
 def test_real_docs_example_chart_keeps_the_later_of_two_same_day_points():
-    payload = json.loads(shared_file("api-samples", "coingecko", "coins_bitcoin_market_chart.docs-example.json").read_text())
+    payload = json.loads(
+        shared_file("api-samples", "coingecko", "coins_bitcoin_market_chart.docs-example.json").read_text()
+    )
     obs = parse_market_chart(payload, "btc")
     assert [(o.metric, o.ts, o.value) for o in obs] == [
         ("price_usd", datetime(2026, 5, 17, tzinfo=UTC), 78052.87543398788),
@@ -121,8 +123,16 @@ def test_real_global_samples(name, day, cap, dominance):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"data": {"total_market_cap": {"usd": 2e12}, "updated_at": 1772060040}},  # no market_cap_percentage
-     {"data": {"total_market_cap": {"usd": 2e12}, "market_cap_percentage": {"btc": 158.0}, "updated_at": 1772060040}}],
+    [
+        {"data": {"total_market_cap": {"usd": 2e12}, "updated_at": 1772060040}},  # no market_cap_percentage
+        {
+            "data": {
+                "total_market_cap": {"usd": 2e12},
+                "market_cap_percentage": {"btc": 158.0},
+                "updated_at": 1772060040,
+            }
+        },
+    ],
 )
 def test_global_nonsense(payload):
     with pytest.raises((MalformedError, ImplausibleError)):
@@ -137,7 +147,12 @@ def test_markets_universe_drops_benchmark_stables_receipts_and_priceless_rows(fi
     assert reasons["bitcoin"] == "benchmark"
     assert reasons["tether"] == "stablecoin"
     assert reasons["some-new-dollar"] == "pegged to $1"  # not on any list, caught by the price band
-    assert reasons["staked-ether"] == reasons["wrapped-bitcoin"] == reasons["lombard-staked-btc"] == "receipt of another coin"
+    assert (
+        reasons["staked-ether"]
+        == reasons["wrapped-bitcoin"]
+        == reasons["lombard-staked-btc"]
+        == "receipt of another coin"
+    )
     assert [c.id for c in altseason_candidates(coins)] == ["ethereum", "ripple", "dogecoin", "cardano"]
 
 
@@ -167,11 +182,15 @@ def test_altseason_index_hand_made_case():
 
 def _chart(first_day: date, closes: list[float], now: datetime) -> dict:
     """A daily market_chart body: close of day k at 00:00 of day k + 1, then a "now" point."""
-    stamps = [int(datetime.combine(first_day + timedelta(days=k + 1), datetime.min.time(), UTC).timestamp() * 1000)
-              for k in range(len(closes) - 1)] + [int(now.timestamp() * 1000)]
-    return {"prices": [[t, p] for t, p in zip(stamps, closes, strict=True)],
-            "market_caps": [[t, p * 1e6] for t, p in zip(stamps, closes, strict=True)],
-            "total_volumes": [[t, 1e9] for t in stamps]}
+    stamps = [
+        int(datetime.combine(first_day + timedelta(days=k + 1), datetime.min.time(), UTC).timestamp() * 1000)
+        for k in range(len(closes) - 1)
+    ] + [int(now.timestamp() * 1000)]
+    return {
+        "prices": [[t, p] for t, p in zip(stamps, closes, strict=True)],
+        "market_caps": [[t, p * 1e6] for t, p in zip(stamps, closes, strict=True)],
+        "total_volumes": [[t, 1e9] for t in stamps],
+    }
 
 
 def _path(start: float, end: float, days: int) -> list[float]:
@@ -285,7 +304,9 @@ async def test_html_challenge_on_global_loses_only_global(fixtures, config):
     assert any("HTML challenge page" in f for f in provider.part_failures())
 
 
-@pytest.mark.parametrize(("status", "error"), [(451, UnavailableError), (403, UnavailableError), (429, RateLimitedError)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(451, UnavailableError), (403, UnavailableError), (429, RateLimitedError)]
+)
 async def test_nothing_answers_raises_the_typed_error(status, error):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, json={"status": {"error_code": status, "error_message": "blocked"}})
@@ -383,8 +404,11 @@ async def test_keyless_runs_at_five_calls_a_minute_and_leaves_the_index_out(http
     times = [t for t, _, _ in log]
     assert all(later - earlier >= 60 / KEYLESS_CALLS_PER_MINUTE for earlier, later in pairwise(times))
     assert [path for _, path, _ in log] == [
-        "/api/v3/coins/bitcoin/market_chart", "/api/v3/coins/ethereum/market_chart",
-        "/api/v3/coins/solana/market_chart", "/api/v3/global"]
+        "/api/v3/coins/bitcoin/market_chart",
+        "/api/v3/coins/ethereum/market_chart",
+        "/api/v3/coins/solana/market_chart",
+        "/api/v3/global",
+    ]
     assert {"price_usd", "btc_dominance", "crypto_market_cap_usd"} <= {o.metric for o in obs}
     assert "altcoin_season_index" not in {o.metric for o in obs}
     # the index was not attempted, so it is no failure: only SOL's missing chart is
@@ -392,7 +416,9 @@ async def test_keyless_runs_at_five_calls_a_minute_and_leaves_the_index_out(http
     assert CoinGecko.optional_metrics == ("altcoin_season_index",)
 
 
-async def test_with_a_demo_key_the_index_fits_at_thirty_calls_a_minute(httpserver, fixtures, config, clock, monkeypatch):
+async def test_with_a_demo_key_the_index_fits_at_thirty_calls_a_minute(
+    httpserver, fixtures, config, clock, monkeypatch
+):
     config("[coingecko]\naltseason_top = 2\n")
     monkeypatch.setenv(KEY_ENV, "CG-demo")
     log = _limited_server(httpserver, fixtures, clock, DEMO_CALLS_PER_MINUTE)

@@ -127,8 +127,11 @@ async def test_fresh_store_asks_for_the_latest_thousand_days(monkeypatch):
         (httpx.Response(401, json={"code": "401", "msg": "Invalid API key"}), UnavailableError, KEY_ENV),
         (httpx.Response(403, content=b"forbidden"), UnavailableError, KEY_ENV),
         (httpx.Response(429, headers={"Retry-After": "0"}), RateLimitedError, "429"),
-        (httpx.Response(200, content=b"<!DOCTYPE html><title>Just a moment...</title>Cloudflare"), MalformedError,
-         "HTML"),
+        (
+            httpx.Response(200, content=b"<!DOCTYPE html><title>Just a moment...</title>Cloudflare"),
+            MalformedError,
+            "HTML",
+        ),
         (httpx.Response(200, json={"code": "401", "msg": "Invalid API key"}), UnavailableError, KEY_ENV),
     ],
 )
@@ -149,8 +152,9 @@ def test_error_fixture_is_a_key_error(fixtures):
 async def test_recordings_never_hold_the_key(fixtures, monkeypatch, tmp_path):
     monkeypatch.setenv(KEY_ENV, KEY)
     body = (fixtures / "coinglass" / "aggregated-history__1d.json").read_bytes()
-    inner = httpx.MockTransport(lambda request: httpx.Response(200, content=body,
-                                                               headers={"content-type": "application/json"}))
+    inner = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    )
     with pinned_now(NOW):
         async with HttpClient(transport=RecordingTransport(tmp_path, inner=inner)) as client:
             await CoinGlass().fetch(client, since=date(2026, 2, 24))

@@ -49,7 +49,9 @@ def test_cap_real_is_used_when_served_and_mvrv_rebuilt_from_it(fixtures):
 
 def test_reconstructed_sample_parses():
     payload = json.loads(
-        shared_file("api-samples", "coinmetrics", "timeseries_asset-metrics_btc_CapMVRVCur.RECONSTRUCTED.json").read_text()
+        shared_file(
+            "api-samples", "coinmetrics", "timeseries_asset-metrics_btc_CapMVRVCur.RECONSTRUCTED.json"
+        ).read_text()
     )
     rows, next_url = parse_page(payload)
     assert "next_page_token=" in next_url
@@ -72,8 +74,14 @@ def test_realized_cap_and_hashrate_against_real_history():
     path = shared_file("data", "btc_onchain_coinmetrics_mvrv_mcap_supply.csv")
     with path.open() as handle:
         row = next(r for r in csv.DictReader(handle) if r["date"] == "2021-11-10")
-    api_row = {"asset": "btc", "time": "2021-11-10T00:00:00.000000000Z", "CapMVRVCur": row["mvrv"],
-               "CapMrktCurUSD": row["market_cap"], "PriceUSD": row["price"], "SplyCur": row["supply"]}
+    api_row = {
+        "asset": "btc",
+        "time": "2021-11-10T00:00:00.000000000Z",
+        "CapMVRVCur": row["mvrv"],
+        "CapMrktCurUSD": row["market_cap"],
+        "PriceUSD": row["price"],
+        "SplyCur": row["supply"],
+    }
     values = _values(parse_rows([api_row]))
     # The reference notes realised cap 4.49e11 on that day (market cap / MVRV 2.72).
     assert values[("realized_cap_usd", date(2021, 11, 10))] == pytest.approx(4.49e11, rel=0.005)
@@ -84,8 +92,9 @@ def test_realized_cap_and_hashrate_against_real_history():
     multi = shared_file("data", "btc_coinmetrics_2020_2026_multi.csv")
     with multi.open() as handle:
         first = next(csv.DictReader(handle))
-    hashrate = _values(parse_rows([{"asset": "btc", "time": first["time"] + "T00:00:00.000000000Z",
-                                    "HashRate": first["HashRate"]}]))
+    hashrate = _values(
+        parse_rows([{"asset": "btc", "time": first["time"] + "T00:00:00.000000000Z", "HashRate": first["HashRate"]}])
+    )
     # 112,929,774 TH/s: about 113 EH/s, the network's rate in January 2020.
     assert hashrate[("hashrate_ehs", date(2020, 1, 1))] == pytest.approx(112.929774, rel=1e-6)
 
@@ -100,8 +109,18 @@ def test_realized_cap_and_hashrate_against_real_history():
         ([{"asset": "btc", "time": "2026-02-24T00:00:00.000000000Z", "CapMVRVCur": "500"}], ImplausibleError),
         ([{"asset": "btc", "time": "2026-02-24T00:00:00.000000000Z", "SplyCur": "30000000"}], ImplausibleError),
         # market cap inconsistent with price × supply
-        ([{"asset": "btc", "time": "2026-02-24T00:00:00.000000000Z", "CapMrktCurUSD": "9e12", "PriceUSD": "63000",
-           "SplyCur": "20000000"}], ImplausibleError),
+        (
+            [
+                {
+                    "asset": "btc",
+                    "time": "2026-02-24T00:00:00.000000000Z",
+                    "CapMrktCurUSD": "9e12",
+                    "PriceUSD": "63000",
+                    "SplyCur": "20000000",
+                }
+            ],
+            ImplausibleError,
+        ),
     ],
 )
 def test_nonsense_rows_raise(rows, error):
@@ -150,8 +169,13 @@ async def test_one_forbidden_metric_degrades_instead_of_failing(fixtures):
         asked.append(metrics)
         if "," in metrics or metrics == "CapMVRVCur":
             return _json(forbidden, status=403)
-        value = {"CapMrktCurUSD": "1260000000000", "CapRealUSD": "1050000000000", "HashRate": "1000000000",
-                 "PriceUSD": "63000", "SplyCur": "20000000"}[metrics]
+        value = {
+            "CapMrktCurUSD": "1260000000000",
+            "CapRealUSD": "1050000000000",
+            "HashRate": "1000000000",
+            "PriceUSD": "63000",
+            "SplyCur": "20000000",
+        }[metrics]
         return _json({"data": [{"asset": "btc", "time": "2026-02-24T00:00:00.000000000Z", metrics: value}]})
 
     async with HttpClient(transport=httpx.MockTransport(handler)) as client:
@@ -232,8 +256,11 @@ async def test_refusal_body_counts_even_with_status_200(fixtures):
         metrics = request.url.params["metrics"]
         if metrics == "CapRealUSD":
             return _json(forbidden)  # status 200
-        return _json(_load(fixtures, "asset-metrics__page2.json") if "next_page_token" in request.url.params
-                     else _load(fixtures, "asset-metrics__page1.json"))
+        return _json(
+            _load(fixtures, "asset-metrics__page2.json")
+            if "next_page_token" in request.url.params
+            else _load(fixtures, "asset-metrics__page1.json")
+        )
 
     async with HttpClient(transport=httpx.MockTransport(handler)) as client:
         obs = await CoinMetrics().fetch(client, since=None)

@@ -38,7 +38,10 @@ def test_parse_by_hand_oldest_first_without_partial_day(fixtures):
     obs = parse_whale_ratio(_load(fixtures, "exchange-whale-ratio__day.json"), TODAY)
     # newest first on the wire; 2026-02-25 is today (partial) and 2026-02-22 is null
     assert [(o.ts.date(), o.value) for o in obs] == [
-        (date(2026, 2, 21), 0.4471), (date(2026, 2, 23), 0.58117), (date(2026, 2, 24), 0.64031785)]
+        (date(2026, 2, 21), 0.4471),
+        (date(2026, 2, 23), 0.58117),
+        (date(2026, 2, 24), 0.64031785),
+    ]
     assert {(o.metric, o.entity, o.source) for o in obs} == {("exchange_whale_ratio", "", "cryptoquant")}
     assert all(o.ts == datetime.combine(o.ts.date(), datetime.min.time(), tzinfo=UTC) for o in obs)
 
@@ -48,9 +51,14 @@ def test_parse_by_hand_oldest_first_without_partial_day(fixtures):
     [
         (lambda b: b["result"].update(data=[]), MalformedError),  # empty
         (lambda b: b["result"].update(rows=b["result"].pop("data")), MalformedError),  # renamed
-        (lambda b: b["result"]["data"][1].update(whale_ratio=b["result"]["data"][1].pop("exchange_whale_ratio")),
-         MalformedError),
-        (lambda b: b["result"]["data"][1].update(exchange_whale_ratio=64.03), ImplausibleError),  # percent, not fraction
+        (
+            lambda b: b["result"]["data"][1].update(whale_ratio=b["result"]["data"][1].pop("exchange_whale_ratio")),
+            MalformedError,
+        ),
+        (
+            lambda b: b["result"]["data"][1].update(exchange_whale_ratio=64.03),
+            ImplausibleError,
+        ),  # percent, not fraction
         (lambda b: b["result"]["data"][1].update(date="24/02/2026"), MalformedError),
         (lambda b: b.update(status={"code": 429, "message": "too_many_requests"}), RateLimitedError),
         (lambda b: b.update(status={"code": 403, "message": "forbidden"}), UnavailableError),
@@ -131,8 +139,9 @@ async def test_failures_are_typed_and_never_show_the_key(monkeypatch, response, 
 async def test_recordings_never_hold_the_key(fixtures, monkeypatch, tmp_path):
     monkeypatch.setenv(KEY_ENV, KEY)
     body = (fixtures / "cryptoquant" / "exchange-whale-ratio__day.json").read_bytes()
-    inner = httpx.MockTransport(lambda request: httpx.Response(200, content=body,
-                                                               headers={"content-type": "application/json"}))
+    inner = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    )
     with pinned_now(NOW):
         async with HttpClient(transport=RecordingTransport(tmp_path, inner=inner)) as client:
             await CryptoQuant().fetch(client, since=date(2026, 2, 24))

@@ -83,7 +83,9 @@ def test_dex_overview_with_an_empty_chart_dates_total24h_yesterday():
     ],
 )
 def test_real_recorded_stablecoin_charts(chain, entity, last_total):
-    payload = json.loads(shared_file("api-samples", "defillama", "recorded", f"stablecoincharts_{chain}.json").read_text())
+    payload = json.loads(
+        shared_file("api-samples", "defillama", "recorded", f"stablecoincharts_{chain}.json").read_text()
+    )
     obs = parse_stablecoin_chart(payload, entity)
     assert obs[-1].ts == datetime(2022, 12, 31, tzinfo=UTC)
     assert obs[-1].value == pytest.approx(last_total)
@@ -98,10 +100,12 @@ def test_real_reconstructed_samples():
     tvl = parse_chain_tvl(tvl_body, "ethereum")
     assert _values(tvl) == {date(2021, 1, 1): 45e9, date(2021, 1, 2): 45512345678.9, date(2021, 1, 3): 46023456789.12}
     stables = parse_stablecoin_chart(
-        json.loads(shared_file(*base, "stablecoincharts_Ethereum.RECONSTRUCTED.json").read_text()), "ethereum")
+        json.loads(shared_file(*base, "stablecoincharts_Ethereum.RECONSTRUCTED.json").read_text()), "ethereum"
+    )
     assert _values(stables) == {date(2024, 2, 15): 88718597, date(2024, 2, 16): 88750000 + 1080000}
-    dex = parse_dex_overview(json.loads(shared_file(*base, "overview_dexs_Ethereum.RECONSTRUCTED.json").read_text()),
-                             "ethereum", TODAY)
+    dex = parse_dex_overview(
+        json.loads(shared_file(*base, "overview_dexs_Ethereum.RECONSTRUCTED.json").read_text()), "ethereum", TODAY
+    )
     assert _values(dex) == {date(2026, 2, 24): 1.5e9}  # empty chart: total24h is yesterday's volume
 
 
@@ -116,7 +120,11 @@ def test_real_reconstructed_samples():
         (parse_chain_tvl, [{"date": 1771977600, "tvl": 5e16}], ImplausibleError),  # $50 quadrillion
         (parse_chain_tvl, [{"date": 4102444800, "tvl": 5e10}], ImplausibleError),  # year 2100
         (parse_stablecoin_chart, [{"date": "1771977600", "totalCirculating": {"peggedUSD": 1e9}}], MalformedError),
-        (parse_stablecoin_chart, [{"date": "1771977600", "totalCirculatingUSD": {"peggedUSD": "lots"}}], MalformedError),
+        (
+            parse_stablecoin_chart,
+            [{"date": "1771977600", "totalCirculatingUSD": {"peggedUSD": "lots"}}],
+            MalformedError,
+        ),
         (parse_stablecoin_chart, [{"date": "soon", "totalCirculatingUSD": {"peggedUSD": 1e9}}], MalformedError),
     ],
 )
@@ -127,8 +135,12 @@ def test_nonsense_raises_typed_error(parse, payload, error):
 
 @pytest.mark.parametrize(
     "payload",
-    [{"message": "chain not supported"}, {"totalDataChart": [], "total24h": None},
-     {"totalDataChart": [[1771977600]], "total24h": 1e9}, []],
+    [
+        {"message": "chain not supported"},
+        {"totalDataChart": [], "total24h": None},
+        {"totalDataChart": [[1771977600]], "total24h": 1e9},
+        [],
+    ],
 )
 def test_dex_nonsense(payload):
     with pytest.raises(MalformedError):
@@ -151,8 +163,10 @@ def test_default_chains_and_their_spellings(config):
 def test_chains_override_and_name_fixes(config):
     config('[defillama]\nchains = ["Ethereum", "avalanche"]\n[defillama.names.avalanche]\ndex = "avax"\n')
     chains = configured_chains()
-    assert chains == {"ethereum": ChainNames("Ethereum", "Ethereum", "ethereum"),
-                      "avalanche": ChainNames("Avalanche", "Avalanche", "avax")}
+    assert chains == {
+        "ethereum": ChainNames("Ethereum", "Ethereum", "ethereum"),
+        "avalanche": ChainNames("Avalanche", "Avalanche", "avax"),
+    }
 
 
 # -- fetch: each part fails alone -----------------------------------------------------------------
@@ -192,12 +206,19 @@ async def test_fetch_asks_each_endpoint_in_its_spelling(fixtures, config):
     seen = []
     _, obs = await _fetch(_handler(fixtures, seen))
     urls = sorted(f"{r.url.host}{r.url.path}" for r in seen)
-    assert urls == ["api.llama.fi/overview/dexs/bsc", "api.llama.fi/v2/historicalChainTvl/BSC",
-                    "stablecoins.llama.fi/stablecoincharts/BSC", "stablecoins.llama.fi/stablecoincharts/all"]
+    assert urls == [
+        "api.llama.fi/overview/dexs/bsc",
+        "api.llama.fi/v2/historicalChainTvl/BSC",
+        "stablecoins.llama.fi/stablecoincharts/BSC",
+        "stablecoins.llama.fi/stablecoincharts/all",
+    ]
     dex_request = next(r for r in seen if "/overview/dexs/" in r.url.path)
     assert dict(dex_request.url.params) == DEX_PARAMS
     assert {(o.metric, o.entity) for o in obs} == {
-        ("chain_tvl_usd", "bsc"), ("stablecoin_supply_usd", "bsc"), ("stablecoin_supply_usd", ""), ("dex_volume_usd_24h", "bsc"),
+        ("chain_tvl_usd", "bsc"),
+        ("stablecoin_supply_usd", "bsc"),
+        ("stablecoin_supply_usd", ""),
+        ("dex_volume_usd_24h", "bsc"),
     }
 
 
@@ -211,8 +232,12 @@ async def test_one_broken_chain_and_one_html_page_lose_only_themselves(fixtures,
     provider, obs = await _fetch(_handler(fixtures, [], broken))
     keys = {(o.metric, o.entity) for o in obs}
     assert ("chain_tvl_usd", "tron") not in keys and ("dex_volume_usd_24h", "ethereum") not in keys
-    assert {("chain_tvl_usd", "ethereum"), ("dex_volume_usd_24h", "tron"), ("stablecoin_supply_usd", "tron"),
-            ("stablecoin_supply_usd", "")} <= keys
+    assert {
+        ("chain_tvl_usd", "ethereum"),
+        ("dex_volume_usd_24h", "tron"),
+        ("stablecoin_supply_usd", "tron"),
+        ("stablecoin_supply_usd", ""),
+    } <= keys
     assert len(provider.failures) == 2
     assert any("historicalChainTvl/Tron" in f and "451" in f for f in provider.part_failures())
     assert any("overview/dexs/ethereum" in f and "HTML challenge page" in f for f in provider.part_failures())
@@ -233,7 +258,12 @@ async def test_everything_down_raises_naming_every_part(fixtures, config):
         await _fetch(_handler(fixtures, [], broken))
     message = str(caught.value)
     assert "nothing answered" in message
-    for part in ("stablecoincharts/all", "historicalChainTvl/Ethereum", "stablecoincharts/Ethereum", "overview/dexs/ethereum"):
+    for part in (
+        "stablecoincharts/all",
+        "historicalChainTvl/Ethereum",
+        "stablecoincharts/Ethereum",
+        "overview/dexs/ethereum",
+    ):
         assert part in message
 
 

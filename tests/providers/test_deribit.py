@@ -134,11 +134,18 @@ def test_broken_books_raise(mutate, error):
 def test_docs_example_book_has_no_options():
     # The legacy docs example lists a future and the perpetual only: nothing to build a smile from.
     with pytest.raises(MalformedError, match="no expiry"):
-        parse_option_book(json.loads(shared_file("api-samples", "deribit", "get_book_summary_by_currency.docs-example.json").read_text()))
+        parse_option_book(
+            json.loads(
+                shared_file("api-samples", "deribit", "get_book_summary_by_currency.docs-example.json").read_text()
+            )
+        )
 
 
 def test_real_index_and_dvol_samples():
-    assert parse_index_price(envelope(json.loads(shared_file("api-samples", "deribit", "index_price.json").read_text()))) == 80814.47
+    assert (
+        parse_index_price(envelope(json.loads(shared_file("api-samples", "deribit", "index_price.json").read_text())))
+        == 80814.47
+    )
     dvol = json.loads(shared_file("api-samples", "deribit", "volatility_index.json").read_text())
     obs, continuation = parse_dvol(envelope(dvol))
     assert continuation is None
@@ -168,7 +175,9 @@ async def test_fetch_pages_dvol_with_continuation():
     dvol_requests = [r for r in seen if r.url.path.endswith("index_data")]
     assert int(dvol_requests[0].url.params["end_timestamp"]) == int(SNAP.timestamp() * 1000)
     assert int(dvol_requests[1].url.params["end_timestamp"]) == pages[0]["result"]["continuation"]
-    assert int(dvol_requests[0].url.params["start_timestamp"]) == int(datetime(2026, 2, 21, tzinfo=UTC).timestamp() * 1000)
+    assert int(dvol_requests[0].url.params["start_timestamp"]) == int(
+        datetime(2026, 2, 21, tzinfo=UTC).timestamp() * 1000
+    )
     dvol = {o.ts.date(): o.value for o in obs if o.metric == "dvol"}
     assert dvol == {date(2026, 2, 22): 55.5, date(2026, 2, 23): 58.1, date(2026, 2, 24): 60.2, date(2026, 2, 25): 61.7}
     assert {o.metric for o in obs} == {"atm_iv", "skew_25d", "dvol"}

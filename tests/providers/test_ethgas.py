@@ -25,14 +25,21 @@ def test_next_base_fee_plus_median_tip(fixtures):
     obs = parse_fee_history(_load(fixtures, "fee_history__four_blocks.json"), day=DAY)
     assert len(obs) == 1
     o = obs[0]
-    assert (o.metric, o.entity, o.ts, o.source) == ("gas_price_gwei", "ethereum", datetime(2026, 2, 25, tzinfo=UTC), "ethgas")
+    assert (o.metric, o.entity, o.ts, o.source) == (
+        "gas_price_gwei",
+        "ethereum",
+        datetime(2026, 2, 25, tzinfo=UTC),
+        "ethgas",
+    )
     # next base fee 0x4d7c6d00 = 1.3 gwei (the 5th base fee, not the first);
     # tips 0.1, 0.05, 2.0, 0.0625 gwei → median (0.0625 + 0.1) / 2 = 0.08125 gwei
     assert o.value == pytest.approx(1.38125)
 
 
 def test_execution_apis_sample():
-    payload = json.loads(shared_file("api-samples", "ethereum-gas", "eth_feeHistory.execution-apis-test.json").read_text())
+    payload = json.loads(
+        shared_file("api-samples", "ethereum-gas", "eth_feeHistory.execution-apis-test.json").read_text()
+    )
     # baseFeePerGas[-1] = 0x342a385a = 875,182,170 wei; tip 1 wei
     assert parse_fee_history(payload, day=DAY)[0].value == pytest.approx(0.875182171)
 
@@ -52,7 +59,10 @@ def test_request_body_is_the_documented_one():
         ({"jsonrpc": "2.0", "id": 1, "result": {"baseFeePerGas": ["0xzz"], "reward": [["0x1"]]}}, MalformedError),
         ({"jsonrpc": "2.0", "id": 1, "result": {"baseFeePerGas": ["0x1"], "reward": [[]]}}, MalformedError),
         # 10^18 wei = 1e9 gwei: absurd
-        ({"jsonrpc": "2.0", "id": 1, "result": {"baseFeePerGas": ["0xde0b6b3a7640000"], "reward": [["0x1"]]}}, ImplausibleError),
+        (
+            {"jsonrpc": "2.0", "id": 1, "result": {"baseFeePerGas": ["0xde0b6b3a7640000"], "reward": [["0x1"]]}},
+            ImplausibleError,
+        ),
     ],
 )
 def test_nonsense_raises(payload, error):
@@ -61,7 +71,9 @@ def test_nonsense_raises(payload, error):
 
 
 async def test_first_endpoint_that_answers_wins(fixtures, monkeypatch):
-    monkeypatch.setattr("signaldesk.providers.ethgas.endpoints", lambda: ("https://a.example", "https://b.example", "https://c.example"))
+    monkeypatch.setattr(
+        "signaldesk.providers.ethgas.endpoints", lambda: ("https://a.example", "https://b.example", "https://c.example")
+    )
     asked: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -138,8 +150,10 @@ def test_default_endpoints_are_live_public_ones_each_with_a_rate_limit():
 async def test_a_retired_gateway_answer_moves_on_over_loopback(httpserver, fixtures, tmp_path, monkeypatch):
     """The default list on loopback: the first endpoint answers like the retired Cloudflare gateway, the next one works."""
     retired = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32046, "message": "Cannot fulfill request"}}
-    answers = {"ethereum-rpc.publicnode.com": json.dumps(retired).encode(),
-               "eth.llamarpc.com": (fixtures / "ethgas" / "fee_history__four_blocks.json").read_bytes()}
+    answers = {
+        "ethereum-rpc.publicnode.com": json.dumps(retired).encode(),
+        "eth.llamarpc.com": (fixtures / "ethgas" / "fee_history__four_blocks.json").read_bytes(),
+    }
     seen = []
 
     def answer(request: Request) -> Response:

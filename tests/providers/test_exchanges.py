@@ -61,7 +61,10 @@ def sample(*parts: str):
 def test_daily_funding_normalises_each_settlement_by_its_own_interval():
     # 8 h settlements until 08:00, then 4 h: periods closing on 2026-02-24 are
     # 08:00 (8 h, 0.0001), 12:00 (4 h, 0.00005 → 0.0001), 16:00 (4 h, 0.0001 → 0.0002) → mean 0.000133…
-    s = [Settlement(datetime(2026, 2, 24, h, tzinfo=UTC), r) for h, r in ((0, 0.0003), (8, 0.0001), (12, 0.00005), (16, 0.0001))]
+    s = [
+        Settlement(datetime(2026, 2, 24, h, tzinfo=UTC), r)
+        for h, r in ((0, 0.0003), (8, 0.0001), (12, 0.00005), (16, 0.0001))
+    ]
     daily = daily_funding(s, 8.0)
     assert daily[date(2026, 2, 24)] == pytest.approx((0.0001 + 0.0001 + 0.0002) / 3, rel=1e-12)
     assert daily[date(2026, 2, 23)] == pytest.approx(0.0003)  # 00:00 closes the day before
@@ -87,13 +90,22 @@ def test_history_days():
 
 
 def test_venue_observations_are_per_venue_and_today_is_the_current_quote():
-    data = VenueData("okx", "btc", NOW, -0.0001, 4e9, {date(2026, 2, 24): 0.0001, date(2026, 2, 25): 0.0009},
-                     {date(2026, 2, 24): 5e9})
+    data = VenueData(
+        "okx",
+        "btc",
+        NOW,
+        -0.0001,
+        4e9,
+        {date(2026, 2, 24): 0.0001, date(2026, 2, 25): 0.0009},
+        {date(2026, 2, 24): 5e9},
+    )
     got = {(o.metric, o.entity, o.ts.date()): o.value for o in venue_observations(data, date(2026, 2, 25))}
-    assert got == {("venue_funding_rate_8h", "btc.okx", date(2026, 2, 24)): 0.0001,
-                   ("venue_open_interest_usd", "btc.okx", date(2026, 2, 24)): 5e9,
-                   ("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25)): -0.0001,  # current, not the partial day
-                   ("venue_open_interest_usd", "btc.okx", date(2026, 2, 25)): 4e9}
+    assert got == {
+        ("venue_funding_rate_8h", "btc.okx", date(2026, 2, 24)): 0.0001,
+        ("venue_open_interest_usd", "btc.okx", date(2026, 2, 24)): 5e9,
+        ("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25)): -0.0001,  # current, not the partial day
+        ("venue_open_interest_usd", "btc.okx", date(2026, 2, 25)): 4e9,
+    }
 
 
 # -- parsers on our fixtures and on the real samples ------------------------------------------------
@@ -101,15 +113,21 @@ def test_parse_binance_fixtures():
     # the third settlement is stamped 1771977600001, 1 ms after 2026-02-25 00:00: it still closes 2026-02-24
     funding = daily_funding(parse_binance_funding_history(load("fapi_v1_fundingRate__btc.json")), 8.0)
     assert funding == {date(2026, 2, 24): pytest.approx((0.0001 + 0.0002 + 0.0003) / 3), date(2026, 2, 25): 0.0001}
-    ts, rate, mark, oi = parse_binance_current(load("fapi_v1_premiumIndex__btc.json"), load("fapi_v1_openInterest__btc.json"))
+    ts, rate, mark, oi = parse_binance_current(
+        load("fapi_v1_premiumIndex__btc.json"), load("fapi_v1_openInterest__btc.json")
+    )
     assert (rate, mark, oi) == (0.0001, 60000.0, 6e9)
     assert ts == datetime(2026, 2, 25, 11, 59, 59, tzinfo=UTC)
-    assert parse_binance_oi_history(load("futures_data_openInterestHist__btc.json")) == {date(2026, 2, 23): 5e9, date(2026, 2, 24): 5.5e9}
+    assert parse_binance_oi_history(load("futures_data_openInterestHist__btc.json")) == {
+        date(2026, 2, 23): 5e9,
+        date(2026, 2, 24): 5.5e9,
+    }
 
 
 def test_parse_binance_real_samples():
-    _, rate, mark, oi = parse_binance_current(sample("binance", "fapi_v1_premiumIndex_BTCUSDT.json"),
-                                              sample("binance", "fapi_v1_openInterest_BTCUSDT.json"))
+    _, rate, mark, oi = parse_binance_current(
+        sample("binance", "fapi_v1_premiumIndex_BTCUSDT.json"), sample("binance", "fapi_v1_openInterest_BTCUSDT.json")
+    )
     assert rate == 0.00038246 and mark == 11793.63104562
     assert oi == pytest.approx(10659.509 * 11793.63104562)
     history = parse_binance_funding_history(sample("binance", "fapi_v1_fundingRate_BTCUSDT.json"))
@@ -133,15 +151,22 @@ def test_parse_bybit_fixtures_and_samples():
 def test_bybit_one_side_of_open_interest_is_pinned():
     # After Bybit's 2026-06-11 change `openInterest` counts both sides; we use singleOpenInterest.
     oi = sample("bybit", "v5_market_open-interest_BTCUSD.docs-example.json")
-    kline = {"retCode": 0, "retMsg": "OK", "time": 1,
-             "result": {"list": [[str(1780963200000 - 86_400_000), "1", "2", "0.5", "2.0", "1", "1"]]}}
+    kline = {
+        "retCode": 0,
+        "retMsg": "OK",
+        "time": 1,
+        "result": {"list": [[str(1780963200000 - 86_400_000), "1", "2", "0.5", "2.0", "1", "1"]]},
+    }
     assert parse_bybit_oi_history(oi, kline) == {date(2026, 6, 8): 31955346 * 2.0}
 
 
 def test_parse_okx_fixtures_and_sample():
     _, rate, interval = parse_okx_funding_rate(load("public_funding-rate__btc_1h.json"))
     assert (rate, interval) == (-0.00001, 1.0)
-    assert parse_okx_oi_history(load("rubik_open-interest-history__btc.json")) == {date(2026, 2, 24): 2e9, date(2026, 2, 23): 1.5e9}
+    assert parse_okx_oi_history(load("rubik_open-interest-history__btc.json")) == {
+        date(2026, 2, 24): 2e9,
+        date(2026, 2, 23): 1.5e9,
+    }
     history = parse_okx_funding_history(sample("okx", "api_v5_public_funding-rate-history_BTC-USDT-SWAP.json"))
     assert [s.rate for s in history] == [0.0001515032, -0.0000236017]  # fundingRate; realizedRate is rounded (0.00015)
     assert history[0].ts == datetime(2024, 1, 1, tzinfo=UTC)
@@ -180,7 +205,9 @@ class Venues:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.bodies: dict[tuple[str, str], bytes] = {(host, path): (FIX / name).read_bytes() for (host, path), name in ROUTES.items()}
+        self.bodies: dict[tuple[str, str], bytes] = {
+            (host, path): (FIX / name).read_bytes() for (host, path), name in ROUTES.items()
+        }
         self.faults: dict[tuple[str, str] | str, tuple[int, bytes]] = {}
         self.seen: list[tuple[str, str, dict[str, str], str]] = []
 
@@ -215,8 +242,12 @@ def aggregated(observations) -> dict[tuple[str, str, date], float]:
     for o in observations:
         history.setdefault((o.metric, o.entity), {})[pd.Timestamp(o.ts.date())] = o.value
     derived = derive_all({key: pd.Series(points).sort_index() for key, points in history.items()})
-    return {(m, e, ts.date()): float(v) for (m, e), series in derived.items()
-            if m in {"funding_rate_8h", "open_interest_usd", "open_interest_change_7d"} for ts, v in series.items()}
+    return {
+        (m, e, ts.date()): float(v)
+        for (m, e), series in derived.items()
+        if m in {"funding_rate_8h", "open_interest_usd", "open_interest_change_7d"}
+        for ts, v in series.items()
+    }
 
 
 async def test_fetch_all_venues_by_hand(venues):
@@ -224,7 +255,9 @@ async def test_fetch_all_venues_by_hand(venues):
     assert {o.metric for o in obs} == {"venue_funding_rate_8h", "venue_open_interest_usd"}
     assert {o.entity for o in obs} == {f"{a}.{v}" for a in ("btc", "eth") for v in ("binance", "bybit", "okx")}
     per_venue = _values(obs)
-    assert per_venue[("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25))] == pytest.approx(-0.00008)  # −0.00001 per 1 h
+    assert per_venue[("venue_funding_rate_8h", "btc.okx", date(2026, 2, 25))] == pytest.approx(
+        -0.00008
+    )  # −0.00001 per 1 h
     assert per_venue[("venue_open_interest_usd", "btc.bybit", date(2026, 2, 24))] == 50000 * 62000.0
     got = aggregated(obs)
     # today: (0.0001·6e9 + 0.0001·3e9 − 0.00008·1e9) / 10e9
@@ -242,19 +275,26 @@ async def test_fetch_all_venues_by_hand(venues):
 
 
 async def test_binance_451_with_the_others_answering(venues):
-    venues.faults["fapi.binance.com"] = (451, shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes())
+    venues.faults["fapi.binance.com"] = (
+        451,
+        shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes(),
+    )
     provider, obs = await venues.fetch()
     got = aggregated(obs)
     assert got[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(0.000055, rel=1e-12)
     assert got[("open_interest_usd", "btc", date(2026, 2, 25))] == pytest.approx(4e9)
-    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx((0.00008 * 3.1 + 0.0000832 * 2) / 5.1, rel=1e-12)
+    assert got[("funding_rate_8h", "btc", date(2026, 2, 24))] == pytest.approx(
+        (0.00008 * 3.1 + 0.0000832 * 2) / 5.1, rel=1e-12
+    )
     assert "451" in provider.failures["binance:btc"] and "binance:eth" in provider.failures
 
 
 async def test_bybit_rate_limit_in_200_body_drops_only_bybit(venues):
     venues.faults["api.bybit.com"] = (200, (FIX / "v5_market_tickers__retcode_10006.json").read_bytes())
     provider, obs = await venues.fetch()
-    assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx((0.0001 * 6e9 - 0.00008 * 1e9) / 7e9)
+    assert aggregated(obs)[("funding_rate_8h", "btc", date(2026, 2, 25))] == pytest.approx(
+        (0.0001 * 6e9 - 0.00008 * 1e9) / 7e9
+    )
     assert "RateLimitedError" in provider.failures["bybit:btc"]
 
 
@@ -316,45 +356,150 @@ def market_bodies(now: datetime, oi_usd) -> dict[tuple[str, str], bytes]:
     next_settle = settlements[-1] + timedelta(hours=8)
     body = {
         ("fapi.binance.com", "/fapi/v1/premiumIndex"): {
-            "symbol": "BTCUSDT", "markPrice": f"{PRICE:.8f}", "indexPrice": f"{PRICE:.8f}", "estimatedSettlePrice": f"{PRICE:.8f}",
-            "lastFundingRate": f"{FUNDING['binance']:.8f}", "interestRate": "0.00010000", "nextFundingTime": ms(next_settle),
-            "time": now_ms},
+            "symbol": "BTCUSDT",
+            "markPrice": f"{PRICE:.8f}",
+            "indexPrice": f"{PRICE:.8f}",
+            "estimatedSettlePrice": f"{PRICE:.8f}",
+            "lastFundingRate": f"{FUNDING['binance']:.8f}",
+            "interestRate": "0.00010000",
+            "nextFundingTime": ms(next_settle),
+            "time": now_ms,
+        },
         ("fapi.binance.com", "/fapi/v1/openInterest"): {
-            "openInterest": f"{oi_usd('binance', today) / PRICE:.3f}", "symbol": "BTCUSDT", "time": now_ms},
+            "openInterest": f"{oi_usd('binance', today) / PRICE:.3f}",
+            "symbol": "BTCUSDT",
+            "time": now_ms,
+        },
         ("fapi.binance.com", "/fapi/v1/fundingRate"): [
-            {"symbol": "BTCUSDT", "fundingTime": ms(t), "fundingRate": f"{FUNDING['binance']:.8f}", "markPrice": f"{PRICE:.8f}"}
-            for t in settlements],
+            {
+                "symbol": "BTCUSDT",
+                "fundingTime": ms(t),
+                "fundingRate": f"{FUNDING['binance']:.8f}",
+                "markPrice": f"{PRICE:.8f}",
+            }
+            for t in settlements
+        ],
         ("fapi.binance.com", "/futures/data/openInterestHist"): [
-            {"symbol": "BTCUSDT", "sumOpenInterest": f"{oi_usd('binance', d) / PRICE:.8f}",
-             "sumOpenInterestValue": f"{oi_usd('binance', d):.8f}", "timestamp": snapshot(d)} for d in past],
+            {
+                "symbol": "BTCUSDT",
+                "sumOpenInterest": f"{oi_usd('binance', d) / PRICE:.8f}",
+                "sumOpenInterestValue": f"{oi_usd('binance', d):.8f}",
+                "timestamp": snapshot(d),
+            }
+            for d in past
+        ],
         ("api.bybit.com", "/v5/market/tickers"): {
-            "retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": [{
-                "symbol": "BTCUSDT", "markPrice": f"{PRICE:.2f}", "openInterest": f"{oi_usd('bybit', today) / PRICE:.3f}",
-                "openInterestValue": f"{oi_usd('bybit', today):.2f}", "fundingRate": f"{FUNDING['bybit']}",
-                "fundingIntervalHour": "8", "nextFundingTime": str(ms(next_settle))}]}, "retExtInfo": {}, "time": now_ms},
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {
+                "category": "linear",
+                "list": [
+                    {
+                        "symbol": "BTCUSDT",
+                        "markPrice": f"{PRICE:.2f}",
+                        "openInterest": f"{oi_usd('bybit', today) / PRICE:.3f}",
+                        "openInterestValue": f"{oi_usd('bybit', today):.2f}",
+                        "fundingRate": f"{FUNDING['bybit']}",
+                        "fundingIntervalHour": "8",
+                        "nextFundingTime": str(ms(next_settle)),
+                    }
+                ],
+            },
+            "retExtInfo": {},
+            "time": now_ms,
+        },
         ("api.bybit.com", "/v5/market/funding/history"): {
-            "retCode": 0, "retMsg": "OK", "result": {"category": "linear", "list": [
-                {"symbol": "BTCUSDT", "fundingRate": f"{FUNDING['bybit']}", "fundingRateTimestamp": str(ms(t))}
-                for t in reversed(settlements)]}, "retExtInfo": {}, "time": now_ms},
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {
+                "category": "linear",
+                "list": [
+                    {"symbol": "BTCUSDT", "fundingRate": f"{FUNDING['bybit']}", "fundingRateTimestamp": str(ms(t))}
+                    for t in reversed(settlements)
+                ],
+            },
+            "retExtInfo": {},
+            "time": now_ms,
+        },
         ("api.bybit.com", "/v5/market/open-interest"): {
-            "retCode": 0, "retMsg": "OK", "result": {"symbol": "BTCUSDT", "category": "linear", "list": [
-                {"openInterest": f"{oi_usd('bybit', d) / PRICE:.8f}", "timestamp": str(snapshot(d))} for d in reversed(past)],
-                "nextPageCursor": ""}, "retExtInfo": {}, "time": now_ms},
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {
+                "symbol": "BTCUSDT",
+                "category": "linear",
+                "list": [
+                    {"openInterest": f"{oi_usd('bybit', d) / PRICE:.8f}", "timestamp": str(snapshot(d))}
+                    for d in reversed(past)
+                ],
+                "nextPageCursor": "",
+            },
+            "retExtInfo": {},
+            "time": now_ms,
+        },
         ("api.bybit.com", "/v5/market/kline"): {
-            "retCode": 0, "retMsg": "OK", "result": {"symbol": "BTCUSDT", "category": "linear", "list": [
-                [str(ms(day_start(d))), *[f"{PRICE:.2f}"] * 4, "1000", "5e7"] for d in reversed([*past, today])]},
-            "retExtInfo": {}, "time": now_ms},
-        ("www.okx.com", "/api/v5/public/funding-rate"): {"code": "0", "msg": "", "data": [{
-            "instId": "BTC-USDT-SWAP", "instType": "SWAP", "fundingRate": f"{FUNDING['okx']:.10f}",
-            "fundingTime": str(ms(next_settle)), "nextFundingTime": str(ms(next_settle + timedelta(hours=8))), "ts": str(now_ms)}]},
-        ("www.okx.com", "/api/v5/public/open-interest"): {"code": "0", "msg": "", "data": [{
-            "instId": "BTC-USDT-SWAP", "instType": "SWAP", "oi": "1", "oiCcy": f"{oi_usd('okx', today) / PRICE:.4f}",
-            "oiUsd": f"{oi_usd('okx', today):.4f}", "ts": str(now_ms)}]},
-        ("www.okx.com", "/api/v5/public/funding-rate-history"): {"code": "0", "msg": "", "data": [
-            {"fundingRate": f"{FUNDING['okx']:.10f}", "fundingTime": str(ms(t)), "instId": "BTC-USDT-SWAP", "instType": "SWAP",
-             "method": "current_period", "realizedRate": f"{FUNDING['okx']:.5f}"} for t in reversed(settlements)]},
-        ("www.okx.com", "/api/v5/rubik/stat/contracts/open-interest-history"): {"code": "0", "msg": "", "data": [
-            [str(snapshot(d)), "1", f"{oi_usd('okx', d) / PRICE:.4f}", f"{oi_usd('okx', d):.4f}"] for d in reversed(past)]},
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {
+                "symbol": "BTCUSDT",
+                "category": "linear",
+                "list": [
+                    [str(ms(day_start(d))), *[f"{PRICE:.2f}"] * 4, "1000", "5e7"] for d in reversed([*past, today])
+                ],
+            },
+            "retExtInfo": {},
+            "time": now_ms,
+        },
+        ("www.okx.com", "/api/v5/public/funding-rate"): {
+            "code": "0",
+            "msg": "",
+            "data": [
+                {
+                    "instId": "BTC-USDT-SWAP",
+                    "instType": "SWAP",
+                    "fundingRate": f"{FUNDING['okx']:.10f}",
+                    "fundingTime": str(ms(next_settle)),
+                    "nextFundingTime": str(ms(next_settle + timedelta(hours=8))),
+                    "ts": str(now_ms),
+                }
+            ],
+        },
+        ("www.okx.com", "/api/v5/public/open-interest"): {
+            "code": "0",
+            "msg": "",
+            "data": [
+                {
+                    "instId": "BTC-USDT-SWAP",
+                    "instType": "SWAP",
+                    "oi": "1",
+                    "oiCcy": f"{oi_usd('okx', today) / PRICE:.4f}",
+                    "oiUsd": f"{oi_usd('okx', today):.4f}",
+                    "ts": str(now_ms),
+                }
+            ],
+        },
+        ("www.okx.com", "/api/v5/public/funding-rate-history"): {
+            "code": "0",
+            "msg": "",
+            "data": [
+                {
+                    "fundingRate": f"{FUNDING['okx']:.10f}",
+                    "fundingTime": str(ms(t)),
+                    "instId": "BTC-USDT-SWAP",
+                    "instType": "SWAP",
+                    "method": "current_period",
+                    "realizedRate": f"{FUNDING['okx']:.5f}",
+                }
+                for t in reversed(settlements)
+            ],
+        },
+        ("www.okx.com", "/api/v5/rubik/stat/contracts/open-interest-history"): {
+            "code": "0",
+            "msg": "",
+            "data": [
+                [str(snapshot(d)), "1", f"{oi_usd('okx', d) / PRICE:.4f}", f"{oi_usd('okx', d):.4f}"]
+                for d in reversed(past)
+            ],
+        },
     }
     return {key: json.dumps(value).encode() for key, value in body.items()}
 
@@ -374,7 +519,10 @@ async def test_a_venue_failing_today_does_not_fake_a_fall_in_open_interest(venue
     store.write_observations(first, run_id="week-ago", fetched_at=week_ago)
 
     venues.bodies = market_bodies(now, oi_usd)
-    venues.faults["fapi.binance.com"] = (451, shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes())
+    venues.faults["fapi.binance.com"] = (
+        451,
+        shared_file("api-samples", "binance", "error_451_restricted_location.json").read_bytes(),
+    )
     provider, second = await venues.fetch(since=date(2026, 2, 22), now=now)
     assert set(provider.failures) == {"binance:btc", "binance:eth"}
     store.write_observations(second, run_id="today", fetched_at=now)
@@ -397,7 +545,8 @@ async def test_a_venue_failing_today_does_not_fake_a_fall_in_open_interest(venue
     derived = derive_all(store.history(as_of=later.date()))
     assert derived[("open_interest_usd", "btc")].loc[pd.Timestamp(later.date())] == pytest.approx(9.9e9 + 6.6e9 + 4.4e9)
     assert derived[("funding_rate_8h", "btc")].loc[pd.Timestamp(later.date())] == pytest.approx(
-        (0.0003 * 9.9 + 0.0001 * 11) / 20.9)
+        (0.0003 * 9.9 + 0.0001 * 11) / 20.9
+    )
 
 
 def test_demo_matches_seed_000():

@@ -74,20 +74,33 @@ def test_cloudflare_challenge_is_a_clear_error(fixtures):
         ("", "empty page"),
         ("<html><body><p>Nothing here</p></body></html>", "no flow table"),
         # Renamed header: no Total column any more.
-        ("<table class='etf'><tr><th></th><th>IBIT</th><th>Sum</th></tr><tr><td>11 Jan 2024</td><td>1.0</td><td>1.0</td></tr></table>",
-         "no flow table"),
+        (
+            "<table class='etf'><tr><th></th><th>IBIT</th><th>Sum</th></tr><tr><td>11 Jan 2024</td><td>1.0</td><td>1.0</td></tr></table>",
+            "no flow table",
+        ),
         # Header but no dated rows.
-        ("<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>Total</td><td>1.0</td><td>1.0</td></tr></table>",
-         "no dated rows"),
+        (
+            "<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>Total</td><td>1.0</td><td>1.0</td></tr></table>",
+            "no dated rows",
+        ),
         # A row shorter than the header: columns would be misattributed.
-        ("<table class='etf'><tr><th></th><th>IBIT</th><th>FBTC</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>1.0</td><td>1.0</td></tr></table>",
-         "header names 4 columns"),
+        (
+            "<table class='etf'><tr><th></th><th>IBIT</th><th>FBTC</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>1.0</td><td>1.0</td></tr></table>",
+            "header names 4 columns",
+        ),
         # Text where a number belongs.
-        ("<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>n.a.x</td><td>1.0</td></tr></table>",
-         "not a number"),
+        (
+            "<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>n.a.x</td><td>1.0</td></tr></table>",
+            "not a number",
+        ),
         # The same day twice.
-        (("<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>1</td><td>1</td></tr>"
-          "<tr><td>11 Jan 2024</td><td>2</td><td>2</td></tr></table>"), "appears twice"),
+        (
+            (
+                "<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr><tr><td>11 Jan 2024</td><td>1</td><td>1</td></tr>"
+                "<tr><td>11 Jan 2024</td><td>2</td><td>2</td></tr></table>"
+            ),
+            "appears twice",
+        ),
     ],
 )
 def test_malformed_pages_raise(html, match):
@@ -96,16 +109,28 @@ def test_malformed_pages_raise(html, match):
 
 
 def test_absurd_flow_is_implausible():
-    html = ("<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr>"
-            "<tr><td>11 Jan 2024</td><td>99,999,999.0</td><td>99,999,999.0</td></tr></table>")
+    html = (
+        "<table class='etf'><tr><th></th><th>IBIT</th><th>Total</th></tr>"
+        "<tr><td>11 Jan 2024</td><td>99,999,999.0</td><td>99,999,999.0</td></tr></table>"
+    )
     with pytest.raises(ImplausibleError):
         parse_flows(html, "btc")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("52.7", 52.7e6), ("(52.7)", -52.7e6), ("1,175.6", 1_175.6e6), ("(1,175.6)", -1_175.6e6), ("0.0", 0.0),
-     ("-", None), ("", None), ("\xa0", None), ("–", None), ("-3.5", -3.5e6)],
+    [
+        ("52.7", 52.7e6),
+        ("(52.7)", -52.7e6),
+        ("1,175.6", 1_175.6e6),
+        ("(1,175.6)", -1_175.6e6),
+        ("0.0", 0.0),
+        ("-", None),
+        ("", None),
+        ("\xa0", None),
+        ("–", None),
+        ("-3.5", -3.5e6),
+    ],
 )
 def test_parse_millions(text, expected):
     value = parse_millions(text, where="x")
@@ -127,7 +152,10 @@ def test_parse_date():
 
 async def test_fetch_asks_for_a_browser_and_filters_since(fixtures):
     seen: list[httpx.Request] = []
-    pages = {httpx.URL(URLS["btc"]).path: "btc_all_data__synthetic.html", httpx.URL(URLS["eth"]).path: "eth_all_data__synthetic.html"}
+    pages = {
+        httpx.URL(URLS["btc"]).path: "btc_all_data__synthetic.html",
+        httpx.URL(URLS["eth"]).path: "eth_all_data__synthetic.html",
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -203,8 +231,12 @@ async def test_btc_page_failure_fails_the_provider(fixtures):
 
 # -- live behaviour on loopback: Cloudflare's client filter, and the ETH page failing alone ---------------
 def _cloudflare_403() -> Response:
-    return Response("<html><title>Attention Required! | Cloudflare</title></html>", status=403,
-                    headers={"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-LHR"}, content_type="text/html")
+    return Response(
+        "<html><title>Attention Required! | Cloudflare</title></html>",
+        status=403,
+        headers={"Server": "cloudflare", "CF-RAY": "8f0e1d2c3b4a5968-LHR"},
+        content_type="text/html",
+    )
 
 
 def _serve(httpserver, fixtures, *, eth: Response | None = None) -> None:
@@ -213,7 +245,8 @@ def _serve(httpserver, fixtures, *, eth: Response | None = None) -> None:
         ok = Response(_page(fixtures, page), content_type="text/html")
         answer = eth if asset == "eth" and eth is not None else ok
         httpserver.expect_request(f"/{url.host}{url.path}").respond_with_handler(
-            browser_gate(lambda request, answer=answer: answer, _cloudflare_403))
+            browser_gate(lambda request, answer=answer: answer, _cloudflare_403)
+        )
 
 
 async def test_cloudflare_refuses_plain_httpx_and_serves_the_browser(fixtures, httpserver):

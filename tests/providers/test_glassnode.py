@@ -27,8 +27,10 @@ KEY_HEADER = Glassnode.capabilities.key_header
 KEY = "gn-test-key-0c9d42"
 TODAY = date(2026, 2, 25)
 NOW = datetime(2026, 2, 25, 9, 30, tzinfo=UTC)
-FILES = {"indicators/realized_price_less_155": "realized_price_less_155__24h.json",
-         "indicators/realized_loss": "realized_loss__24h.json"}
+FILES = {
+    "indicators/realized_price_less_155": "realized_price_less_155__24h.json",
+    "indicators/realized_loss": "realized_loss__24h.json",
+}
 
 
 def _load(fixtures, name):
@@ -47,6 +49,7 @@ def _serve(fixtures, seen=None, overrides=None):
         if overrides and path in overrides:
             return overrides[path]
         return httpx.Response(200, json=_load(fixtures, FILES[path]))
+
     return handler
 
 
@@ -54,9 +57,15 @@ def test_parse_by_hand(fixtures):
     sth = parse_points(_load(fixtures, "realized_price_less_155__24h.json"), "sth_cost_basis_usd", TODAY)
     # t = 1771891200 s = 2026-02-24 00:00 UTC; the 25th (today) is dropped
     assert [(o.ts.date(), o.value) for o in sth] == [
-        (date(2026, 2, 22), 94612.31), (date(2026, 2, 23), 94480.5), (date(2026, 2, 24), 94355.07)]
+        (date(2026, 2, 22), 94612.31),
+        (date(2026, 2, 23), 94480.5),
+        (date(2026, 2, 24), 94355.07),
+    ]
     loss = parse_points(_load(fixtures, "realized_loss__24h.json"), "realized_loss_usd", TODAY)
-    assert [(o.ts.date(), o.value) for o in loss] == [(date(2026, 2, 22), 1180456789.4), (date(2026, 2, 24), 1412345678.9)]
+    assert [(o.ts.date(), o.value) for o in loss] == [
+        (date(2026, 2, 22), 1180456789.4),
+        (date(2026, 2, 24), 1412345678.9),
+    ]
     assert {(o.entity, o.source) for o in sth + loss} == {("", "glassnode")}
 
 
@@ -122,8 +131,11 @@ async def test_one_moved_path_costs_only_its_metric(fixtures, monkeypatch):
         (httpx.Response(401, json={"error": "unauthorized"}), UnavailableError, KEY_ENV),
         (httpx.Response(403, content=b"Forbidden"), UnavailableError, KEY_ENV),
         (httpx.Response(429, headers={"Retry-After": "0"}), RateLimitedError, "429"),
-        (httpx.Response(200, content=b"<html><head><title>Just a moment...</title></head>challenge</html>"),
-         MalformedError, "HTML"),
+        (
+            httpx.Response(200, content=b"<html><head><title>Just a moment...</title></head>challenge</html>"),
+            MalformedError,
+            "HTML",
+        ),
     ],
 )
 async def test_failures_are_typed_and_never_show_the_key(monkeypatch, response, error, match):
@@ -148,8 +160,11 @@ async def test_recordings_never_hold_the_key(fixtures, monkeypatch, tmp_path):
 
     def server(request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/v1/metrics/")
-        return httpx.Response(200, content=(fixtures / "glassnode" / FILES[path]).read_bytes(),
-                              headers={"content-type": "application/json"})
+        return httpx.Response(
+            200,
+            content=(fixtures / "glassnode" / FILES[path]).read_bytes(),
+            headers={"content-type": "application/json"},
+        )
 
     with pinned_now(NOW):
         async with HttpClient(transport=RecordingTransport(tmp_path, inner=httpx.MockTransport(server))) as client:

@@ -25,16 +25,29 @@ def parse_index(payload: Any, today: date) -> list[Observation]:
     for i, row in enumerate(as_list(payload, field="body")):
         day = date.fromisoformat(str(get_path(row, ["day"])))
         if day < today:
-            observations.append(Observation("fear_greed", "", day_start(day),
-                                            as_float(get_path(row, ["index"]), field=f"[{i}].index"), "example_index"))
+            observations.append(
+                Observation(
+                    "fear_greed",
+                    "",
+                    day_start(day),
+                    as_float(get_path(row, ["index"]), field=f"[{i}].index"),
+                    "example_index",
+                )
+            )
     return check_observations(observations)
 
 
 class ExampleIndex(Provider):
     name = "example_index"
     metrics = ("fear_greed",)
-    capabilities = Capabilities(hosts={"api.example.org": 1.0}, key_env="EXAMPLE_API_KEY", key_header="X-Api-Key",
-                                docs="https://api.example.org/docs", backfill_days=365, revision_days=2)
+    capabilities = Capabilities(
+        hosts={"api.example.org": 1.0},
+        key_env="EXAMPLE_API_KEY",
+        key_header="X-Api-Key",
+        docs="https://api.example.org/docs",
+        backfill_days=365,
+        revision_days=2,
+    )
 
     async def observe(self, http: Session, window: Window) -> list[Observation]:
         params = {"from": window.start.isoformat()} if window.start else {}
@@ -51,7 +64,11 @@ class Regions(ExampleIndex):
         return flat(await self.gather_parts({"eu": region("eu"), "us": region("us")}))
 
 
-ROWS = [{"day": "2026-02-20", "index": "30"}, {"day": "2026-02-24", "index": "41"}, {"day": "2026-02-25", "index": "45"}]
+ROWS = [
+    {"day": "2026-02-20", "index": "30"},
+    {"day": "2026-02-24", "index": "41"},
+    {"day": "2026-02-25", "index": "45"},
+]
 
 
 async def _fetch(provider: Provider, handler, since: date | None) -> tuple[list[Observation], list[httpx.Request]]:

@@ -56,8 +56,13 @@ def test_block_fee_buckets_average_into_days(fixtures):
 
 @pytest.mark.parametrize(
     ("since", "today", "window"),
-    [(None, date(2026, 2, 25), "3y"), (date(2026, 2, 24), date(2026, 2, 25), "1m"), (date(2025, 12, 1), date(2026, 2, 25), "3m"),
-     (date(2025, 3, 1), date(2026, 2, 25), "1y"), (date(2020, 1, 1), date(2026, 2, 25), "all")],
+    [
+        (None, date(2026, 2, 25), "3y"),
+        (date(2026, 2, 24), date(2026, 2, 25), "1m"),
+        (date(2025, 12, 1), date(2026, 2, 25), "3m"),
+        (date(2025, 3, 1), date(2026, 2, 25), "1y"),
+        (date(2020, 1, 1), date(2026, 2, 25), "all"),
+    ],
 )
 def test_window_for(since, today, window):
     assert window_for(since, today) == window
@@ -113,7 +118,9 @@ async def test_fetch_asks_three_documents_with_the_right_window(fixtures):
 
 
 async def test_fetch_rate_limited():
-    async with HttpClient(transport=httpx.MockTransport(lambda r: httpx.Response(429, text="Too Many Requests"))) as client:
+    async with HttpClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(429, text="Too Many Requests"))
+    ) as client:
         with pytest.raises(RateLimitedError):
             await Mempool().fetch(client, since=None)
 

@@ -60,7 +60,10 @@ def test_parse_rss_items_newest_first_with_clean_links_and_utc_times(rss):
 def test_parse_atom_html_title_becomes_text(atom):
     items = parse_feed(atom, "Verge", now=NOW)
     assert [(i.ts, i.title) for i in items] == [
-        (datetime(2026, 2, 25, 16, 0, tzinfo=UTC), "Anthropic launches Claude Opus 4.6 with an enterprise agent platform"),
+        (
+            datetime(2026, 2, 25, 16, 0, tzinfo=UTC),
+            "Anthropic launches Claude Opus 4.6 with an enterprise agent platform",
+        ),
         (datetime(2026, 2, 24, 9, 0, tzinfo=UTC), "Bitcoin miners turn to AI hosting as hashprice slumps"),
     ]
     assert items[0].summary == "Agents for finance & engineering."
@@ -70,14 +73,23 @@ def test_parse_atom_html_title_becomes_text(atom):
 def test_injection_is_stored_as_text_and_tags_are_stripped_from_summaries(rss, store):
     item = next(i for i in parse_feed(rss, "Wire", now=NOW) if "injection" in i.link)
     # the title is the literal text the feed sent (entities decoded once), never markup
-    assert item.title == ("<script>alert(1)</script> **BUY NOW** [free BTC](javascript:alert(2)) "
-                          "<img src=x onerror=alert(3)>")
+    assert item.title == (
+        "<script>alert(1)</script> **BUY NOW** [free BTC](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    )
     # script/style bodies and every tag gone from the summary; an escaped "<b>" stays as text
     assert item.summary == "Hello world click <b>"
     assert "document.cookie" not in item.summary and "onerror" not in item.summary
     # stored as text: the store gives back exactly the same string
-    store.write_run("r1", mode="test", as_of=date(2026, 2, 25), outcomes=[], observations=[],
-                    started_at=NOW, status="ok", news=[item])
+    store.write_run(
+        "r1",
+        mode="test",
+        as_of=date(2026, 2, 25),
+        outcomes=[],
+        observations=[],
+        started_at=NOW,
+        status="ok",
+        news=[item],
+    )
     assert store.connection.execute("SELECT title, summary FROM news").fetchall() == [(item.title, item.summary)]
     # rendered by the report's escaping, nothing is live
     from signaldesk.report.render import md_escape, safe_url
@@ -119,8 +131,10 @@ def test_deduplicate_by_link_and_by_normalised_title_keeping_the_earliest():
     kept = deduplicate(items)
     assert [(i.source, i.link) for i in kept] == [
         ("CT", "https://c.example/today-25"),  # a recurring headline four days later is a new story
-        ("Decrypt", "https://d.example/opus"), ("Decrypt", "https://d.example/codex"),
-        ("Newsroom", "https://n.example/meta"), ("CT", "https://c.example/today-21"),
+        ("Decrypt", "https://d.example/opus"),
+        ("Decrypt", "https://d.example/codex"),
+        ("Newsroom", "https://n.example/meta"),
+        ("CT", "https://c.example/today-21"),
     ]
 
 
@@ -177,14 +191,17 @@ def test_a_feed_cut_short_is_malformed(rss):
 def test_a_comment_after_the_closing_tag_is_a_valid_feed(rss):
     """WordPress caches append `<!-- generated in 0.2 s -->` after `</rss>`: legal XML, every item kept."""
     assert parse_feed(rss + "\n<!-- Dynamic page generated in 0.212 seconds. -->\n", "Wire", now=NOW) == parse_feed(
-        rss, "Wire", now=NOW)
+        rss, "Wire", now=NOW
+    )
 
 
 def test_an_html_entity_neither_breaks_a_feed_nor_hides_a_cut(rss):
     """`&nbsp;` is undefined in XML; it must not fail a whole outlet, nor mask a body cut short after it."""
     item = rss.index("<item>")
-    with_entity = rss[:item] + "<item><title>Chips&nbsp;deal</title><link>https://w.example/nbsp</link>" \
+    with_entity = (
+        rss[:item] + "<item><title>Chips&nbsp;deal</title><link>https://w.example/nbsp</link>"
         "<pubDate>Wed, 25 Feb 2026 06:00:00 GMT</pubDate></item>" + rss[item:]
+    )
     titles = [i.title for i in parse_feed(with_entity, "Wire", now=NOW)]
     assert "Chips deal" in titles and len(titles) == len(parse_feed(rss, "Wire", now=NOW)) + 1
     with pytest.raises(MalformedError, match="cut short"):
@@ -213,13 +230,20 @@ def test_parse_real_cointelegraph_sample():
 
 def test_feeds_from_config(config):
     assert feeds() == DEFAULT_FEEDS
-    config('[news]\nfeeds = ["https://a.example/rss", {name = "B", url = "https://b.example/feed"}, "ftp://c.example/x"]\n')
-    assert [(f.name, f.url) for f in feeds()] == [("a.example", "https://a.example/rss"), ("B", "https://b.example/feed")]
+    config(
+        '[news]\nfeeds = ["https://a.example/rss", {name = "B", url = "https://b.example/feed"}, "ftp://c.example/x"]\n'
+    )
+    assert [(f.name, f.url) for f in feeds()] == [
+        ("a.example", "https://a.example/rss"),
+        ("B", "https://b.example/feed"),
+    ]
 
 
 async def test_fetch_counts_fully_covered_days_and_returns_deduplicated_items(rss, atom, config):
-    config('[news]\nfeeds = [{name = "Wire", url = "https://wire.example/rss"}, '
-           '{name = "Verge", url = "https://verge.example/atom"}, {name = "Down", url = "https://down.example/rss"}]\n')
+    config(
+        '[news]\nfeeds = [{name = "Wire", url = "https://wire.example/rss"}, '
+        '{name = "Verge", url = "https://verge.example/atom"}, {name = "Down", url = "https://down.example/rss"}]\n'
+    )
     seen = []
 
     def handler(request: httpx.Request) -> httpx.Response:

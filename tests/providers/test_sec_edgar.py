@@ -84,8 +84,16 @@ def test_real_sample_annual_facts_dedupe_to_the_latest_filing():
         {"cik": 1, "tag": PPE, "units": {}},
         {"cik": 1, "tag": PPE, "units": {"USD": []}},
         {"cik": 1, "tag": PPE, "units": {"USD": [{"start": "2024-01-01", "end": "2024-03-31", "filed": "2024-04-30"}]}},
-        {"cik": 1, "tag": PPE, "units": {"USD": [{"start": "2024-01-01", "end": "31/03/2024", "val": 1, "filed": "2024-04-30"}]}},
-        {"cik": 1, "tag": PPE, "units": {"USD": [{"start": "2024-01-01", "end": "2024-03-31", "val": "n/a", "filed": "x"}]}},
+        {
+            "cik": 1,
+            "tag": PPE,
+            "units": {"USD": [{"start": "2024-01-01", "end": "31/03/2024", "val": 1, "filed": "2024-04-30"}]},
+        },
+        {
+            "cik": 1,
+            "tag": PPE,
+            "units": {"USD": [{"start": "2024-01-01", "end": "2024-03-31", "val": "n/a", "filed": "x"}]},
+        },
         ["not", "an", "object"],
     ],
 )
@@ -139,7 +147,9 @@ async def test_the_contact_can_come_from_the_config_file(june_concept, monkeypat
     seen: list[httpx.Request] = []
     async with HttpClient(transport=_serve(june_concept, seen=seen)) as client:
         await SecEdgar().fetch(client, None)
-    assert {r.headers["User-Agent"] for r in seen} == {f"signaldesk/{__version__} Research Desk research@quant-desk.dev"}
+    assert {r.headers["User-Agent"] for r in seen} == {
+        f"signaldesk/{__version__} Research Desk research@quant-desk.dev"
+    }
 
 
 @pytest.mark.parametrize(
@@ -151,8 +161,9 @@ async def test_the_contact_can_come_from_the_config_file(june_concept, monkeypat
         ("Just A Name", "holds no e-mail address"),
     ],
 )
-async def test_without_a_real_contact_the_provider_is_skipped_before_any_request(june_concept, monkeypatch,
-                                                                                  contact, words):
+async def test_without_a_real_contact_the_provider_is_skipped_before_any_request(
+    june_concept, monkeypatch, contact, words
+):
     monkeypatch.setenv(CONTACT_ENV, contact)
     seen: list[httpx.Request] = []
     async with HttpClient(transport=_serve(june_concept, seen=seen)) as client:

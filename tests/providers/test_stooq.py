@@ -16,8 +16,13 @@ def csv_text(fixtures):
 
 def test_close_column_per_session_day(csv_text):
     closes = parse_csv(csv_text, "NVDA", now=AFTER_CLOSE)
-    assert closes == {date(2024, 6, 10): 121.79, date(2024, 6, 11): 120.91, date(2024, 6, 12): 125.2,
-                      date(2024, 6, 13): 129.61, date(2024, 6, 14): 131.88}
+    assert closes == {
+        date(2024, 6, 10): 121.79,
+        date(2024, 6, 11): 120.91,
+        date(2024, 6, 12): 125.2,
+        date(2024, 6, 13): 129.61,
+        date(2024, 6, 14): 131.88,
+    }
 
 
 def test_todays_row_is_a_live_price_until_the_new_york_close(csv_text):

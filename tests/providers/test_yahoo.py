@@ -46,8 +46,12 @@ def test_parse_uses_adjclose_skips_null_bars_and_stamps_the_local_day(chart):
     obs = parse_chart(chart, "NVDA", now=AFTER_CLOSE)
     # adjclose, not close (the dividend-adjusted 120.98807, not 120.998); the null 12 June bar is absent
     assert [(o.ts.date(), o.value) for o in obs] == [
-        (date(2024, 6, 6), 120.98807), (date(2024, 6, 7), 120.87808), (date(2024, 6, 10), 121.78),
-        (date(2024, 6, 11), 120.91), (date(2024, 6, 13), 129.61), (date(2024, 6, 14), 131.88),
+        (date(2024, 6, 6), 120.98807),
+        (date(2024, 6, 7), 120.87808),
+        (date(2024, 6, 10), 121.78),
+        (date(2024, 6, 11), 120.91),
+        (date(2024, 6, 13), 129.61),
+        (date(2024, 6, 14), 131.88),
     ]
     assert all(o.ts.tzinfo == UTC and o.ts.hour == 0 for o in obs)
     assert {(o.metric, o.entity, o.source) for o in obs} == {("equity_close_usd", "NVDA", "yahoo")}
@@ -67,7 +71,9 @@ def test_without_adjclose_the_close_is_used_and_the_last_bar_of_the_day_wins(cha
 
 
 def test_parse_real_intraday_sample():
-    payload = json.loads(shared_file("api-samples", "yahoo-finance", "v8_finance_chart_TNX_5m_1d.recorded.json").read_text())
+    payload = json.loads(
+        shared_file("api-samples", "yahoo-finance", "v8_finance_chart_TNX_5m_1d.recorded.json").read_text()
+    )
     obs = parse_chart(payload, "^TNX", now=datetime(2026, 2, 3, tzinfo=UTC))
     # fifteen 5-minute bars of 2 Feb 2026 (Chicago time), no adjclose: one close for the day, the last bar's
     assert [(o.ts, o.value) for o in obs] == [(datetime(2026, 2, 2, tzinfo=UTC), 4.275000095367432)]
@@ -90,9 +96,12 @@ def _broken(chart, mutate):
         (lambda r: r["indicators"]["adjclose"][0]["adjclose"].__setitem__(0, -5.0), ImplausibleError),
         (lambda r: r["indicators"]["adjclose"][0]["adjclose"].__setitem__(0, 9e9), ImplausibleError),
         # every close scaled x1e6 (a unit error): even a $2.61 stock lands above any listed share
-        (lambda r: r["indicators"]["adjclose"][0].update(adjclose=[None if v is None else v / 50 * 1e6
-                                                                      for v in r["indicators"]["adjclose"][0]["adjclose"]]),
-         ImplausibleError),
+        (
+            lambda r: r["indicators"]["adjclose"][0].update(
+                adjclose=[None if v is None else v / 50 * 1e6 for v in r["indicators"]["adjclose"][0]["adjclose"]]
+            ),
+            ImplausibleError,
+        ),
     ],
 )
 def test_nonsense_raises_typed_errors(chart, mutate, error):
@@ -117,8 +126,15 @@ def test_events_since_finds_the_split_and_the_dividend(chart):
 
 @pytest.mark.parametrize(
     ("since", "expected"),
-    [(date(2024, 6, 12), "5d"), (date(2024, 6, 1), "1mo"), (date(2024, 4, 1), "3mo"), (date(2023, 7, 1), "1y"),
-     (date(2022, 7, 1), "2y"), (date(2020, 1, 1), "5y"), (date(1999, 1, 1), "max")],
+    [
+        (date(2024, 6, 12), "5d"),
+        (date(2024, 6, 1), "1mo"),
+        (date(2024, 4, 1), "3mo"),
+        (date(2023, 7, 1), "1y"),
+        (date(2022, 7, 1), "2y"),
+        (date(2020, 1, 1), "5y"),
+        (date(1999, 1, 1), "max"),
+    ],
 )
 def test_range_covers_the_gap_since_the_last_collect(since, expected):
     assert range_for(since, today=date(2024, 6, 14)) == expected
@@ -148,8 +164,11 @@ async def test_one_ticker_failing_does_not_lose_the_others(chart, fixtures, univ
         if ticker == "NVDA":
             return httpx.Response(200, json=chart)
         if ticker == "AMD":
-            return httpx.Response(200, content=(fixtures / "yahoo" / "challenge__cloudflare.html").read_bytes(),
-                                  headers={"content-type": "text/html"})
+            return httpx.Response(
+                200,
+                content=(fixtures / "yahoo" / "challenge__cloudflare.html").read_bytes(),
+                headers={"content-type": "text/html"},
+            )
         return httpx.Response(404, json=json.loads((fixtures / "yahoo" / "chart__not_found.json").read_text()))
 
     provider = Yahoo()
@@ -165,7 +184,9 @@ async def test_one_ticker_failing_does_not_lose_the_others(chart, fixtures, univ
     assert first.extensions[BROWSER] is True  # Yahoo filters non-browser clients: sent with a browser's fingerprint
 
 
-@pytest.mark.parametrize(("status", "error"), [(429, RateLimitedError), (403, UnavailableError), (451, UnavailableError)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(429, RateLimitedError), (403, UnavailableError), (451, UnavailableError)]
+)
 async def test_raises_only_when_no_ticker_answered(status, error, universe_config):
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, text="Too Many Requests" if status == 429 else "blocked")
@@ -222,8 +243,9 @@ async def test_yahoo_filters_plain_clients_and_answers_the_browser(chart, univer
     """Yahoo's 2025 filter on loopback: plain httpx gets 429 on every ticker, the browser transport the chart."""
     universe_config('[equities]\nai = ["NVDA"]\nminers = []\netfs = []\n')
     _serve_chart(httpserver, chart, gate=True)
-    httpserver.expect_request(f"/{STOOQ_HOST}/q/d/l/").respond_with_handler(browser_gate(
-        lambda r: Response("No data", content_type="text/plain"), too_many_requests))
+    httpserver.expect_request(f"/{STOOQ_HOST}/q/d/l/").respond_with_handler(
+        browser_gate(lambda r: Response("No data", content_type="text/plain"), too_many_requests)
+    )
     with pinned_now(AFTER_CLOSE):
         async with loopback_client(httpserver, plain_only=True) as client:
             with pytest.raises(RateLimitedError, match="nothing answered"):
@@ -258,7 +280,9 @@ async def test_when_yahoo_refuses_stooq_gives_the_closes(fixtures, universe_conf
     assert asked == [{"s": "nvda.us", "i": "d", "d1": "20240607", "d2": "20240614"}]
 
 
-async def test_stooq_key_is_sent_when_set_and_both_reasons_kept_when_both_refuse(universe_config, httpserver, monkeypatch):
+async def test_stooq_key_is_sent_when_set_and_both_reasons_kept_when_both_refuse(
+    universe_config, httpserver, monkeypatch
+):
     universe_config('[equities]\nai = ["NVDA"]\nminers = []\netfs = []\n')
     monkeypatch.setenv("STOOQ_API_KEY", "stooq-key-42")
     httpserver.expect_request(re.compile(rf"^/{re.escape(HOST)}/")).respond_with_handler(lambda r: too_many_requests())

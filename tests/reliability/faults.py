@@ -23,14 +23,27 @@ import httpx
 from signaldesk.recordings import recording_stem
 
 FAULTS = (
-    "timeout", "refused", "429", "500", "502", "503", "403", "451",
-    "truncated", "html_challenge", "renamed_field", "absurd_values", "stale",
+    "timeout",
+    "refused",
+    "429",
+    "500",
+    "502",
+    "503",
+    "403",
+    "451",
+    "truncated",
+    "html_challenge",
+    "renamed_field",
+    "absurd_values",
+    "stale",
 )
 SHIFT_DAYS = 400
 """How far back the `stale` fault moves every timestamp: beyond every metric's max age (CapEx: 200 d)."""
 
-CHALLENGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
-             b"<div id='challenge-running'>Checking your browser before accessing. Cloudflare</div></body></html>")
+CHALLENGE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+    b"<div id='challenge-running'>Checking your browser before accessing. Cloudflare</div></body></html>"
+)
 
 
 # -- body mutations -------------------------------------------------------------------------------
@@ -64,6 +77,7 @@ def _is_epoch(value: float) -> str:
 def absurd(body: bytes, kind: str) -> bytes:
     """Every measured number ×1e6 (timestamps left alone): negative/huge prices, F&G in millions…"""
     if kind == "json":
+
         def bump(value: Any) -> Any:
             if isinstance(value, bool) or value is None:
                 return value
@@ -74,9 +88,12 @@ def absurd(body: bytes, kind: str) -> bytes:
             if isinstance(value, str) and _HEX.match(value):
                 return hex(int(value, 16) * 1_000_000 + 1)
             return value
+
         return json.dumps(_walk_json(json.loads(body), bump)).encode()
     text = body.decode("utf-8", "replace")
-    return re.sub(r"(?<![\d.])(\d{1,3}(?:,\d{3})*\.\d+)", lambda m: f"{float(m.group(1).replace(',', '')) * 1e6:.1f}", text).encode()
+    return re.sub(
+        r"(?<![\d.])(\d{1,3}(?:,\d{3})*\.\d+)", lambda m: f"{float(m.group(1).replace(',', '')) * 1e6:.1f}", text
+    ).encode()
 
 
 def renamed(body: bytes, kind: str) -> bytes:
@@ -84,8 +101,14 @@ def renamed(body: bytes, kind: str) -> bytes:
     if kind == "json":
         return json.dumps(_walk_json(json.loads(body), lambda v: v, lambda k: f"{k}_v2")).encode()
     text = body.decode("utf-8", "replace")
-    for old, new in (("<table", "<div"), ("</table>", "</div>"), ("<item", "<entry-x"), ("</item>", "</entry-x>"),
-                     ("<entry", "<post-x"), ("</entry>", "</post-x>")):
+    for old, new in (
+        ("<table", "<div"),
+        ("</table>", "</div>"),
+        ("<item", "<entry-x"),
+        ("</item>", "</entry-x>"),
+        ("<entry", "<post-x"),
+        ("</entry>", "</post-x>"),
+    ):
         text = text.replace(old, new)
     return text.encode()
 
@@ -94,6 +117,7 @@ def stale(body: bytes, kind: str) -> bytes:
     """Every timestamp moved SHIFT_DAYS into the past, so the newest point is too old to trust."""
     shift = timedelta(days=SHIFT_DAYS)
     if kind == "json":
+
         def back(value: Any) -> Any:
             if isinstance(value, bool) or value is None:
                 return value
@@ -105,6 +129,7 @@ def stale(body: bytes, kind: str) -> bytes:
             if isinstance(value, str) and _ISO_DAY.search(value):
                 return _ISO_DAY.sub(lambda m: (datetime.fromisoformat(m.group(1)) - shift).strftime("%Y-%m-%d"), value)
             return value
+
         return json.dumps(_walk_json(json.loads(body), back)).encode()
     text = body.decode("utf-8", "replace")
     text = _DMY.sub(lambda m: (datetime.strptime(m.group(0), "%d %b %Y") - shift).strftime("%d %b %Y"), text)
@@ -156,7 +181,9 @@ class FaultServer:
             time.sleep(self.delay_s)
         if fault in {"429", "500", "502", "503", "403", "451"}:
             headers = {"Retry-After": "1"} if fault == "429" else {}
-            payload = b'{"code":0,"msg":"Service unavailable from a restricted location"}' if fault == "451" else b"error"
+            payload = (
+                b'{"code":0,"msg":"Service unavailable from a restricted location"}' if fault == "451" else b"error"
+            )
             return self._reply(handler, int(fault), payload, "application/json", headers)
         stem = self.directory / recording_stem(original)
         files = [p for p in stem.parent.glob(stem.name + ".*") if not p.name.endswith(".meta.json")]
@@ -169,7 +196,9 @@ class FaultServer:
             meta = json.loads(meta_path.read_text())
             return self._reply(handler, meta.get("status", 200), content, "application/json", meta.get("headers"))
         kind = "json" if path.suffix == ".json" else "text"
-        ctype = {".json": "application/json", ".html": "text/html", ".xml": "application/xml"}.get(path.suffix, "text/plain")
+        ctype = {".json": "application/json", ".html": "text/html", ".xml": "application/xml"}.get(
+            path.suffix, "text/plain"
+        )
         if fault == "truncated":
             content = content[: max(1, len(content) // 2)]
         elif fault == "html_challenge":
@@ -183,8 +212,9 @@ class FaultServer:
         self._reply(handler, 200, content, ctype)
 
     @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
-               headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", ctype)
@@ -209,8 +239,9 @@ class RedirectTransport(httpx.AsyncBaseTransport):
         host = request.url.host
         port = _closed_port() if host in self.refused else self.port
         target = request.url.copy_with(scheme="http", host="127.0.0.1", port=port, path=f"/{host}{request.url.path}")
-        forwarded = httpx.Request(request.method, target, headers=request.headers, content=request.content,
-                                  extensions=request.extensions)  # keeps the client's timeouts
+        forwarded = httpx.Request(
+            request.method, target, headers=request.headers, content=request.content, extensions=request.extensions
+        )  # keeps the client's timeouts
         response = await self.inner.handle_async_request(forwarded)
         return response
 

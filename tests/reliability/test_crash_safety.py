@@ -25,7 +25,10 @@ KILL_FRACTIONS = (0.15, 0.35, 0.55, 0.75, 0.95)
 def _demo(out: Path, db: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "signaldesk", "demo", "--out", str(out), "--db", str(db), "--lang", "en"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
 
 
@@ -34,8 +37,11 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _observations(db: Path) -> set[tuple]:
@@ -47,8 +53,12 @@ def _consistent(db: Path) -> None:
     """No observation without its run; no outcome without its run."""
     with Store.open(db) as store:
         con = store.connection
-        orphans = con.execute("SELECT count(*) FROM observations WHERE run_id NOT IN (SELECT run_id FROM runs)").fetchone()[0]
-        lonely = con.execute("SELECT count(*) FROM provider_outcomes WHERE run_id NOT IN (SELECT run_id FROM runs)").fetchone()[0]
+        orphans = con.execute(
+            "SELECT count(*) FROM observations WHERE run_id NOT IN (SELECT run_id FROM runs)"
+        ).fetchone()[0]
+        lonely = con.execute(
+            "SELECT count(*) FROM provider_outcomes WHERE run_id NOT IN (SELECT run_id FROM runs)"
+        ).fetchone()[0]
         assert (orphans, lonely) == (0, 0)
 
 

@@ -21,9 +21,9 @@ import pytest
 
 from signaldesk.clock import pinned_now
 from signaldesk.demo import DEMO_DIR, DEMO_NOW
+from signaldesk.errors import EXIT_PARTIAL
 from signaldesk.http import HttpClient
 from signaldesk.metrics.derive import derivations
-from signaldesk.errors import EXIT_PARTIAL
 from signaldesk.pipeline import run_daily
 from signaldesk.providers import registry
 from signaldesk.signals.serialize import assessment_to_dict
@@ -33,10 +33,12 @@ from tests.reliability.faults import FAULTS, FaultServer, RedirectTransport
 AS_OF: date = DEMO_NOW.date()
 PROVIDERS = sorted(name for name, cls in registry().items() if not cls.capabilities.key_required)
 RESULTS: dict[tuple[str, str], str] = {}
-NOT_APPLICABLE: frozenset[tuple[str, str]] = frozenset({
-    ("ethgas", "stale"),  # eth_feeHistory answers carry block numbers, no timestamp to move back
-    ("news", "absurd_values"),  # headlines have no numbers to make absurd
-})
+NOT_APPLICABLE: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("ethgas", "stale"),  # eth_feeHistory answers carry block numbers, no timestamp to move back
+        ("news", "absurd_values"),  # headlines have no numbers to make absurd
+    }
+)
 """The only (provider, fault) cells a provider may come through unmarked; any other must fail or go stale."""
 
 
@@ -46,8 +48,14 @@ def _run(tmp: Path, faults: dict[str, str]) -> tuple[object, Store, dict]:
         server.faults = {h: f for h, f in faults.items() if f != "refused"}
 
         def client() -> HttpClient:
-            return HttpClient(transport=RedirectTransport(server.port, refused), timeout=3.0, attempts=2,
-                              backoff_initial=0.0, max_retry_wait=0.0, polite=False)
+            return HttpClient(
+                transport=RedirectTransport(server.port, refused),
+                timeout=3.0,
+                attempts=2,
+                backoff_initial=0.0,
+                max_retry_wait=0.0,
+                polite=False,
+            )
 
         with pinned_now(DEMO_NOW):
             summary = run_daily(db=tmp / "store.duckdb", as_of=AS_OF, client_factory=client, provider_timeout=30.0)
@@ -69,7 +77,8 @@ def clean(tmp_path_factory: pytest.TempPathFactory):
     observed = _observations_by_source(store)
     store.close()
     assert {o.provider: o.status for o in summary.outcomes} == {p: "ok" for p in PROVIDERS} | {
-        o.provider: o.status for o in summary.outcomes if o.provider not in PROVIDERS}
+        o.provider: o.status for o in summary.outcomes if o.provider not in PROVIDERS
+    }
     return summary, observed, signals
 
 

@@ -34,12 +34,21 @@ def _files_containing(root: Path, needles: list[str]) -> list[str]:
 
 def test_fake_keys_never_leak_from_a_run(tmp_path):
     keys = _fake_keys()
-    env = {**os.environ, **keys, "SIGNALDESK_HOME": str(tmp_path / "home"),
-           "SIGNALDESK_CONFIG": str(tmp_path / "none.toml"),
-           "SIGNALDESK_LLM_API_KEY": "FAKE-SECRET-llm-key-0a1b"}
+    env = {
+        **os.environ,
+        **keys,
+        "SIGNALDESK_HOME": str(tmp_path / "home"),
+        "SIGNALDESK_CONFIG": str(tmp_path / "none.toml"),
+        "SIGNALDESK_LLM_API_KEY": "FAKE-SECRET-llm-key-0a1b",
+    }
     db = tmp_path / "store.duckdb"
-    proc = subprocess.run([sys.executable, "-m", "signaldesk", "demo", "--out", str(tmp_path / "out"), "--db", str(db)],
-                          capture_output=True, text=True, env=env, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "signaldesk", "demo", "--out", str(tmp_path / "out"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert proc.returncode in (0, 3), proc.stderr
     needles = [*keys.values(), "FAKE-SECRET-llm-key-0a1b"]
     assert not [n for n in needles if n in proc.stdout + proc.stderr]
@@ -52,7 +61,9 @@ def test_fake_keys_never_leak_from_a_run(tmp_path):
         ).fetchall()
         for table, column in text_columns:
             for needle in needles:
-                found = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE ?', [f"%{needle}%"]).fetchone()[0]
+                found = con.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE ?', [f"%{needle}%"]
+                ).fetchone()[0]
                 assert found == 0, (table, column)
 
 
@@ -65,8 +76,11 @@ async def test_recordings_scrub_keys_from_names_and_metadata(tmp_path):
     transport = RecordingTransport(tmp_path, inner=httpx.MockTransport(server))
     async with HttpClient(transport=transport, attempts=1) as client:
         with pytest.raises(RateLimitedError):  # the 429 is the point: what was recorded of it is checked below
-            await client.get_json("https://api.example.test/v1/data", params={"api_key": secret, "asset": "btc"},
-                                  headers={"x-api-key": secret})
+            await client.get_json(
+                "https://api.example.test/v1/data",
+                params={"api_key": secret, "asset": "btc"},
+                headers={"x-api-key": secret},
+            )
     assert list(tmp_path.rglob("*")), "nothing was recorded"
     assert _files_containing(tmp_path, [secret]) == []
     assert not [p for p in tmp_path.rglob("*") if secret in str(p)]

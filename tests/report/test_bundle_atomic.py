@@ -17,8 +17,9 @@ def _files(bundle: Path) -> dict[str, bytes]:
 
 
 def test_a_failure_mid_write_keeps_the_previous_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bundle = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, charts=False,
-                          use_llm=False)
+    bundle = write_report(
+        sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, charts=False, use_llm=False
+    )
     before = _files(bundle)
     real = render.render_markdown
 
@@ -35,10 +36,12 @@ def test_a_failure_mid_write_keeps_the_previous_bundle(tmp_path: Path, monkeypat
 
 
 def test_one_language_keeps_the_other_pages(tmp_path: Path) -> None:
-    bundle = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, charts=False,
-                          use_llm=False)
+    bundle = write_report(
+        sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, charts=False, use_llm=False
+    )
     zh = (bundle / "index.zh-cn.md").read_bytes()
-    again = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("en",), demo=True,
-                         charts=False, use_llm=False)
+    again = write_report(
+        sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("en",), demo=True, charts=False, use_llm=False
+    )
     assert again == bundle
     assert (bundle / "index.zh-cn.md").read_bytes() == zh

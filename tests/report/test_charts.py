@@ -23,7 +23,9 @@ def model_and_snapshot():  # type: ignore[no-untyped-def]
 
 def test_every_chart_drawn_with_chinese_text_as_text(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
     model, snap = model_and_snapshot
-    files = charts.write_charts(tmp_path, model, snap, langs=("zh-CN",), score_history=sample.score_history(), png=False)
+    files = charts.write_charts(
+        tmp_path, model, snap, langs=("zh-CN",), score_history=sample.score_history(), png=False
+    )
     assert sorted(files) == sorted(charts.DRAW)
     for name, by_lang in files.items():
         svg = (tmp_path / by_lang["zh-CN"]).read_text(encoding="utf-8")
@@ -81,8 +83,9 @@ def test_chart_data_is_cut_at_the_as_of_day(model_and_snapshot) -> None:  # type
 
 def _texts(svg: str) -> list[tuple[float, str]]:
     """(font size in px, text) of every SVG text element."""
-    return [(float(size), text) for size, text in
-            re.findall(r'<text[^>]*font-size: ([0-9.]+)px[^>]*>([^<]*)</text>', svg)]
+    return [
+        (float(size), text) for size, text in re.findall(r"<text[^>]*font-size: ([0-9.]+)px[^>]*>([^<]*)</text>", svg)
+    ]
 
 
 def _view_width(svg: str) -> float:
@@ -172,10 +175,12 @@ def test_charts_drawn_in_the_background_are_the_same_files(tmp_path: Path, model
     langs = ("zh-CN", "en")
     for where in ("inline", "forked"):
         (tmp_path / where).mkdir()
-    inline = charts.write_charts(tmp_path / "inline", model, snap, langs=langs, score_history=sample.score_history(),
-                                 png=False)
-    pending = charts.start_charts(tmp_path / "forked", model, snap, langs=langs, score_history=sample.score_history(),
-                                  png=False)
+    inline = charts.write_charts(
+        tmp_path / "inline", model, snap, langs=langs, score_history=sample.score_history(), png=False
+    )
+    pending = charts.start_charts(
+        tmp_path / "forked", model, snap, langs=langs, score_history=sample.score_history(), png=False
+    )
     assert pending.files == inline  # the names are final before anything is drawn
     assert pending.wait() == inline
     written = sorted(p.name for p in (tmp_path / "forked").iterdir())
@@ -199,11 +204,15 @@ def test_a_chart_failing_in_the_background_fails_the_wait(tmp_path: Path, model_
 
 def test_prepared_drawing_processes_draw_the_same_files(tmp_path: Path, model_and_snapshot) -> None:  # type: ignore[no-untyped-def]
     model, snap = model_and_snapshot
-    inline = charts.write_charts(tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False)
+    inline = charts.write_charts(
+        tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False
+    )
     first = {f: (tmp_path / f).read_bytes() for by_lang in inline.values() for f in by_lang.values()}
     for name in first:
         (tmp_path / name).unlink()
     charts.prepare_drawing()  # forked now, matplotlib imported in them before any chart is asked for
-    pending = charts.start_charts(tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False)
+    pending = charts.start_charts(
+        tmp_path, model, snap, langs=("zh-TW",), score_history=sample.score_history(), png=False
+    )
     assert pending.wait() == inline
     assert {name: (tmp_path / name).read_bytes() for name in first} == first

@@ -130,7 +130,8 @@ def test_position_advice_follows_the_stance(pages):
             assert (advice in zh) == (stance == assessment.stance), (assessment.stance, stance)
         if assessment.stance in ("defensive", "wait"):
             assert "维持当前仓位" not in zh and "加仓" not in zh.split("## 操作建议")[1].split("### ETH")[0].replace(
-                "后再考虑加仓", "")
+                "后再考虑加仓", ""
+            )
 
 
 def test_etf_direction_words_follow_the_signs_shown(pages):

@@ -34,8 +34,30 @@ ATTACKS = [
 ]
 STRUCTURE = re.compile(r"<(?!/?p>)[a-z]")  # any element but the paragraph that wraps the line
 _BLOCK_STARTERS = st.sampled_from(["#", "##", ">", "-", "+", "*", "1.", "2)", "---", "===", "```", "    ", "|"])
-_INLINE_BITS = st.sampled_from(["[", "]", "(", ")", "<", ">", "*", "_", "`", "!", "https://x.example", "www.x.ex",
-                                "a@b.example", "\n", "\u202e", "\x1b", "&lt;", "\\", "|", "~~"])
+_INLINE_BITS = st.sampled_from(
+    [
+        "[",
+        "]",
+        "(",
+        ")",
+        "<",
+        ">",
+        "*",
+        "_",
+        "`",
+        "!",
+        "https://x.example",
+        "www.x.ex",
+        "a@b.example",
+        "\n",
+        "\u202e",
+        "\x1b",
+        "&lt;",
+        "\\",
+        "|",
+        "~~",
+    ]
+)
 
 
 def commonmark(text: str) -> str:
@@ -46,8 +68,17 @@ def visible(rendered: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
 
 
-TYPOGRAPHER = {"\u2014": "---", "\u2013": "--", "\u2026": "...", "\u201c": '"', "\u201d": '"', "\u2018": "'",
-               "\u2019": "'", "\u00ab": "<<", "\u00bb": ">>"}
+TYPOGRAPHER = {
+    "\u2014": "---",
+    "\u2013": "--",
+    "\u2026": "...",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u00ab": "<<",
+    "\u00bb": ">>",
+}
 
 
 def hugo_visible(rendered: str) -> str:
@@ -88,27 +119,49 @@ def test_the_known_attacks_in_the_real_hugo(tmp_path: Path) -> None:
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "layouts" / "_default" / "single.html").write_text("{{ .Content }}")
     (site / "layouts" / "_default" / "list.html").write_text("{{ .Content }}")
-    (site / "hugo.toml").write_text('baseURL = "http://example.org/"\n'
-                                    'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n')
+    (site / "hugo.toml").write_text(
+        'baseURL = "http://example.org/"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n'
+    )
     body = "\n\n".join(f"- {inert(attack)}" if i % 2 else inert(attack) for i, attack in enumerate(ATTACKS))
     (site / "content" / "p.md").write_text(f"---\ntitle: t\n---\n{body}\n", encoding="utf-8")
-    subprocess.run([str(hugo_binary()), "--quiet", "-s", str(site), "-d", str(site / "public")], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [str(hugo_binary()), "--quiet", "-s", str(site), "-d", str(site / "public")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     rendered = (site / "public" / "p" / "index.html").read_text(encoding="utf-8")
-    for tag in ("<a ", "<h1", "<h2", "<ol", "<hr", "<blockquote", "<code", "<em", "<strong", "<img", "<table",
-                "<script", "<pre", "<!-- raw HTML"):
+    for tag in (
+        "<a ",
+        "<h1",
+        "<h2",
+        "<ol",
+        "<hr",
+        "<blockquote",
+        "<code",
+        "<em",
+        "<strong",
+        "<img",
+        "<table",
+        "<script",
+        "<pre",
+        "<!-- raw HTML",
+    ):
         assert tag not in rendered, tag
     assert rendered.count("<li>") == len(ATTACKS) // 2  # only the list items the page itself made
     for attack in ATTACKS:
         assert " ".join(one_line(attack).split()) in hugo_visible(rendered)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("150000. BTC is going there.", "150000\\. BTC is going there."),
-    ("see https://phish.example", "see https\\://phish.example"),
-    ("www.phish.example", "www\\.phish.example"),
-    ("ops@phish.example", "ops\\@phish.example"),
-    ("BTC $63.0K, +3.5%", "BTC $63.0K, +3.5%"),  # ordinary prose is left as written
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("150000. BTC is going there.", "150000\\. BTC is going there."),
+        ("see https://phish.example", "see https\\://phish.example"),
+        ("www.phish.example", "www\\.phish.example"),
+        ("ops@phish.example", "ops\\@phish.example"),
+        ("BTC $63.0K, +3.5%", "BTC $63.0K, +3.5%"),  # ordinary prose is left as written
+    ],
+)
 def test_escapes_by_hand(raw: str, expected: str) -> None:
     assert inert(raw) == expected

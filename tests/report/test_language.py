@@ -13,20 +13,112 @@ from signaldesk.report import render
 from signaldesk.signals.engine import assess
 from tests.report import sample
 
-MAINLAND_TERMS = ("期權", "同比", "礦企", "阻力", "收益", "割肉盤", "跑輸", "跑贏", "倉位", "智慧體", "周", "加倉", "減倉",
-                  "置信區間", "程式碼", "資本開支", "雲廠商", "當前", "響應")
+MAINLAND_TERMS = (
+    "期權",
+    "同比",
+    "礦企",
+    "阻力",
+    "收益",
+    "割肉盤",
+    "跑輸",
+    "跑贏",
+    "倉位",
+    "智慧體",
+    "周",
+    "加倉",
+    "減倉",
+    "置信區間",
+    "程式碼",
+    "資本開支",
+    "雲廠商",
+    "當前",
+    "響應",
+)
 """Mainland words a Taiwan desk would not write (OpenCC s2twp plus signaldesk/zh_tw_glossary.toml replace them)."""
 ZH_CN_PAIRS = (("25Δ偏度", "25Δ偏斜"), ("真实市场均值", "真实市场均价"), ("实现价格", "已实现价格"))
 """(the term zh-CN uses, the variant it must not mix in)."""
 ALLOWED_LATIN = {
     # names, tickers, units and market terms the seed itself writes in Latin letters
-    "AI", "Crypto", "BTC", "ETH", "SOL", "ETF", "ETFs", "AUM", "TVL", "DEX", "Gas", "Gwei", "MVRV", "SOPR", "STH", "LTH",
-    "TMM", "ATM", "IV", "DVOL", "Deribit", "Coinbase", "CapEx", "TTM", "Big", "Tech", "Alphabet", "Meta", "Oracle",
-    "SEC", "Ethereum", "Solana", "BSC", "Tron", "Base", "Arbitrum", "OI", "IC", "Z", "MW", "J", "TH", "kWh", "UTC", "d",
-    "h", "signals", "json", "signaldesk", "miners", "USD", "GPU", "LLM", "OpenAI", "Anthropic", "NVIDIA", "SMH", "NVDA",
-    "AMD", "AVGO", "TSM", "MSFT", "GOOGL", "AMZN", "META", "ORCL", "IBIT", "BITB", "FBTC", "ARKB", "GBTC", "Fear", "Greed",
-    "K", "M", "B", "T",  # $1.2K, $356.0B
-    "DeFi", "vs", "z",  # the sector's name; "vs" and "z 值" as Chinese finance writing uses them
+    "AI",
+    "Crypto",
+    "BTC",
+    "ETH",
+    "SOL",
+    "ETF",
+    "ETFs",
+    "AUM",
+    "TVL",
+    "DEX",
+    "Gas",
+    "Gwei",
+    "MVRV",
+    "SOPR",
+    "STH",
+    "LTH",
+    "TMM",
+    "ATM",
+    "IV",
+    "DVOL",
+    "Deribit",
+    "Coinbase",
+    "CapEx",
+    "TTM",
+    "Big",
+    "Tech",
+    "Alphabet",
+    "Meta",
+    "Oracle",
+    "SEC",
+    "Ethereum",
+    "Solana",
+    "BSC",
+    "Tron",
+    "Base",
+    "Arbitrum",
+    "OI",
+    "IC",
+    "Z",
+    "MW",
+    "J",
+    "TH",
+    "kWh",
+    "UTC",
+    "d",
+    "h",
+    "signals",
+    "json",
+    "signaldesk",
+    "miners",
+    "USD",
+    "GPU",
+    "LLM",
+    "OpenAI",
+    "Anthropic",
+    "NVIDIA",
+    "SMH",
+    "NVDA",
+    "AMD",
+    "AVGO",
+    "TSM",
+    "MSFT",
+    "GOOGL",
+    "AMZN",
+    "META",
+    "ORCL",
+    "IBIT",
+    "BITB",
+    "FBTC",
+    "ARKB",
+    "GBTC",
+    "Fear",
+    "Greed",
+    "K",
+    "M",
+    "B",
+    "T",  # $1.2K, $356.0B
+    "DeFi",
+    "vs",
+    "z",  # the sector's name; "vs" and "z 值" as Chinese finance writing uses them
 }
 
 
@@ -67,7 +159,9 @@ def test_zh_cn_uses_one_term_of_each_pair(pages) -> None:
 def test_no_english_prose_in_the_chinese_pages(pages) -> None:
     for model, texts in pages:
         names = {w for s in model.sources for w in re.findall(r"[A-Za-z]+", s.provider)}
-        names |= {w for n in model.ai.news for w in re.findall(r"[A-Za-z]+", f"{n.source} {n.title}")}  # quoted headlines
+        names |= {
+            w for n in model.ai.news for w in re.findall(r"[A-Za-z]+", f"{n.source} {n.title}")
+        }  # quoted headlines
         for lang in ("zh-CN", "zh-TW"):
             words = set(re.findall(r"[A-Za-z]+", _prose(texts[lang])))
             stray = sorted(words - ALLOWED_LATIN - names)

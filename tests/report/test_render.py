@@ -30,19 +30,50 @@ from tests.report import sample
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SECTION_TITLES = {  # the indicator table is an appendix after the sources, above the page footer
-    "zh-CN": ["引言", "AI行业", "加密市场", "链上结构", "期权结构", "全链流动性快照", "市场阶段判断",
-              "操作建议", "总结", "未来24小时最需盯的信号", "数据来源与新鲜度", "附录：指标明细"],
-    "en": ["Introduction", "AI: the build-out", "Crypto market", "On-chain structure", "Options structure",
-           "Chain liquidity snapshot", "Market phase", "Strategy", "Summary",
-           "What to watch in the next 24 hours", "Data sources and freshness", "Appendix: every indicator"],
+    "zh-CN": [
+        "引言",
+        "AI行业",
+        "加密市场",
+        "链上结构",
+        "期权结构",
+        "全链流动性快照",
+        "市场阶段判断",
+        "操作建议",
+        "总结",
+        "未来24小时最需盯的信号",
+        "数据来源与新鲜度",
+        "附录：指标明细",
+    ],
+    "en": [
+        "Introduction",
+        "AI: the build-out",
+        "Crypto market",
+        "On-chain structure",
+        "Options structure",
+        "Chain liquidity snapshot",
+        "Market phase",
+        "Strategy",
+        "Summary",
+        "What to watch in the next 24 hours",
+        "Data sources and freshness",
+        "Appendix: every indicator",
+    ],
 }
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    return write_report(sample.assessment(), sample.snapshot(), out_dir=out, demo=True, outcomes=sample.OUTCOMES,
-                        charts=False, use_llm=False, strict=True)
+    return write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=out,
+        demo=True,
+        outcomes=sample.OUTCOMES,
+        charts=False,
+        use_llm=False,
+        strict=True,
+    )
 
 
 def _pages(bundle: Path) -> dict[str, str]:
@@ -60,7 +91,12 @@ def test_golden(bundle: Path, lang: str) -> None:
 
 def test_bundle_layout_and_front_matter(bundle: Path) -> None:
     assert bundle.as_posix().endswith("content/posts/2026-02-25-market-signal")
-    assert sorted(p.name for p in bundle.iterdir()) == ["index.en.md", "index.zh-cn.md", "index.zh-tw.md", "signals.json"]
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "index.en.md",
+        "index.zh-cn.md",
+        "index.zh-tw.md",
+        "signals.json",
+    ]
     head = front_matter(_pages(bundle)["zh-CN"])
     assert head["title"] == "【演示数据】2026年2月25日市场信号：AI与Crypto走势明显分化"
     assert head["date"].isoformat() == "2026-02-25T22:00:00+00:00"  # newest data time of the day (deribit)
@@ -96,19 +132,29 @@ def test_signals_json_holds_the_engine_part_and_the_report(bundle: Path) -> None
     assert signals["phase_name"]["zh-CN"] == "加速下跌" and signals["stance_name"]["en"] == "Defensive"
     # Watch items keep their structure and carry the page's words (the dashboard and alerts show them).
     etf = signals["watchlist"][0]
-    assert (etf["metric"], etf["direction"], etf["trigger"], etf["window"]) == ("etf_net_flow_usd_7d", "above", 0.0, "7d")
+    assert (etf["metric"], etf["direction"], etf["trigger"], etf["window"]) == (
+        "etf_net_flow_usd_7d",
+        "above",
+        0.0,
+        "7d",
+    )
     assert etf["texts"]["zh-CN"] == etf["text"] == "BTC ETF：连续6周净流出后，一周净流入能否转正（近7日 -$612.5M）"
     assert etf["texts"]["en"].startswith("BTC ETFs: after 6 weeks of net outflows, does a week of net inflows return")
     # Zones keep their codes and sources and carry the page's words for their reasons, wherever they sit.
     zone = signals["levels"]["support"][0]
     assert zone["why_codes"] == ["swing_low:2026-02-05:63000", "round_number:60000"]
     assert list(zone)[:2] == ["price", "why"] and zone["why"] == ["2月5日波段低点 $63,000", "整数关口"]
-    assert zone["whys"] == {"zh-CN": ["2月5日波段低点 $63,000", "整数关口"], "zh-TW": ["2月5日波段低點 $63,000", "整數關口"],
-                            "en": ["swing low $63,000 on Feb 5", "round number"]}
+    assert zone["whys"] == {
+        "zh-CN": ["2月5日波段低点 $63,000", "整数关口"],
+        "zh-TW": ["2月5日波段低點 $63,000", "整數關口"],
+        "en": ["swing low $63,000 on Feb 5", "round number"],
+    }
     assert signals["levels"]["assets"]["btc"]["support"][0]["whys"] == zone["whys"]
     assert signals["watchlist"][1]["level"]["whys"] == zone["whys"] == signals["actions"][0]["support"]["whys"]
     assert signals["levels"]["assets"]["eth"]["resistance"][0]["whys"]["en"] == [
-        "swing high $2,110 on Feb 14", "range where price spent the most days $2,050"]
+        "swing high $2,110 on Feb 14",
+        "range where price spent the most days $2,050",
+    ]
 
 
 def test_seed_values_and_bands_are_stated(bundle: Path) -> None:
@@ -135,7 +181,10 @@ def test_the_first_screen_tells_what_moved_and_why(bundle: Path) -> None:
     assert "- **BTC现货ETF**：近7日净流出$612.5M，周度已连续6周净流出。" in zh
     assert "- **恐惧与贪婪指数8/100**：极度恐惧" in zh
     en = _pages(bundle)["en"].split("## AI: the build-out")[0]
-    assert "**What moved today:**" in en and "- **BTC at $62,900**, -7.23% over 7 days, 50.16% below its all-time high." in en
+    assert (
+        "**What moved today:**" in en
+        and "- **BTC at $62,900**, -7.23% over 7 days, 50.16% below its all-time high." in en
+    )
     assert "Below, " not in en
 
 
@@ -145,10 +194,16 @@ def test_levels_actions_and_watch_items_in_words(bundle: Path) -> None:
     assert "- 支撑区：$60,000–63,000（2月5日波段低点 $63,000、整数关口）" in strategy
     assert "- 阻力区：$71,200（真实市场均值）" in strategy
     # Every major cost basis with its distance, however far: 88,400 / 62,900 − 1 = 40.5 %.
-    assert "短期持有者成本 $88,400（高于现价 40.5%）" in strategy and "长期持有者成本 $39,100（低于现价 37.8%）" in strategy
+    assert (
+        "短期持有者成本 $88,400（高于现价 40.5%）" in strategy
+        and "长期持有者成本 $39,100（低于现价 37.8%）" in strategy
+    )
     assert "1. 等待$60,000–63,000支撑确认后再考虑加仓" in strategy and "维持当前仓位" not in strategy
     eth = strategy.split("### ETH")[1]
-    assert "- 支撑区：$1,800（整数关口）" in eth and "- 阻力区：$2,050–2,110（2月14日波段高点 $2,110、价格停留密集区 $2,050）" in eth
+    assert (
+        "- 支撑区：$1,800（整数关口）" in eth
+        and "- 阻力区：$2,050–2,110（2月14日波段高点 $2,110、价格停留密集区 $2,050）" in eth
+    )
     watch = zh.split("## 未来24小时最需盯的信号")[1].split("##")[0]
     assert "1. BTC ETF：连续6周净流出后，一周净流入能否转正（近7日 -$612.5M）" in watch
     assert "4. 恐惧与贪婪指数（现 8/100）：能否维持在25/100以下" in watch and "触发值" not in watch
@@ -159,7 +214,10 @@ def test_levels_actions_and_watch_items_in_words(bundle: Path) -> None:
 def test_phase_describes_and_outlook_is_evidence(bundle: Path) -> None:
     zh = _pages(bundle)["zh-CN"]
     assert "判定为加速下跌的依据：价格低于200日均线（-37.00%）；30日涨跌-24.90%，跌幅超过15%。" in zh
-    assert "同时具备底部构建的特征：距高点回撤50.16%，超过40%；恐惧与贪婪指数8/100，极度恐惧；MVRV 1.13，市值接近持币成本。" in zh
+    assert (
+        "同时具备底部构建的特征：距高点回撤50.16%，超过40%；恐惧与贪婪指数8/100，极度恐惧；MVRV 1.13，市值接近持币成本。"
+        in zh
+    )
     assert "以上是对当前状态的描述，不是预测。" in zh
     assert "秩相关IC为+0.13（置信区间-0.02至+0.27），方向命中率56%（412次判断）；同期28日动量基准的IC为+0.15" in zh
     assert "过去处于中性区间的640天里，随后30日收益的中位数为+1.20%，上涨占比54%" in zh
@@ -202,16 +260,31 @@ def test_zh_tw_is_traditional_with_taiwan_phrasing(bundle: Path) -> None:
 
 
 def test_deterministic(tmp_path: Path, bundle: Path) -> None:
-    again = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, demo=True, outcomes=sample.OUTCOMES,
-                         charts=False, use_llm=False)
+    again = write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=tmp_path,
+        demo=True,
+        outcomes=sample.OUTCOMES,
+        charts=False,
+        use_llm=False,
+    )
     for name in ("index.zh-cn.md", "index.zh-tw.md", "index.en.md", "signals.json"):
         assert (again / name).read_bytes() == (bundle / name).read_bytes(), name
 
 
 def test_site_dir_gets_a_copy(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    out = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "out", langs=("en",), demo=False,
-                       site_dir=site, charts=False, use_llm=False)
+    out = write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=tmp_path / "out",
+        langs=("en",),
+        demo=False,
+        site_dir=site,
+        charts=False,
+        use_llm=False,
+    )
     copy = site / "content" / "posts" / "2026-02-25-market-signal" / "index.en.md"
     assert copy.read_text(encoding="utf-8") == (out / "index.en.md").read_text(encoding="utf-8")
     text = copy.read_text(encoding="utf-8")
@@ -220,12 +293,16 @@ def test_site_dir_gets_a_copy(tmp_path: Path) -> None:
 
 
 def test_empty_day_says_why_in_words(tmp_path: Path) -> None:
-    bare = Assessment(as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait",
-                      coverage=0.0)
-    snap = Snapshot(as_of=sample.AS_OF, missing={("chain_tvl_usd", "ethereum"): "defillama: HTTP 503",
-                                                 ("atm_iv", "30d"): "deribit: HTTP 451"})
-    out = write_report(bare, snap, out_dir=tmp_path, langs=("zh-CN", "en"), demo=False, charts=False, use_llm=False,
-                       strict=True)
+    bare = Assessment(
+        as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait", coverage=0.0
+    )
+    snap = Snapshot(
+        as_of=sample.AS_OF,
+        missing={("chain_tvl_usd", "ethereum"): "defillama: HTTP 503", ("atm_iv", "30d"): "deribit: HTTP 451"},
+    )
+    out = write_report(
+        bare, snap, out_dir=tmp_path, langs=("zh-CN", "en"), demo=False, charts=False, use_llm=False, strict=True
+    )
     zh = (out / "index.zh-cn.md").read_text(encoding="utf-8")
     # A section with no data collapses to one line that says why in a few words (no provider named in the
     # outcomes here, so the class is "no data yet"); the raw error text stays in signals.json.
@@ -254,15 +331,32 @@ def test_divergence_and_coupling_titles() -> None:
 def test_a_template_cannot_print_a_raw_number(tmp_path: Path) -> None:
     (tmp_path / "_12_sources.md.j2").write_text("{{ m.score }}\n", encoding="utf-8")
     with pytest.raises(ReportError, match=r"raw number 42\.0"):
-        write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "o", langs=("en",), demo=True,
-                     charts=False, use_llm=False, template_dir=tmp_path)
+        write_report(
+            sample.assessment(),
+            sample.snapshot(),
+            out_dir=tmp_path / "o",
+            langs=("en",),
+            demo=True,
+            charts=False,
+            use_llm=False,
+            template_dir=tmp_path,
+        )
 
 
 def test_strict_mode_rejects_an_unsupported_number(tmp_path: Path) -> None:
     (tmp_path / "_12_sources.md.j2").write_text("BTC could reach $250K.\n", encoding="utf-8")
     with pytest.raises(ReportError, match="250K"):
-        write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "o", langs=("en",), demo=True,
-                     charts=False, use_llm=False, template_dir=tmp_path, strict=True)
+        write_report(
+            sample.assessment(),
+            sample.snapshot(),
+            out_dir=tmp_path / "o",
+            langs=("en",),
+            demo=True,
+            charts=False,
+            use_llm=False,
+            template_dir=tmp_path,
+            strict=True,
+        )
 
 
 def test_unknown_language_is_refused(tmp_path: Path) -> None:
@@ -279,7 +373,9 @@ def test_i18n_files_share_one_key_set() -> None:
             out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
         return out
 
-    sets = {lang: keys(tomllib.loads((render.HERE / "i18n" / f"{lang}.toml").read_text(encoding="utf-8"))) for lang in LANGS}
+    sets = {
+        lang: keys(tomllib.loads((render.HERE / "i18n" / f"{lang}.toml").read_text(encoding="utf-8"))) for lang in LANGS
+    }
     assert sets["zh-CN"] == sets["en"]
     assert sets["zh-TW"] <= sets["zh-CN"]  # zh-TW is zh-CN converted; its file holds overrides only
     assert keys(dict(render.i18n("zh-TW"))) == sets["zh-CN"]
@@ -290,10 +386,19 @@ def test_stale_indicator_marked(bundle: Path) -> None:
 
 
 def test_unknown_band_headline(tmp_path: Path) -> None:
-    bare = Assessment(as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait",
-                      coverage=0.0)
-    out = write_report(bare, Snapshot(as_of=sample.AS_OF), out_dir=tmp_path, langs=("en",), demo=False, charts=False,
-                       use_llm=False, strict=True)
+    bare = Assessment(
+        as_of=sample.AS_OF, score=None, band="unknown", phase="insufficient_data", stance="wait", coverage=0.0
+    )
+    out = write_report(
+        bare,
+        Snapshot(as_of=sample.AS_OF),
+        out_dir=tmp_path,
+        langs=("en",),
+        demo=False,
+        charts=False,
+        use_llm=False,
+        strict=True,
+    )
     text = (out / "index.en.md").read_text(encoding="utf-8")
     assert front_matter(text)["title"] == "Market signal, February 25, 2026: not enough data"
     assert "there is not enough data for the signal engine" in text
@@ -310,7 +415,15 @@ def test_the_real_engine_output_renders_with_every_number_accounted_for(tmp_path
 
 
 def test_site_as_the_only_destination(tmp_path: Path) -> None:
-    out = write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path, langs=("en",), demo=False,
-                       site_dir=tmp_path, charts=False, use_llm=False)
+    out = write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=tmp_path,
+        langs=("en",),
+        demo=False,
+        site_dir=tmp_path,
+        charts=False,
+        use_llm=False,
+    )
     assert out == tmp_path / "content" / "posts" / "2026-02-25-market-signal"
     assert (out / "index.en.md").exists()

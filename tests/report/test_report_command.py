@@ -25,15 +25,25 @@ from tests.conftest import shared_file
 
 DAY = date(2022, 6, 20)  # the Celsius/3AC week: a real stress day inside the shared history
 LANGS = ("zh-CN", "zh-TW", "en")
-LLAMA_ERROR = ("api.llama.fi answered HTTP 502 after 3 tries: <!DOCTYPE html><html><head><title>502 Bad Gateway"
-               + " upstream connect error or disconnect/reset before headers. reset reason: connection failure" * 20)
+LLAMA_ERROR = (
+    "api.llama.fi answered HTTP 502 after 3 tries: <!DOCTYPE html><html><head><title>502 Bad Gateway"
+    + " upstream connect error or disconnect/reset before headers. reset reason: connection failure" * 20
+)
 RAW_ERRORS = {
     "UnavailableError": "cannot reach {host}: [Errno -2] Name or service not known",
-    "RateLimitedError": "rate limited by api.coingecko.com (HTTP 429) after 3 tries: {\"status\":{\"error_code\":429}}",
+    "RateLimitedError": 'rate limited by api.coingecko.com (HTTP 429) after 3 tries: {"status":{"error_code":429}}',
     "MalformedError": "farside.co.uk sent an HTML challenge where a table was expected (cf-ray 8a1b2c3d4e5f)",
 }
-RAW_MARKERS = ("Name or service not known", "Errno", "upstream connect error", "cf-ray", "error_code", "HTTP 429",
-               "HTTP 502", "after 3 tries")
+RAW_MARKERS = (
+    "Name or service not known",
+    "Errno",
+    "upstream connect error",
+    "cf-ray",
+    "error_code",
+    "HTTP 429",
+    "HTTP 502",
+    "after 3 tries",
+)
 ERROR_LIKE = re.compile(r"(?i)errno|exception|traceback|http \d{3}|not known|upstream|error_code|cf-ray|tries")
 
 
@@ -69,16 +79,32 @@ def degraded_db(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     outcomes = []
     for name, provider in sorted(registry().items()):
         if provider.capabilities.key_env:
-            outcomes.append(ProviderOutcome(name, "skipped", f"{name} needs an API key: set "
-                                            f"{provider.capabilities.key_env} to enable it", 0, None, "MissingKeyError"))
+            outcomes.append(
+                ProviderOutcome(
+                    name,
+                    "skipped",
+                    f"{name} needs an API key: set {provider.capabilities.key_env} to enable it",
+                    0,
+                    None,
+                    "MissingKeyError",
+                )
+            )
             continue
-        kind = ("RateLimitedError" if name == "coingecko" else "MalformedError" if name == "farside"
-                else "UnavailableError")
+        kind = (
+            "RateLimitedError" if name == "coingecko" else "MalformedError" if name == "farside" else "UnavailableError"
+        )
         reason = LLAMA_ERROR if name == "defillama" else RAW_ERRORS[kind].format(host=f"api.{name}.example")
         outcomes.append(ProviderOutcome(name, "failed", reason, 0, None, kind, 20.0))
     with Store.open(db) as store:
-        store.write_run(f"daily:{DAY}", mode="daily", as_of=DAY, outcomes=outcomes, observations=[],
-                        started_at=datetime(2022, 6, 20, 6, tzinfo=UTC), status="partial")
+        store.write_run(
+            f"daily:{DAY}",
+            mode="daily",
+            as_of=DAY,
+            outcomes=outcomes,
+            observations=[],
+            started_at=datetime(2022, 6, 20, 6, tzinfo=UTC),
+            status="partial",
+        )
     return db
 
 
@@ -163,18 +189,30 @@ def test_as_known_reproduces_the_day_before_a_later_revision(real_db: Path, tmp_
     db.write_bytes(real_db.read_bytes())
     day_start = datetime(2022, 6, 20, tzinfo=UTC)
     with Store.open(db) as store:
-        store.write_run(f"daily:{DAY}", mode="daily", as_of=DAY, outcomes=[], observations=[],
-                        started_at=datetime(2022, 6, 21, 6, tzinfo=UTC), status="ok")
+        store.write_run(
+            f"daily:{DAY}",
+            mode="daily",
+            as_of=DAY,
+            outcomes=[],
+            observations=[],
+            started_at=datetime(2022, 6, 21, 6, tzinfo=UTC),
+            status="ok",
+        )
         store.connection.execute("UPDATE runs SET finished_at = ?", [datetime(2022, 6, 21, 6, 5)])
-        store.connection.execute("UPDATE observations SET fetched_at = ? WHERE metric = 'fear_greed'",
-                                 [datetime(2022, 6, 21, 6, 1)])
-        store.write_observations([Observation("fear_greed", "", day_start, 30.0, "alternative_me")], run_id="revision",
-                                 fetched_at=datetime(2022, 6, 23, 6, tzinfo=UTC))
+        store.connection.execute(
+            "UPDATE observations SET fetched_at = ? WHERE metric = 'fear_greed'", [datetime(2022, 6, 21, 6, 1)]
+        )
+        store.write_observations(
+            [Observation("fear_greed", "", day_start, 30.0, "alternative_me")],
+            run_id="revision",
+            fetched_at=datetime(2022, 6, 23, 6, tzinfo=UTC),
+        )
 
     def fear_greed(*flags: str) -> float:
         out = tmp_path / ("known" if flags else "latest")
-        result = CliRunner().invoke(app, ["report", "--date", DAY.isoformat(), "--db", str(db), "--out", str(out),
-                                          "--lang", "en", *flags])
+        result = CliRunner().invoke(
+            app, ["report", "--date", DAY.isoformat(), "--db", str(db), "--out", str(out), "--lang", "en", *flags]
+        )
         assert result.exit_code == 0, result.stderr
         signals = json.loads(next(p for p in out.rglob("signals.json") if "dashboard" not in p.parts).read_text())
         return next(row["value"] for row in signals["indicators"] if row["id"] == "fear_greed")

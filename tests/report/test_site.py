@@ -37,15 +37,31 @@ def test_hugo_builds_the_report(tmp_path: Path) -> None:
     except ReportError as missing:
         pytest.skip(str(missing))
     site = init_site(tmp_path / "site")
-    write_report(sample.assessment(), sample.snapshot(), out_dir=tmp_path / "out", demo=True, site_dir=site,
-                 outcomes=sample.OUTCOMES, score_history=sample.score_history(), png=False, use_llm=False)
+    write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=tmp_path / "out",
+        demo=True,
+        site_dir=site,
+        outcomes=sample.OUTCOMES,
+        score_history=sample.score_history(),
+        png=False,
+        use_llm=False,
+    )
     public = tmp_path / "public"
-    done = subprocess.run([binary, "--source", str(site), "--destination", str(public), "--quiet"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [binary, "--source", str(site), "--destination", str(public), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr + done.stdout
-    pages = {"zh-cn": public / "posts" / "2026-02-25-market-signal" / "index.html",
-             "zh-tw": public / "zh-tw" / "posts" / "2026-02-25-market-signal" / "index.html",
-             "en": public / "en" / "posts" / "2026-02-25-market-signal" / "index.html"}
+    pages = {
+        "zh-cn": public / "posts" / "2026-02-25-market-signal" / "index.html",
+        "zh-tw": public / "zh-tw" / "posts" / "2026-02-25-market-signal" / "index.html",
+        "en": public / "en" / "posts" / "2026-02-25-market-signal" / "index.html",
+    }
     bundle = site / "content" / "posts" / "2026-02-25-market-signal"
     titles = {lang: front_matter((bundle / f"index.{lang}.md").read_text(encoding="utf-8"))["title"] for lang in pages}
     for lang, page in pages.items():
@@ -69,9 +85,11 @@ def _hugo() -> Path:
         pytest.skip(str(missing))
 
 
-PAGES = {"zh-CN": Path("posts/2026-02-25-market-signal/index.html"),
-         "zh-TW": Path("zh-tw/posts/2026-02-25-market-signal/index.html"),
-         "en": Path("en/posts/2026-02-25-market-signal/index.html")}
+PAGES = {
+    "zh-CN": Path("posts/2026-02-25-market-signal/index.html"),
+    "zh-TW": Path("zh-tw/posts/2026-02-25-market-signal/index.html"),
+    "en": Path("en/posts/2026-02-25-market-signal/index.html"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +101,26 @@ def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         if langs not in cache:
             root = tmp_path_factory.mktemp("-".join(langs))
             site = init_site(root / "site")
-            write_report(sample.assessment(), sample.snapshot(), out_dir=root / "out", demo=True, site_dir=site,
-                         langs=langs, outcomes=sample.OUTCOMES, score_history=sample.score_history(), png=False,
-                         use_llm=False, author="Desk Seven")
-            done = subprocess.run([_hugo(), "--source", str(site), "--destination", str(root / "public"),
-                                   "--logLevel", "warn"], capture_output=True, text=True, timeout=300, check=False)
+            write_report(
+                sample.assessment(),
+                sample.snapshot(),
+                out_dir=root / "out",
+                demo=True,
+                site_dir=site,
+                langs=langs,
+                outcomes=sample.OUTCOMES,
+                score_history=sample.score_history(),
+                png=False,
+                use_llm=False,
+                author="Desk Seven",
+            )
+            done = subprocess.run(
+                [_hugo(), "--source", str(site), "--destination", str(root / "public"), "--logLevel", "warn"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
             assert done.returncode == 0, done.stderr + done.stdout
             cache[langs] = (root / "public", done.stdout + done.stderr)
         return cache[langs]
@@ -175,6 +208,7 @@ def served(built):  # type: ignore[no-untyped-def]
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     public, _ = built(("zh-CN", "zh-TW", "en"))
+
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass

@@ -16,7 +16,9 @@ from signaldesk.models import MetricKey, Snapshot
 def series(values: Iterable[float], start: str | date = "2026-01-01") -> pd.Series:
     """Daily series from `start`, one value per day."""
     values = list(values)
-    return pd.Series(np.asarray(values, dtype=float), index=pd.date_range(pd.Timestamp(start), periods=len(values), freq="D"))
+    return pd.Series(
+        np.asarray(values, dtype=float), index=pd.date_range(pd.Timestamp(start), periods=len(values), freq="D")
+    )
 
 
 def snapshot(values: dict[MetricKey, float], as_of: date = date(2026, 2, 25)) -> Snapshot:

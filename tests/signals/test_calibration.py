@@ -22,8 +22,9 @@ def _market(seed: int = 4) -> tuple[pd.Series, pd.DataFrame]:
     close = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.03, len(DAYS)))), index=DAYS)
     fwd = forward_returns(close, (30,))["fwd_30d"].fillna(0.0).to_numpy()
     informed = np.clip(50 + 150 * fwd + rng.normal(0, 10, len(DAYS)), 0, 100)
-    subs = pd.DataFrame({"informed": informed, "noise": rng.uniform(0, 100, len(DAYS)),
-                         "backwards": 100 - informed}, index=DAYS)
+    subs = pd.DataFrame(
+        {"informed": informed, "noise": rng.uniform(0, 100, len(DAYS)), "backwards": 100 - informed}, index=DAYS
+    )
     return close, subs
 
 
@@ -80,7 +81,13 @@ def test_history_refits_quarterly_and_bands_are_expanding_terciles():
     assert len(history) >= PROCEDURE.min_band_days
     assert ev.bearish_below[day] == pytest.approx(np.quantile(history, 1 / 3))
     assert ev.bullish_above[day] == pytest.approx(np.quantile(history, 2 / 3))
-    expected = "bearish" if ev.score[day] < ev.bearish_below[day] else "bullish" if ev.score[day] > ev.bullish_above[day] else "neutral"
+    expected = (
+        "bearish"
+        if ev.score[day] < ev.bearish_below[day]
+        else "bullish"
+        if ev.score[day] > ev.bullish_above[day]
+        else "neutral"
+    )
     assert ev.band[day] == expected
 
 

@@ -15,7 +15,12 @@ def test_seed_day_from_a_snapshot_file(tmp_path):
     states = {i.rule: i.state for i in a.indicators}
     # The seed's bearish signals and its contrarian bullish ones; funding at -0.002 %/8h is ~0, neutral as in the
     # seed's own table ("~0% / 8h 🟡 中性"), not the "funding turned negative" of its prose.
-    assert {r for r, s in states.items() if s == "bearish"} >= {"etf_streak", "whale_ratio", "oi_change", "coinbase_premium"}
+    assert {r for r, s in states.items() if s == "bearish"} >= {
+        "etf_streak",
+        "whale_ratio",
+        "oi_change",
+        "coinbase_premium",
+    }
     assert states["funding_btc"] == "neutral"
     assert {r for r, s in states.items() if s == "bullish"} >= {"fear_greed", "eth_gas_low"}
     assert (a.phase, a.stance) == ("accelerating_decline", "defensive")
@@ -37,11 +42,13 @@ def test_lang_picks_the_reason_language():
 def test_user_rulebook_changes_the_judgement(tmp_path):
     rules = tmp_path / "rules.toml"
     # Band texts are keyed by class; the classes the [phase] table names (extreme_fear, extreme_greed) must exist.
-    rules.write_text('[[rules]]\nid = "fear_greed"\nreading = "trend"\n'
-                     'bands = [{ below = 50, state = "bearish", strength = 1.0, text = "extreme_fear" }, { below = 90, state = "neutral" },'
-                     ' { state = "neutral", text = "extreme_greed" }]\n'
-                     '[rules.text]\nextreme_fear = { zh-CN = "恐惧 {value}", en = "Fear {value}" }\n'
-                     'neutral = { zh-CN = "平 {value}", en = "Calm {value}" }\nextreme_greed = { zh-CN = "贪 {value}", en = "Greed {value}" }\n')
+    rules.write_text(
+        '[[rules]]\nid = "fear_greed"\nreading = "trend"\n'
+        'bands = [{ below = 50, state = "bearish", strength = 1.0, text = "extreme_fear" }, { below = 90, state = "neutral" },'
+        ' { state = "neutral", text = "extreme_greed" }]\n'
+        '[rules.text]\nextreme_fear = { zh-CN = "恐惧 {value}", en = "Fear {value}" }\n'
+        'neutral = { zh-CN = "平 {value}", en = "Calm {value}" }\nextreme_greed = { zh-CN = "贪 {value}", en = "Greed {value}" }\n'
+    )
     a = assess_snapshot_file(seed_file(tmp_path), rulebook_path=rules)
     fg = next(i for i in a.indicators if i.rule == "fear_greed")
     assert (fg.state, fg.reasons["en"]) == ("bearish", "Fear 8/100")
@@ -61,10 +68,18 @@ def test_assess_store_as_of_a_past_day(store):
     obs += [_obs("fear_greed", "", d.date(), v, "alternative_me") for d, v in fng.items()]
     store.write_observations(obs, run_id="import")
     with pinned_now(datetime(2026, 2, 25, 23, 30, tzinfo=UTC)):
-        store.write_run("run-1", mode="daily", as_of=date(2026, 2, 25), started_at=datetime(2026, 2, 25, 23, tzinfo=UTC),
-                        status="partial", observations=[],
-                        outcomes=[ProviderOutcome("alternative_me", "ok", observations=3),
-                                  ProviderOutcome("binance", "failed", "HTTP 451 restricted location", error_type="UnavailableError")])
+        store.write_run(
+            "run-1",
+            mode="daily",
+            as_of=date(2026, 2, 25),
+            started_at=datetime(2026, 2, 25, 23, tzinfo=UTC),
+            status="partial",
+            observations=[],
+            outcomes=[
+                ProviderOutcome("alternative_me", "ok", observations=3),
+                ProviderOutcome("binance", "failed", "HTTP 451 restricted location", error_type="UnavailableError"),
+            ],
+        )
     a = assess_store(store, date(2026, 2, 25), reasons={"funding_rate_8h": "binance failed: HTTP 451"})
     fg = next(i for i in a.indicators if i.rule == "fear_greed")
     assert fg.value == 50.0 and fg.state == "neutral"
@@ -72,7 +87,9 @@ def test_assess_store_as_of_a_past_day(store):
     assert price.x == pytest.approx((100_000 - 269 * 100) / 100_000 - 1)  # 2026-02-25 is day 269 of the series
     assert next(m for m in a.missing if m.id == "funding_rate_8h").reason == "binance failed: HTTP 451"
     sources = {s.provider: s for s in a.sources}
-    assert sources["alternative_me"].status == "ok" and sources["alternative_me"].latest == datetime(2026, 2, 25, tzinfo=UTC)
+    assert sources["alternative_me"].status == "ok" and sources["alternative_me"].latest == datetime(
+        2026, 2, 25, tzinfo=UTC
+    )
     assert sources["binance"].status == "failed" and sources["binance"].reason == "HTTP 451 restricted location"
 
 

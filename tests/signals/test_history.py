@@ -30,7 +30,9 @@ def test_table_has_the_scores_csv_columns(scored):
     assert set(table["band"]) <= {"bearish", "neutral", "bullish"}
 
 
-@pytest.mark.parametrize("day", ["2016-03-05", "2016-09-30", "2021-07-14", "2024-03-01", "2025-06-06", "2026-01-17", "2026-02-25"])
+@pytest.mark.parametrize(
+    "day", ["2016-03-05", "2016-09-30", "2021-07-14", "2024-03-01", "2025-06-06", "2026-01-17", "2026-02-25"]
+)
 def test_history_agrees_with_the_per_day_judgement(scored, day):
     """The vectorised history on day D equals assess() on the snapshot of D (first days: no 200-day trend yet)."""
     a = assess(snapshot_from_history(HISTORY, date.fromisoformat(day)))
@@ -62,9 +64,13 @@ def _changed_up_to(day: str, rulebook) -> bool:
     full = score_history(HISTORY, rulebook=rulebook, end=date(2026, 2, 25))
     cut = score_history(_truncated(HISTORY, day), rulebook=rulebook, end=date.fromisoformat(day))
     window = slice(None, pd.Timestamp(day))
-    same_scores = np.allclose(full.scores.loc[window, "score"], cut.scores.loc[window, "score"], equal_nan=True, atol=1e-9)
+    same_scores = np.allclose(
+        full.scores.loc[window, "score"], cut.scores.loc[window, "score"], equal_nan=True, atol=1e-9
+    )
     same_subs = np.allclose(full.subscores.loc[window], cut.subscores.loc[window], equal_nan=True, atol=1e-9)
-    same_phase = full.scores.loc[window, ["phase", "stance", "band"]].equals(cut.scores.loc[window, ["phase", "stance", "band"]])
+    same_phase = full.scores.loc[window, ["phase", "stance", "band"]].equals(
+        cut.scores.loc[window, ["phase", "stance", "band"]]
+    )
     return not (same_scores and same_subs and same_phase)
 
 
@@ -98,7 +104,9 @@ bearish = { zh-CN = "明天 {x}", en = "tomorrow {x}" }
 def test_recombine_reproduces_the_scores_and_reweights(scored):
     again = recombine(scored.subscores, RB, phases=scored.scores["phase"])
     pd.testing.assert_frame_equal(again, scored.prior)
-    only_sentiment = recombine(scored.subscores, RB, group_weights={g: 0.0 for g in ("trend", "flows", "derivatives", "onchain", "liquidity")})
+    only_sentiment = recombine(
+        scored.subscores, RB, group_weights={g: 0.0 for g in ("trend", "flows", "derivatives", "onchain", "liquidity")}
+    )
     sentiment = scored.subscores[["fear_greed", "eth_gas_low"]]
     expected = (sentiment["fear_greed"] + 0.5 * sentiment["eth_gas_low"]) / 1.5
     np.testing.assert_allclose(only_sentiment["score"], expected)
@@ -108,7 +116,9 @@ def test_recombine_reproduces_the_scores_and_reweights(scored):
 
 
 def test_score_grid_equals_recombine_per_weight_set(scored):
-    sets = pd.DataFrame({"fear_greed": [1.0, 3.0, 0.0], "btc_trend": [1.0, 0.5, 2.0]}, index=["base", "more_fear", "trend"])
+    sets = pd.DataFrame(
+        {"fear_greed": [1.0, 3.0, 0.0], "btc_trend": [1.0, 0.5, 2.0]}, index=["base", "more_fear", "trend"]
+    )
     grid = score_grid(scored.subscores, RB, sets)
     assert list(grid.columns) == ["base", "more_fear", "trend"]
     np.testing.assert_allclose(grid["base"], scored.prior["score"])
@@ -129,7 +139,14 @@ def test_rescore_applies_new_thresholds_to_stored_values(scored):
 
 def test_empty_history():
     result = score_history({})
-    assert result.scores.empty and list(result.table().columns) == ["date", "score", "band", "phase", "stance", "coverage"]
+    assert result.scores.empty and list(result.table().columns) == [
+        "date",
+        "score",
+        "band",
+        "phase",
+        "stance",
+        "coverage",
+    ]
 
 
 def test_a_user_phase_table_shapes_the_history_as_it_shapes_the_day():
@@ -143,4 +160,5 @@ def test_a_user_phase_table_shapes_the_history_as_it_shapes_the_day():
     assert assess(snapshot_from_history(history, day.date()), rulebook=book).phase == table.loc[day, "phase"]
     scored_days = table["phase"] != "insufficient_data"
     assert (table.loc[scored_days, "phase"] == "accelerating_decline").mean() > (
-        default.loc[scored_days, "phase"] == "accelerating_decline").mean()
+        default.loc[scored_days, "phase"] == "accelerating_decline"
+    ).mean()

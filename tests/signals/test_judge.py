@@ -42,7 +42,10 @@ def test_fear_greed_reason_in_three_languages():
     assert (ind.id, ind.entity, ind.value, ind.state, ind.strength) == ("fear_greed", "", 8.0, "bullish", 1.0)
     assert ind.reasons["zh-CN"] == "恐惧与贪婪指数 8/100，极度恐惧：逆向看，历史极值往往预示反弹"
     assert ind.reasons["zh-TW"] == "恐懼與貪婪指數 8/100，極度恐懼：逆向看，歷史極值往往預示反彈"
-    assert ind.reasons["en"] == "Fear & Greed at 8/100, extreme fear: read contrarian, such extremes have often preceded rebounds"
+    assert (
+        ind.reasons["en"]
+        == "Fear & Greed at 8/100, extreme fear: read contrarian, such extremes have often preceded rebounds"
+    )
     assert ind.sub_score == 100.0 and ind.display == "8/100" and ind.stale is False and ind.percentile is None
 
 
@@ -64,23 +67,35 @@ def test_funding_band_texts_distinguish_negative_neutral_and_overheated():
 
 def test_ratio_rule_divides_by_the_reference_known_that_day():
     # STH cost basis observed two days before the price (a lagging on-chain source): still used.
-    snap = Snapshot(as_of=AS_OF, history={
-        ("price_usd", "btc"): series([62_900.0], AS_OF),
-        ("sth_cost_basis_usd", ""): series([94_500.0], date(2026, 2, 23)),
-    })
+    snap = Snapshot(
+        as_of=AS_OF,
+        history={
+            ("price_usd", "btc"): series([62_900.0], AS_OF),
+            ("sth_cost_basis_usd", ""): series([94_500.0], date(2026, 2, 23)),
+        },
+    )
     ind, _ = _one(snap, "price_vs_sth")
     assert ind.x == pytest.approx(62_900 / 94_500)
-    assert (ind.state, ind.strength, ind.value, ind.ref, ind.ref_id) == ("bearish", 0.8, 62_900.0, 94_500.0, "sth_cost_basis_usd")
+    assert (ind.state, ind.strength, ind.value, ind.ref, ind.ref_id) == (
+        "bearish",
+        0.8,
+        62_900.0,
+        94_500.0,
+        "sth_cost_basis_usd",
+    )
     assert ind.reasons["zh-CN"] == "BTC $62,900 低于短期持有者成本 $94,500（-33.44%）：新买家整体亏损，反弹易遇抛压"
     assert ind.display == "-33.44% (vs $94,500)"
     assert ind.stale is False  # 2 days ≤ the 4-day limit of sth_cost_basis_usd
 
 
 def test_ratio_rule_is_stale_when_the_reference_is():
-    snap = Snapshot(as_of=AS_OF, history={
-        ("price_usd", "btc"): series([62_900.0], AS_OF),
-        ("sth_cost_basis_usd", ""): series([94_500.0], date(2026, 2, 19)),  # 6 days old, limit 4
-    })
+    snap = Snapshot(
+        as_of=AS_OF,
+        history={
+            ("price_usd", "btc"): series([62_900.0], AS_OF),
+            ("sth_cost_basis_usd", ""): series([94_500.0], date(2026, 2, 19)),  # 6 days old, limit 4
+        },
+    )
     ind, _ = _one(snap, "price_vs_sth")
     assert ind.stale is True and ind.strength == 0.3 and ind.sub_score == 35.0
 
@@ -132,13 +147,18 @@ def test_missing_reason_prefers_the_provider_reason():
     snap = snapshot({})
     snap.missing[("funding_rate_8h", "btc")] = "binance failed: HTTP 451 restricted location"
     _, gaps = _one(snap, "funding_btc")
-    assert (gaps[0].id, gaps[0].entity, gaps[0].reason) == ("funding_rate_8h", "btc", "binance failed: HTTP 451 restricted location")
+    assert (gaps[0].id, gaps[0].entity, gaps[0].reason) == (
+        "funding_rate_8h",
+        "btc",
+        "binance failed: HTTP 451 restricted location",
+    )
     _, gaps = _one(snapshot({("price_usd", "btc"): 62_900}), "price_vs_tmm")
     assert (gaps[0].id, gaps[0].reason) == ("true_market_mean_usd", "no data")
 
 
 def test_evaluate_many_days_with_gaps():
-    rb = loads("""
+    rb = loads(
+        """
 [groups.sentiment]
 label = { zh-CN = "情绪", en = "Sentiment" }
 
@@ -154,7 +174,9 @@ bands = [{ below = 0, state = "bearish", strength = 1.0 }, { state = "neutral" }
 [rules.text]
 bearish = { zh-CN = "降 {x}", en = "down {x}" }
 neutral = { zh-CN = "平 {x}", en = "flat {x}" }
-""", extends=False)
+""",
+        extends=False,
+    )
     history = view(Snapshot(as_of=date(2026, 1, 10), history={("fear_greed", ""): series([50, 40, 45, 30])}))
     days = pd.date_range("2026-01-01", "2026-01-08")
     ev = evaluate(rb.rule("fg_change"), history, days, rb.score)

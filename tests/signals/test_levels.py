@@ -45,7 +45,10 @@ def test_zone_width_is_atr_based_and_clamped(atr, width):
 def test_swings_need_radius_days_on_both_sides():
     close = series([10, 11, 14, 11, 10, 9, 8, 9, 10, 11, 12, 13, 12], "2026-01-01")
     got = levels.swings(close, pd.Timestamp("2026-01-13"), radius=2, lookback=30)
-    assert [(x.kind, x.day, x.price) for x in got] == [("swing_high", date(2026, 1, 3), 14), ("swing_low", date(2026, 1, 7), 8)]
+    assert [(x.kind, x.day, x.price) for x in got] == [
+        ("swing_high", date(2026, 1, 3), 14),
+        ("swing_low", date(2026, 1, 7), 8),
+    ]
     # The high on 2026-01-12 is not confirmed yet (one day after it): not a swing.
 
 
@@ -75,15 +78,19 @@ def _cost_bases(day: date, **values: float) -> dict:
 
 def test_structural_levels_near_the_price_leave_no_room_for_round_numbers():
     day = date(2026, 2, 25)
-    history = {("price_usd", "btc"): series([62_900.0], day),
-               **_cost_bases(date(2026, 2, 24), realized_price=60_500, true_market_mean=65_500, sth_cost_basis=94_500)}
+    history = {
+        ("price_usd", "btc"): series([62_900.0], day),
+        **_cost_bases(date(2026, 2, 24), realized_price=60_500, true_market_mean=65_500, sth_cost_basis=94_500),
+    }
     got = levels.asset_levels(history, day, S, EXPIRE)
     assert [(z.price, z.kind) for z in got.support] == [(60_500, "cost_basis")]  # no $60,000 beside it
     assert [(z.price, z.kind) for z in got.resistance] == [(65_500, "cost_basis")]  # no $65,000 either
     # +50 %: beyond the ±30 % range of zones, but every major cost basis is listed with its distance
     assert [(c.kind, c.side, round(c.distance, 6)) for c in got.cost_bases] == [
-        ("realized_price", "support", -0.038156), ("true_market_mean", "resistance", 0.041335),
-        ("sth_cost_basis", "resistance", 0.502385)]
+        ("realized_price", "support", -0.038156),
+        ("true_market_mean", "resistance", 0.041335),
+        ("sth_cost_basis", "resistance", 0.502385),
+    ]
 
 
 def test_round_numbers_fill_a_gap_near_the_price():
@@ -99,20 +106,28 @@ def test_round_numbers_fill_a_gap_near_the_price():
 def test_the_2026_02_06_case_lists_the_sth_cost_basis():
     """Seed 001: price ~$70K below the True Market Mean (~$80.2K); STH cost basis ~$94.5K; realised ~$55.8K."""
     day = date(2026, 2, 6)
-    history = {("price_usd", "btc"): series([70_000.0], day),
-               **_cost_bases(day, sth_cost_basis=94_500, true_market_mean=80_200, realized_price=55_800)}
+    history = {
+        ("price_usd", "btc"): series([70_000.0], day),
+        **_cost_bases(day, sth_cost_basis=94_500, true_market_mean=80_200, realized_price=55_800),
+    }
     got = levels.asset_levels(history, day, S, EXPIRE)
     sth = next(c for c in got.cost_bases if c.kind == "sth_cost_basis")
     assert (sth.price, sth.side, sth.distance) == (94_500, "resistance", pytest.approx(0.35))
     # 70,000 itself is no level; 75,000 fills the gap below the True Market Mean
-    assert [(z.price, z.distance) for z in got.resistance] == [(75_000, pytest.approx(1 / 14)),
-                                                              (80_200, pytest.approx(0.145714, abs=1e-6))]
+    assert [(z.price, z.distance) for z in got.resistance] == [
+        (75_000, pytest.approx(1 / 14)),
+        (80_200, pytest.approx(0.145714, abs=1e-6)),
+    ]
     assert [z.price for z in got.support] == [65_000, 55_800]
 
 
 def test_eth_gets_its_own_levels_from_its_price_history():
     # 2,000 → 1,800 (8 days), → 2,100 (8 days), → 1,950 (8 days): a swing low and a swing high
-    closes = [2_000 - 25 * i for i in range(9)] + [1_800 + 37.5 * i for i in range(1, 9)] + [2_100 - 18.75 * i for i in range(1, 9)]
+    closes = (
+        [2_000 - 25 * i for i in range(9)]
+        + [1_800 + 37.5 * i for i in range(1, 9)]
+        + [2_100 - 18.75 * i for i in range(1, 9)]
+    )
     day = date(2026, 1, 25)
     history = {("price_usd", "eth"): series(closes, "2026-01-01")}
     assert len(closes) == 25 and closes[-1] == 1_950
@@ -157,14 +172,21 @@ def test_no_price_no_levels():
 # -- actions follow the stance -----------------------------------------------------------------
 def _map():
     day = date(2026, 2, 25)
-    history = {("price_usd", "btc"): series([62_900.0], day), **_cost_bases(day, realized_price=60_500, true_market_mean=65_500)}
+    history = {
+        ("price_usd", "btc"): series([62_900.0], day),
+        **_cost_bases(day, realized_price=60_500, true_market_mean=65_500),
+    }
     return levels.asset_levels(history, day, S, EXPIRE)
 
 
 def test_defensive_actions_name_their_zones_and_prices():
     got = levels.actions("defensive", _map(), S)
-    assert [(a.id, a.price) for a in got] == [("wait_for_support", 60_500), ("reduce_on_breakdown", 60_500),
-                                              ("no_chase", 65_500), ("reassess_above_resistance", 65_500)]
+    assert [(a.id, a.price) for a in got] == [
+        ("wait_for_support", 60_500),
+        ("reduce_on_breakdown", 60_500),
+        ("no_chase", 65_500),
+        ("reassess_above_resistance", 65_500),
+    ]
     assert got[0].support.price == 60_500 and got[2].resistance.price == 65_500
 
 
@@ -228,16 +250,22 @@ def _realized() -> pd.Series:
     return pd.Series(frame["Realized Price"].to_numpy(dtype=float), index=index).sort_index()
 
 
-@pytest.mark.parametrize(("day", "side", "distance", "first_resistance"), [
-    # the 2021 top: the realised price is 63 % below, far outside the zones, and still listed;
-    # a swing high of 2021-10-20 is the nearest resistance
-    (date(2021, 11, 10), "support", 23_775.23220466 / 64_995.23046875 - 1, "swing"),
-    # June 2022: price fell under the realised price, now the nearest resistance, 9.7 % away
-    (date(2022, 6, 20), "resistance", 22_588.98013793 / 20_599.537109375 - 1, "cost_basis"),
-])
+@pytest.mark.parametrize(
+    ("day", "side", "distance", "first_resistance"),
+    [
+        # the 2021 top: the realised price is 63 % below, far outside the zones, and still listed;
+        # a swing high of 2021-10-20 is the nearest resistance
+        (date(2021, 11, 10), "support", 23_775.23220466 / 64_995.23046875 - 1, "swing"),
+        # June 2022: price fell under the realised price, now the nearest resistance, 9.7 % away
+        (date(2022, 6, 20), "resistance", 22_588.98013793 / 20_599.537109375 - 1, "cost_basis"),
+    ],
+)
 def test_real_history_cost_basis_and_zones(day, side, distance, first_resistance):
-    history = {("price_usd", "btc"): _yahoo("btc_daily_ohlcv_yahoo.csv"), ("price_usd", "eth"): _yahoo("eth_daily_ohlcv_yahoo.csv"),
-               ("realized_price_usd", ""): _realized()}
+    history = {
+        ("price_usd", "btc"): _yahoo("btc_daily_ohlcv_yahoo.csv"),
+        ("price_usd", "eth"): _yahoo("eth_daily_ohlcv_yahoo.csv"),
+        ("realized_price_usd", ""): _realized(),
+    }
     markets = levels.assess_levels(history, day, default_rulebook())
     btc = markets["btc"]
     realized = next(c for c in btc.cost_bases if c.kind == "realized_price")
@@ -247,4 +275,6 @@ def test_real_history_cost_basis_and_zones(day, side, distance, first_resistance
         got = markets[asset]
         assert got.support and got.resistance, asset
         assert all(z.high - z.low <= got.zone_width for z in (*got.support, *got.resistance)), asset
-    assert {z.kind for z in btc.support} == ({"round_number"} if day == date(2022, 6, 20) else {"supply_cluster", "swing"})
+    assert {z.kind for z in btc.support} == (
+        {"round_number"} if day == date(2022, 6, 20) else {"supply_cluster", "swing"}
+    )

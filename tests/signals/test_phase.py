@@ -40,7 +40,9 @@ def test_secondary_phases_are_reported():
     assert phase.matching(seed_day) == [["accelerating_decline", "bottom_building"]]
     # Only ids leave the engine (the report words them): the deciding phase, then the others that hold.
     assert phase.reasons(seed_day.iloc[0], "accelerating_decline", phase.matching(seed_day)[0]) == {
-        "phase": "accelerating_decline", "also": "bottom_building"}
+        "phase": "accelerating_decline",
+        "also": "bottom_building",
+    }
 
 
 @pytest.mark.parametrize(
@@ -78,8 +80,12 @@ def test_held_clauses_name_what_made_the_phase():
     meets the bottom test on drawdown (−50 % < −40 %), extreme fear (8 < 12) and MVRV near cost (1.12 < 1.3)."""
     day = dict(zip(phase.FEATURES, CASES.loc["accelerating_decline"], strict=True))
     assert phase.held_clauses(day, "accelerating_decline") == ["below_ma", "mom30_falling"]
-    assert phase.held_clauses(day, "bottom_building") == ["below_ma", "deep_drawdown", "fear_greed:extreme_fear",
-                                                          "mvrv:near_cost"]
+    assert phase.held_clauses(day, "bottom_building") == [
+        "below_ma",
+        "deep_drawdown",
+        "fear_greed:extreme_fear",
+        "mvrv:near_cost",
+    ]
     day["mom7"] = -0.12  # −12 % in 7 days is the second way to an accelerating decline
     assert phase.held_clauses(day, "accelerating_decline") == ["below_ma", "mom30_falling", "mom7_falling"]
     assert phase.held_clauses({**day, "trend": 0.05}, "accelerating_decline") == ["mom30_falling", "mom7_falling"]

@@ -21,11 +21,15 @@ def _csv(name: str, date_col: str, value_col: str, **kwargs) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def history() -> dict[MetricKey, pd.Series]:
-    onchain = pd.read_csv(shared_file("data", "btc_onchain_coinmetrics_mvrv_mcap_supply.csv"), parse_dates=["date"]).set_index("date")
+    onchain = pd.read_csv(
+        shared_file("data", "btc_onchain_coinmetrics_mvrv_mcap_supply.csv"), parse_dates=["date"]
+    ).set_index("date")
     onchain = onchain.dropna(subset=["mvrv", "market_cap", "supply"])
     gas = pd.read_csv(shared_file("data", "eth_avg_gas_price_etherscan.csv"))
     oi = pd.read_csv(shared_file("data", "btc_open_interest_cryptoquant.csv"), encoding="utf-8-sig")
-    tvl = pd.read_csv(shared_file("data", "chain_tvl_defillama_6chains_2020_2025.csv"), parse_dates=["date"]).set_index("date")
+    tvl = pd.read_csv(shared_file("data", "chain_tvl_defillama_6chains_2020_2025.csv"), parse_dates=["date"]).set_index(
+        "date"
+    )
     return {
         ("price_usd", "btc"): _csv("btc_daily_ohlcv_yahoo.csv", "Date", "Close"),
         ("price_usd", "eth"): _csv("eth_daily_ohlcv_yahoo.csv", "Date", "Close"),
@@ -34,9 +38,14 @@ def history() -> dict[MetricKey, pd.Series]:
         ("stablecoin_supply_usd", ""): _csv("stablecoin_total_supply_defillama.csv", "as_of", "value"),
         ("mvrv", ""): onchain["mvrv"],
         ("realized_price_usd", ""): onchain["market_cap"] / onchain["mvrv"] / onchain["supply"],
-        ("gas_price_gwei", "ethereum"): pd.Series(gas["Value (Wei)"].to_numpy(dtype=float) / 1e9,
-                                                  index=pd.to_datetime(gas["Date(UTC)"], format="%m/%d/%Y")).replace(0.0, np.nan).dropna(),
-        ("open_interest_usd", "btc"): pd.Series(oi["Data"].to_numpy(dtype=float), index=pd.to_datetime(oi["Date"], format="%Y.%m.%d")),
+        ("gas_price_gwei", "ethereum"): pd.Series(
+            gas["Value (Wei)"].to_numpy(dtype=float) / 1e9, index=pd.to_datetime(gas["Date(UTC)"], format="%m/%d/%Y")
+        )
+        .replace(0.0, np.nan)
+        .dropna(),
+        ("open_interest_usd", "btc"): pd.Series(
+            oi["Data"].to_numpy(dtype=float), index=pd.to_datetime(oi["Date"], format="%Y.%m.%d")
+        ),
         ("chain_tvl_usd", "ethereum"): tvl["ethereum"].dropna(),
     }
 

@@ -48,13 +48,34 @@ bearish = { zh-CN = "手续费 {value}，拥堵", en = "Fee {value}, congested" 
 def test_shipped_rulebook_loads_with_every_indicator_of_issue_3():
     rb = default_rulebook()
     metrics = {item.metric for rule in rb.rules for item in rule.inputs} | {
-        item.over_key[0] for rule in rb.rules for item in rule.inputs if item.over_key}
+        item.over_key[0] for rule in rb.rules for item in rule.inputs if item.over_key
+    }
     expected = {
-        "etf_flow_streak_weeks", "funding_rate_8h", "open_interest_change_7d", "coinbase_premium", "fear_greed",
-        "gas_price_gwei", "exchange_whale_ratio", "price_vs_ma200", "drawdown_from_ath", "stablecoin_supply_change_7d",
-        "chain_tvl_change_7d", "dex_volume_change_7d", "mvrv", "sth_cost_basis_usd", "sopr",
-        "realized_loss_usd_7d_sma", "skew_25d", "vol_risk_premium", "btc_dominance", "altcoin_season_index",
-        "ai_crypto_divergence_z", "ai_crypto_correlation_90d", "capex_yoy", "basket_return_30d", "miners_vs_btc_30d",
+        "etf_flow_streak_weeks",
+        "funding_rate_8h",
+        "open_interest_change_7d",
+        "coinbase_premium",
+        "fear_greed",
+        "gas_price_gwei",
+        "exchange_whale_ratio",
+        "price_vs_ma200",
+        "drawdown_from_ath",
+        "stablecoin_supply_change_7d",
+        "chain_tvl_change_7d",
+        "dex_volume_change_7d",
+        "mvrv",
+        "sth_cost_basis_usd",
+        "sopr",
+        "realized_loss_usd_7d_sma",
+        "skew_25d",
+        "vol_risk_premium",
+        "btc_dominance",
+        "altcoin_season_index",
+        "ai_crypto_divergence_z",
+        "ai_crypto_correlation_90d",
+        "capex_yoy",
+        "basket_return_30d",
+        "miners_vs_btc_30d",
     }
     assert expected <= metrics
     assert metrics <= set(CATALOG)
@@ -64,8 +85,13 @@ def test_shipped_rulebook_loads_with_every_indicator_of_issue_3():
 def test_ai_context_rules_do_not_move_the_btc_score():
     rb = default_rulebook()
     ai = {r.id: r for r in rb.rules if r.group == "macro_ai"}
-    assert {r.metric for r in ai.values()} == {"ai_crypto_divergence_z", "ai_crypto_correlation_90d", "capex_yoy",
-                                              "basket_return_30d", "miners_vs_btc_30d"}
+    assert {r.metric for r in ai.values()} == {
+        "ai_crypto_divergence_z",
+        "ai_crypto_correlation_90d",
+        "capex_yoy",
+        "basket_return_30d",
+        "miners_vs_btc_30d",
+    }
     assert ai["capex_yoy"].entity == "hyperscalers" and ai["ai_basket_30d"].entity == "ai"
     assert rb.groups["macro_ai"].in_score is False and rb.groups["altcoins"].in_score is False
     scoring = {r.id for r in rb.scoring_rules}
@@ -81,15 +107,33 @@ def test_seed_judgements_are_encoded():
     from signaldesk.signals.judge import bands
 
     rb = default_rulebook()
-    cases = {"etf_streak": -6, "funding_btc": -0.00002, "oi_change": -0.08, "coinbase_premium": -0.0006,
-             "whale_ratio": 0.64, "fear_greed": 8, "eth_gas_low": 1.41, "stablecoin_7d": 0.0026}
+    cases = {
+        "etf_streak": -6,
+        "funding_btc": -0.00002,
+        "oi_change": -0.08,
+        "coinbase_premium": -0.0006,
+        "whale_ratio": 0.64,
+        "fear_greed": 8,
+        "eth_gas_low": 1.41,
+        "stablecoin_7d": 0.0026,
+    }
     states = {rule_id: int(bands(rb.rule(rule_id), np.array([x]))[1][0]) for rule_id, x in cases.items()}
-    assert states == {"etf_streak": -1, "funding_btc": 0, "oi_change": -1, "coinbase_premium": -1,
-                      "whale_ratio": -1, "fear_greed": 1, "eth_gas_low": 1, "stablecoin_7d": 0}
+    assert states == {
+        "etf_streak": -1,
+        "funding_btc": 0,
+        "oi_change": -1,
+        "coinbase_premium": -1,
+        "whale_ratio": -1,
+        "fear_greed": 1,
+        "eth_gas_low": 1,
+        "stablecoin_7d": 0,
+    }
 
 
 def test_override_changes_only_what_it_sets(tmp_path):
-    path = _user(tmp_path, """
+    path = _user(
+        tmp_path,
+        """
         [[rules]]
         id = "fear_greed"
         weight = 2.0
@@ -99,10 +143,13 @@ def test_override_changes_only_what_it_sets(tmp_path):
         [[rules]]
         id = "eth_gas_low"
         enabled = false
-    """ + NEW_RULE + """
+    """
+        + NEW_RULE
+        + """
         [score]
         bullish_above = 65.0
-    """)
+    """,
+    )
     rb = load_rulebook(path)
     base = default_rulebook()
     fg = rb.rule("fear_greed")
@@ -120,7 +167,9 @@ def test_override_changes_only_what_it_sets(tmp_path):
 
 
 def test_extends_false_replaces_the_shipped_rules(tmp_path):
-    path = _user(tmp_path, 'extends = false\n[groups.sentiment]\nlabel = { zh-CN = "情绪", en = "Sentiment" }\n' + NEW_RULE)
+    path = _user(
+        tmp_path, 'extends = false\n[groups.sentiment]\nlabel = { zh-CN = "情绪", en = "Sentiment" }\n' + NEW_RULE
+    )
     rb = load_rulebook(path)
     assert [r.id for r in rb.rules] == ["btc_fee_high"]
     assert list(rb.groups) == ["sentiment"]
@@ -129,30 +178,83 @@ def test_extends_false_replaces_the_shipped_rules(tmp_path):
 @pytest.mark.parametrize(
     ("text", "needle", "occurrence", "message"),
     [
-        ('[[rules]]\nid = "fear_greed"\nweight = -1\n', "weight = -1", 1, "weight: Input should be greater than or equal to 0"),
-        ('[[rules]]\nid = "fear_greed"\nmetric = "fear_and_greed"\n', "metric =", 1, "unknown metric id 'fear_and_greed'"),
+        (
+            '[[rules]]\nid = "fear_greed"\nweight = -1\n',
+            "weight = -1",
+            1,
+            "weight: Input should be greater than or equal to 0",
+        ),
+        (
+            '[[rules]]\nid = "fear_greed"\nmetric = "fear_and_greed"\n',
+            "metric =",
+            1,
+            "unknown metric id 'fear_and_greed'",
+        ),
         ('[[rules]]\nid = "fear_greed"\ntransform = "wiggle"\n', "transform =", 1, "unknown transform 'wiggle'"),
-        ('[[rules]]\nid = "fear_greed"\ntransform = "change"\n', "transform =", 1, "transform: transform 'change' needs `days`"),
+        (
+            '[[rules]]\nid = "fear_greed"\ntransform = "change"\n',
+            "transform =",
+            1,
+            "transform: transform 'change' needs `days`",
+        ),
         ('[[rules]]\nid = "fear_greed"\ngroup = "vibes"\n', "group =", 1, "unknown group 'vibes'"),
-        (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 10, state = "bullish", strength = 1.0 },\n'
-         '  { below = 20, state = "bullish", strength = 1.5 },\n  { state = "neutral" },\n]\n'),
-         "strength = 1.5", 1, "bands[1].strength: Input should be less than or equal to 1"),
-        (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
-         '  { below = 10, state = "neutral" },\n  { state = "bearish", strength = 1.0 },\n]\n'),
-         "bands = [", 1, "must increase strictly"),
-        (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
-         '  { below = 30, state = "bearish", strength = 1.0 },\n]\n'), "bands = [", 1, "last band must not set `below`"),
-        (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
-         '  { state = "neutral", strength = 0.5 },\n]\n'), "strength = 0.5", 1, "a neutral band has strength 0"),
-        ('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "恐惧 {valu}"\n', "zh-CN =", 1, "unknown placeholder {valu}"),
-        (('[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0, text = "panic" },\n'
-         '  { state = "neutral" },\n]\n'), 'text = "panic"', 1, "bands[0]: band 0 uses text 'panic'"),
+        (
+            (
+                '[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 10, state = "bullish", strength = 1.0 },\n'
+                '  { below = 20, state = "bullish", strength = 1.5 },\n  { state = "neutral" },\n]\n'
+            ),
+            "strength = 1.5",
+            1,
+            "bands[1].strength: Input should be less than or equal to 1",
+        ),
+        (
+            (
+                '[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
+                '  { below = 10, state = "neutral" },\n  { state = "bearish", strength = 1.0 },\n]\n'
+            ),
+            "bands = [",
+            1,
+            "must increase strictly",
+        ),
+        (
+            (
+                '[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
+                '  { below = 30, state = "bearish", strength = 1.0 },\n]\n'
+            ),
+            "bands = [",
+            1,
+            "last band must not set `below`",
+        ),
+        (
+            (
+                '[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0 },\n'
+                '  { state = "neutral", strength = 0.5 },\n]\n'
+            ),
+            "strength = 0.5",
+            1,
+            "a neutral band has strength 0",
+        ),
+        (
+            '[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "恐惧 {valu}"\n',
+            "zh-CN =",
+            1,
+            "unknown placeholder {valu}",
+        ),
+        (
+            (
+                '[[rules]]\nid = "fear_greed"\nbands = [\n  { below = 20, state = "bullish", strength = 1.0, text = "panic" },\n'
+                '  { state = "neutral" },\n]\n'
+            ),
+            'text = "panic"',
+            1,
+            "bands[0]: band 0 uses text 'panic'",
+        ),
         ('[[rules]]\nid = "fear_greed"\ncolour = "red"\n', "colour =", 1, "colour: Extra inputs are not permitted"),
         ('[[rules]]\nid = "fear_greed"\n[[rules]]\nid = "fear_greed"\n', 'id = "fear_greed"', 2, "defined twice"),
-        ('[[rules]]\nweight = 1\n', "[[rules]]", 1, "every rule needs a string `id`"),
-        ('[score]\nbearish_below = 70.0\n', "[score]", 1, "bearish_below must not exceed bullish_above"),
+        ("[[rules]]\nweight = 1\n", "[[rules]]", 1, "every rule needs a string `id`"),
+        ("[score]\nbearish_below = 70.0\n", "[score]", 1, "bearish_below must not exceed bullish_above"),
         ('[groups.flows]\nweight = "heavy"\n', "weight =", 1, "groups.flows.weight: Input should be a valid number"),
-        ('wobble = 1\n', "wobble", 1, "unknown top-level key 'wobble'"),
+        ("wobble = 1\n", "wobble", 1, "unknown top-level key 'wobble'"),
     ],
 )
 def test_invalid_user_rulebooks_name_file_line_and_problem(tmp_path, text, needle, occurrence, message):
@@ -182,7 +284,9 @@ def test_broken_toml_reports_the_parser_line(tmp_path):
 def test_missing_language_is_an_error_but_zh_tw_is_derived():
     with pytest.raises(RulebookError, match="the en text is missing"):
         loads('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nen = ""\n')
-    rb = loads('[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "资金费率 {value}"\nen = "x {value}"\nzh-TW = ""\n')
+    rb = loads(
+        '[[rules]]\nid = "fear_greed"\n[rules.text.extreme_fear]\nzh-CN = "资金费率 {value}"\nen = "x {value}"\nzh-TW = ""\n'
+    )
     assert rb.rule("fear_greed").text["extreme_fear"]["zh-TW"] == "資金費率 {value}"
 
 
@@ -199,7 +303,7 @@ def test_docs_list_every_rule_and_the_generated_table_is_current():
     for rule in rb.rules:
         assert f"`{rule.id}`" in docs, f"docs/rulebook.md lacks rule {rule.id}"
     start, end = docs.index("<!-- rules:start -->"), docs.index("<!-- rules:end -->")
-    block = docs[start + len("<!-- rules:start -->"):end].strip()
+    block = docs[start + len("<!-- rules:start -->") : end].strip()
     assert block == markdown_table(rb), "docs/rulebook.md is stale: run python -m signaldesk.signals.rulebook --docs"
 
 
@@ -214,7 +318,7 @@ def test_docs_list_every_transform():
 def test_the_override_example_in_the_docs_loads():
     docs = (ROOT / "docs" / "rulebook.md").read_text(encoding="utf-8")
     start = docs.index("```toml\n[score]") + len("```toml\n")
-    rb = loads(docs[start:docs.index("```", start)], name="docs/rulebook.md")
+    rb = loads(docs[start : docs.index("```", start)], name="docs/rulebook.md")
     assert rb.rule("funding_streak").transform == "streak"
     assert rb.rule("fear_greed").weight == 2.0 and rb.groups["macro_ai"].in_score is True
     with pytest.raises(KeyError):

@@ -23,7 +23,9 @@ def test_small_snapshot_score_by_hand():
     yet (a one-day snapshot: the rulebook's prior): score = (100 + 0 + 50) / 3 = 50.
     Coverage = (sentiment 1/1.5 + flows 1/3 + derivatives 1/4.5) / 6 groups.
     """
-    a = assess(snapshot({("fear_greed", ""): 8, ("etf_flow_streak_weeks", "btc"): -6, ("funding_rate_8h", "btc"): -0.00002}))
+    a = assess(
+        snapshot({("fear_greed", ""): 8, ("etf_flow_streak_weeks", "btc"): -6, ("funding_rate_8h", "btc"): -0.00002})
+    )
     assert a.score == pytest.approx(150 / 3)
     assert a.band == "neutral"
     assert a.coverage == pytest.approx((1 / 1.5 + 1 / 3 + 1 / 4.5) / 6)
@@ -42,12 +44,25 @@ def test_weights_within_and_across_groups():
 
 def test_context_rules_never_move_the_score():
     base = assess(snapshot({("fear_greed", ""): 50}))
-    with_ai = assess(snapshot({("fear_greed", ""): 50, ("ai_crypto_divergence_z", ""): 3.1, ("capex_yoy", "hyperscalers"): 0.7,
-                               ("btc_dominance", ""): 0.62}))
+    with_ai = assess(
+        snapshot(
+            {
+                ("fear_greed", ""): 50,
+                ("ai_crypto_divergence_z", ""): 3.1,
+                ("capex_yoy", "hyperscalers"): 0.7,
+                ("btc_dominance", ""): 0.62,
+            }
+        )
+    )
     assert with_ai.score == base.score == 50.0 and with_ai.coverage == base.coverage
-    context = {i.rule: (i.state, i.contribution, i.group) for i in with_ai.indicators if i.group in {"macro_ai", "altcoins"}}
-    assert context == {"ai_crypto_divergence": ("bearish", 0.0, "macro_ai"), "capex_yoy": ("bullish", 0.0, "macro_ai"),
-                       "btc_dominance": ("bearish", 0.0, "altcoins")}
+    context = {
+        i.rule: (i.state, i.contribution, i.group) for i in with_ai.indicators if i.group in {"macro_ai", "altcoins"}
+    }
+    assert context == {
+        "ai_crypto_divergence": ("bearish", 0.0, "macro_ai"),
+        "capex_yoy": ("bullish", 0.0, "macro_ai"),
+        "btc_dominance": ("bearish", 0.0, "altcoins"),
+    }
     assert with_ai.group_scores["macro_ai"] == pytest.approx((25 + 90) / 2)
 
 
@@ -74,16 +89,26 @@ def test_min_coverage_withholds_the_score():
 
 def test_bands_edges():
     assert score_mod.band(np.array([39.99, 40.0, 60.0, 60.01, np.nan]), 40.0, 60.0).tolist() == [
-        "bearish", "neutral", "neutral", "bullish", "unknown"]
+        "bearish",
+        "neutral",
+        "neutral",
+        "bullish",
+        "unknown",
+    ]
     assert score_mod.band(None, 40.0, 60.0).tolist() == ["unknown"]
 
 
 def test_band_edges_are_the_calibrated_ones_when_the_outlook_has_them_else_the_rulebooks():
     prior = (RB.score.bearish_below, RB.score.bullish_above)
     assert score_mod.band_edges({}, RB) == prior
-    assert score_mod.band_edges({"bands": {"bearish_below": None, "bullish_above": None}}, RB) == prior  # no history yet
+    assert (
+        score_mod.band_edges({"bands": {"bearish_below": None, "bullish_above": None}}, RB) == prior
+    )  # no history yet
     assert score_mod.band_edges({"bands": {"bearish_below": float("nan"), "bullish_above": 61.0}}, RB) == prior
-    assert score_mod.band_edges({"bands": {"bearish_below": 43.5, "bullish_above": 58.25, "calibrated": True}}, RB) == (43.5, 58.25)
+    assert score_mod.band_edges({"bands": {"bearish_below": 43.5, "bullish_above": 58.25, "calibrated": True}}, RB) == (
+        43.5,
+        58.25,
+    )
 
 
 def test_weight_sweep_matches_one_by_one():
@@ -121,9 +146,9 @@ def _clip(key, value):
     return float(min(max(value, spec.lo), spec.hi))
 
 
-values_strategy = st.fixed_dictionaries({}, optional={
-    key: st.floats(lo, hi, allow_nan=False) for key, (lo, hi) in RANGES.items()
-})
+values_strategy = st.fixed_dictionaries(
+    {}, optional={key: st.floats(lo, hi, allow_nan=False) for key, (lo, hi) in RANGES.items()}
+)
 
 
 @settings(max_examples=40, deadline=None)

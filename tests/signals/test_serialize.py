@@ -9,7 +9,18 @@ from tests.signals.helpers import seed_file
 def test_signals_json_shape_and_order(tmp_path):
     a = assess_snapshot_file(seed_file(tmp_path))
     d = assessment_to_dict(a)
-    assert list(d)[:10] == ["as_of", "score", "band", "phase", "stance", "indicators", "levels", "watchlist", "missing", "sources"]
+    assert list(d)[:10] == [
+        "as_of",
+        "score",
+        "band",
+        "phase",
+        "stance",
+        "indicators",
+        "levels",
+        "watchlist",
+        "missing",
+        "sources",
+    ]
     assert d["as_of"] == "2026-02-25" and d["score"] == round(a.score, 1)
     # Ids only: the names are words, added by the report from its i18n files (tests/report).
     assert (d["phase"], d["stance"], d["band"]) == ("accelerating_decline", "defensive", "bearish")
@@ -22,7 +33,11 @@ def test_signals_json_shape_and_order(tmp_path):
     # A zone's reasons are codes and structured sources; their words are the report's (tests/report).
     assert support["why_codes"] == ["round_number:60000"] and "why" not in support and "whys" not in support
     assert [(s["kind"], s["price"], s["day"]) for s in support["sources"]] == [("round_number", 60_000.0, None)]
-    assert (d["watchlist"][0]["id"], d["watchlist"][0]["direction"], d["watchlist"][0]["trigger"]) == ("etf_flow", "above", 0.0)
+    assert (d["watchlist"][0]["id"], d["watchlist"][0]["direction"], d["watchlist"][0]["trigger"]) == (
+        "etf_flow",
+        "above",
+        0.0,
+    )
     assert d["levels"]["assets"]["btc"]["support"][0]["kind"] == "round_number"  # no structure in a one-day snapshot
     assert {m["id"] for m in d["missing"]} >= {"sth_cost_basis_usd"}
     assert [g["id"] for g in d["groups"]][-2:] == ["altcoins", "macro_ai"] and d["groups"][-1]["in_score"] is False
@@ -56,17 +71,43 @@ def test_plain_contract_objects_serialise_too():
 
     from signaldesk.models import Assessment, Indicator, Level, Missing
 
-    a = Assessment(as_of=date(2026, 2, 25), score=None, band="unknown", phase="insufficient_data", stance="wait", coverage=0.0,
-                   indicators=[Indicator("fear_greed", "", 8.0, "bullish", 1.0, None, "恐惧 8")],
-                   support=[Level(price=60_000, low=60_000, high=60_000, why=("round_number:60000",))],
-                   missing=[Missing("mvrv", "", "no data")])
+    a = Assessment(
+        as_of=date(2026, 2, 25),
+        score=None,
+        band="unknown",
+        phase="insufficient_data",
+        stance="wait",
+        coverage=0.0,
+        indicators=[Indicator("fear_greed", "", 8.0, "bullish", 1.0, None, "恐惧 8")],
+        support=[Level(price=60_000, low=60_000, high=60_000, why=("round_number:60000",))],
+        missing=[Missing("mvrv", "", "no data")],
+    )
     d = assessment_to_dict(a)
     assert d["score"] is None and d["score_text"] == "—" and d["phase"] == "insufficient_data"
-    assert d["indicators"][0] == {"id": "fear_greed", "entity": "", "value": 8.0, "state": "bullish", "strength": 1.0,
-                                  "percentile": None, "reason": "恐惧 8", "contribution": 0.0, "rule": "", "group": "",
-                                  "stale": False, "label": {}, "display": "", "x": None, "ref": None, "ref_id": "",
-                                  "sub_score": None, "age_days": None, "reading": "", "weight": 0.0, "cls": "",
-                                  "reasons": {}}
+    assert d["indicators"][0] == {
+        "id": "fear_greed",
+        "entity": "",
+        "value": 8.0,
+        "state": "bullish",
+        "strength": 1.0,
+        "percentile": None,
+        "reason": "恐惧 8",
+        "contribution": 0.0,
+        "rule": "",
+        "group": "",
+        "stale": False,
+        "label": {},
+        "display": "",
+        "x": None,
+        "ref": None,
+        "ref_id": "",
+        "sub_score": None,
+        "age_days": None,
+        "reading": "",
+        "weight": 0.0,
+        "cls": "",
+        "reasons": {},
+    }
     assert d["levels"]["support"][0]["why_codes"] == ["round_number:60000"]
     text = render_text(a, "en")
     assert "Score: —" in text and "fear_greed: 8/100" in text and "mvrv: no data" in text

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from signaldesk.signals.series import daily
 
-points = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 23),
-                            st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")))), max_size=40)
+points = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(0, 23), st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")))),
+    max_size=40,
+)
 
 
 def by_hand(rows: list[tuple[int, int, float]]) -> dict[pd.Timestamp, float]:
@@ -23,8 +25,9 @@ def by_hand(rows: list[tuple[int, int, float]]) -> dict[pd.Timestamp, float]:
 
 @given(points, st.sampled_from(["s", "us", "ns"]))
 def test_daily_keeps_the_last_value_of_each_day(rows: list[tuple[int, int, float]], unit: str) -> None:
-    index = pd.DatetimeIndex([pd.Timestamp("2026-01-01") + pd.Timedelta(days=d, hours=h) for d, h, _ in rows],
-                             name="date").as_unit(unit)
+    index = pd.DatetimeIndex(
+        [pd.Timestamp("2026-01-01") + pd.Timedelta(days=d, hours=h) for d, h, _ in rows], name="date"
+    ).as_unit(unit)
     got = daily(pd.Series([v for *_, v in rows], index=index, name="metric", dtype=float))
     assert dict(got.items()) == by_hand(rows)
     assert got.index.dtype == "datetime64[ns]" and got.dtype == np.float64

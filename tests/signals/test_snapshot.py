@@ -22,8 +22,14 @@ AS_OF = date(2026, 2, 25)
 
 def test_file_with_some_metrics(tmp_path):
     path = tmp_path / "snap.json"
-    path.write_text(json.dumps({"as_of": "2026-02-25", "values": {
-        "fear_greed": 8, "chain_tvl_usd:ethereum": 5.5e10, "funding_rate_8h:btc": None}}))
+    path.write_text(
+        json.dumps(
+            {
+                "as_of": "2026-02-25",
+                "values": {"fear_greed": 8, "chain_tvl_usd:ethereum": 5.5e10, "funding_rate_8h:btc": None},
+            }
+        )
+    )
     snap = snapshot_from_file(path)
     assert snap.as_of == AS_OF
     assert snap.values == {("fear_greed", ""): 8.0, ("chain_tvl_usd", "ethereum"): 5.5e10}
@@ -38,10 +44,16 @@ def test_file_with_some_metrics(tmp_path):
         ({"values": {}}, "'as_of' must be a date"),
         ({"as_of": "25/02/2026", "values": {}}, "'as_of' must be a date"),
         ({"as_of": "2026-02-25", "values": {"fear_and_greed": 8}}, "unknown metric id 'fear_and_greed'"),
-        ({"as_of": "2026-02-25", "values": {"fear_greed": 150}}, "fear_greed = 150 is outside the plausible range [0, 100]"),
+        (
+            {"as_of": "2026-02-25", "values": {"fear_greed": 150}},
+            "fear_greed = 150 is outside the plausible range [0, 100]",
+        ),
         ({"as_of": "2026-02-25", "values": {"fear_greed": "8"}}, "fear_greed must be a number"),
         ({"as_of": "2026-02-25", "values": [8]}, "'values' must be an object"),
-        ({"as_of": "2026-02-25", "values": {}, "observed_at": {"fear_greed": "2026-02-26T01:00:00Z"}}, "is after as_of"),
+        (
+            {"as_of": "2026-02-25", "values": {}, "observed_at": {"fear_greed": "2026-02-26T01:00:00Z"}},
+            "is after as_of",
+        ),
         ({"as_of": "2026-02-25", "values": {}, "history": {"fear_greed": {"yesterday": 3}}}, "not a YYYY-MM-DD date"),
     ],
 )
@@ -60,14 +72,17 @@ def test_file_errors_name_the_file(tmp_path):
 
 
 def test_observed_at_marks_stale_values():
-    snap = snapshot_from_dict({"as_of": "2026-02-25", "values": {"fear_greed": 8},
-                               "observed_at": {"fear_greed": "2026-02-21T00:00:00Z"}})
+    snap = snapshot_from_dict(
+        {"as_of": "2026-02-25", "values": {"fear_greed": 8}, "observed_at": {"fear_greed": "2026-02-21T00:00:00Z"}}
+    )
     assert snap.stale == {("fear_greed", ""): "4 days old (limit 2)"}
 
 
 def test_file_history_feeds_transforms_and_derivations():
     prices = {f"2026-02-{d:02d}": 60_000.0 + 100 * d for d in range(1, 26)}
-    snap = snapshot_from_dict({"as_of": "2026-02-25", "values": {"fear_greed": 8}, "history": {"price_usd:btc": prices}})
+    snap = snapshot_from_dict(
+        {"as_of": "2026-02-25", "values": {"fear_greed": 8}, "history": {"price_usd:btc": prices}}
+    )
     assert snap.values[("price_usd", "btc")] == 62_500.0
     assert snap.values[("price_change_7d", "btc")] == pytest.approx(62_500 / 61_800 - 1)
     assert len(snap.history[("price_usd", "btc")]) == 25
@@ -87,9 +102,16 @@ def test_stale_expired_and_reasons():
         ("fear_greed", ""): series([11.0], "2026-02-22"),  # 3 days: stale (limit 2)
         ("mvrv", ""): series([1.2], "2026-01-01"),  # 55 days: expired (limit 4 × 5)
     }
-    reasons = {"funding_rate_8h": "binance failed: HTTP 451", "etf_net_flow_usd": "farside failed: Cloudflare challenge"}
-    snap = snapshot_from_history(history, AS_OF, reasons=reasons,
-                                 wanted=[("fear_greed", ""), ("mvrv", ""), ("funding_rate_8h", "btc"), ("etf_net_flow_usd_7d", "btc")])
+    reasons = {
+        "funding_rate_8h": "binance failed: HTTP 451",
+        "etf_net_flow_usd": "farside failed: Cloudflare challenge",
+    }
+    snap = snapshot_from_history(
+        history,
+        AS_OF,
+        reasons=reasons,
+        wanted=[("fear_greed", ""), ("mvrv", ""), ("funding_rate_8h", "btc"), ("etf_net_flow_usd_7d", "btc")],
+    )
     assert snap.values == {("fear_greed", ""): 11.0}
     assert snap.stale == {("fear_greed", ""): "3 days old (limit 2)"}
     assert snap.missing == {
@@ -102,8 +124,14 @@ def test_stale_expired_and_reasons():
 
 def test_wanted_keys_cover_rules_phase_and_levels():
     keys = wanted_keys()
-    for key in [("fear_greed", ""), ("sth_cost_basis_usd", ""), ("price_usd", "btc"), ("capex_yoy", "hyperscalers"),
-                ("realized_price_usd", ""), ("sopr", "")]:
+    for key in [
+        ("fear_greed", ""),
+        ("sth_cost_basis_usd", ""),
+        ("price_usd", "btc"),
+        ("capex_yoy", "hyperscalers"),
+        ("realized_price_usd", ""),
+        ("sopr", ""),
+    ]:
         assert key in keys
 
 
@@ -113,8 +141,13 @@ def _obs(metric, entity, day, value, source="test"):
 
 def test_from_store_reads_only_up_to_the_day(store):
     days = pd.date_range("2026-02-20", "2026-02-27")
-    store.write_observations([_obs("fear_greed", "", d.date(), float(v), "alternative_me") for d, v in zip(days, np.arange(10, 18), strict=True)],
-                             run_id="import")
+    store.write_observations(
+        [
+            _obs("fear_greed", "", d.date(), float(v), "alternative_me")
+            for d, v in zip(days, np.arange(10, 18), strict=True)
+        ],
+        run_id="import",
+    )
     snap = snapshot_from_store(store, AS_OF, reasons={})
     assert snap.values[("fear_greed", "")] == 15.0  # the 2026-02-25 value, not 2026-02-27's 17
     assert snap.sources[("fear_greed", "")] == "alternative_me"

@@ -84,8 +84,13 @@ def test_format_output_by_unit():
 
 
 PARAMS = {
-    "level": Params(), "change": Params(days=5), "delta": Params(days=3), "percentile": Params(window=20, min_periods=5),
-    "zscore": Params(window=20, min_periods=5), "ma_gap": Params(window=10, min_periods=3), "streak": Params(),
+    "level": Params(),
+    "change": Params(days=5),
+    "delta": Params(days=3),
+    "percentile": Params(window=20, min_periods=5),
+    "zscore": Params(window=20, min_periods=5),
+    "ma_gap": Params(window=10, min_periods=3),
+    "streak": Params(),
 }
 
 

@@ -10,16 +10,27 @@ from tests.signals.helpers import SEED_VALUES, snapshot
 
 #: Bands pinned here so the expected edges are ours, whatever the shipped rulebook's tuning.
 BANDS = {
-    "fear_greed": (Band(below=25, state="bullish", strength=0.6), Band(below=75, state="neutral"),
-                   Band(state="bearish", strength=0.6)),
-    "funding_btc": (Band(below=-0.0001, state="bearish", strength=0.8), Band(below=0, state="bearish", strength=0.4),
-                    Band(below=0.0003, state="neutral"), Band(state="bearish", strength=0.4)),
-    "coinbase_premium": (Band(below=0, state="bearish", strength=0.5), Band(below=0.0005, state="neutral"),
-                         Band(state="bullish", strength=0.5)),
+    "fear_greed": (
+        Band(below=25, state="bullish", strength=0.6),
+        Band(below=75, state="neutral"),
+        Band(state="bearish", strength=0.6),
+    ),
+    "funding_btc": (
+        Band(below=-0.0001, state="bearish", strength=0.8),
+        Band(below=0, state="bearish", strength=0.4),
+        Band(below=0.0003, state="neutral"),
+        Band(state="bearish", strength=0.4),
+    ),
+    "coinbase_premium": (
+        Band(below=0, state="bearish", strength=0.5),
+        Band(below=0.0005, state="neutral"),
+        Band(state="bullish", strength=0.5),
+    ),
 }
 SHIPPED = default_rulebook()
-RB = SHIPPED.model_copy(update={"rules": tuple(
-    r.model_copy(update={"bands": BANDS[r.id]}) if r.id in BANDS else r for r in SHIPPED.rules)})
+RB = SHIPPED.model_copy(
+    update={"rules": tuple(r.model_copy(update={"bands": BANDS[r.id]}) if r.id in BANDS else r for r in SHIPPED.rules)}
+)
 
 
 def _zone(low: float, high: float, side: str, kind: str = "swing_low") -> Level:
@@ -33,8 +44,9 @@ TMM = CostBasis("true_market_mean", "true_market_mean_usd", "", "btc", 80_200, 8
 
 
 def _map(price: float = 62_900, support=(SUPPORT,), resistance=(RESISTANCE,), bases=(TMM,), ma200=None) -> AssetLevels:
-    return AssetLevels("btc", price, support=tuple(support), resistance=tuple(resistance), cost_bases=tuple(bases),
-                       ma200=ma200)
+    return AssetLevels(
+        "btc", price, support=tuple(support), resistance=tuple(resistance), cost_bases=tuple(bases), ma200=ma200
+    )
 
 
 def test_seed_day_watch_list_is_structured_triggers():
@@ -74,9 +86,16 @@ def test_a_cost_basis_within_reach_is_watched_unless_a_zone_holds_it():
     near = dataclasses.replace(TMM, distance=80_200 / 70_000 - 1)  # +14.6 %, within 15 %
     items = watchlist.build([], _map(70_000, support=(), resistance=(), bases=(near,)), RB)
     assert [(i.id, i.direction, i.trigger, i.level.sources[0].kind, i.level.distance) for i in items] == [
-        ("cost_basis", "above", 80_200, "true_market_mean", pytest.approx(0.145714, abs=1e-6))]
-    held = Level(80_200, 79_500, 80_200, (), side="resistance",
-                 sources=(LevelSource("true_market_mean", "true_market_mean_usd", "", 80_200, 80_200, 80_200),))
+        ("cost_basis", "above", 80_200, "true_market_mean", pytest.approx(0.145714, abs=1e-6))
+    ]
+    held = Level(
+        80_200,
+        79_500,
+        80_200,
+        (),
+        side="resistance",
+        sources=(LevelSource("true_market_mean", "true_market_mean_usd", "", 80_200, 80_200, 80_200),),
+    )
     items = watchlist.build([], _map(72_000, support=(), resistance=(held,), bases=(near,)), RB)
     assert [i.id for i in items] == ["resistance"]
 
@@ -89,11 +108,18 @@ def test_trend_line_within_reach_unless_a_zone_holds_it():
     assert [i.id for i in items] == ["resistance"]
 
 
-@pytest.mark.parametrize(("rule", "x", "edge"), [
-    ("fear_greed", 8, (25.0, "below")), ("fear_greed", 50, None), ("fear_greed", 90, (75.0, "above")),
-    ("funding_btc", -0.0005, (0.0, "below")), ("funding_btc", -0.00005, (0.0, "below")),
-    ("funding_btc", 0.0001, None), ("funding_btc", 0.0007, (0.0003, "above")),
-])
+@pytest.mark.parametrize(
+    ("rule", "x", "edge"),
+    [
+        ("fear_greed", 8, (25.0, "below")),
+        ("fear_greed", 50, None),
+        ("fear_greed", 90, (75.0, "above")),
+        ("funding_btc", -0.0005, (0.0, "below")),
+        ("funding_btc", -0.00005, (0.0, "below")),
+        ("funding_btc", 0.0001, None),
+        ("funding_btc", 0.0007, (0.0003, "above")),
+    ],
+)
 def test_rule_edge_is_the_neutral_bands_edge(rule, x, edge):
     assert watchlist.rule_edge(RB.rule(rule), x) == edge
 

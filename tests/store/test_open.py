@@ -37,14 +37,19 @@ def test_any_other_file_is_refused_too(tmp_path: Path) -> None:
 
 def test_extension_autoloading_is_off(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.duckdb") as store:
-        settings = dict(store.connection.execute(
-            "SELECT name, value FROM duckdb_settings() WHERE name LIKE 'auto%known_extensions'").fetchall())
+        settings = dict(
+            store.connection.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE name LIKE 'auto%known_extensions'"
+            ).fetchall()
+        )
     assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 
 def _hold_read_only(path: Path, seconds: float) -> subprocess.Popen[str]:
-    code = f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); print('held', flush=True); " \
-           f"time.sleep({seconds})"
+    code = (
+        f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); print('held', flush=True); "
+        f"time.sleep({seconds})"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
@@ -110,8 +115,9 @@ def test_a_full_disk_reports_the_write_error_not_the_rollback(tmp_path: Path) ->
 def test_lock_wait_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "s.duckdb"
     with Store.open(path) as store:
-        store.write_observations([Observation("price_usd", "btc", datetime(2026, 2, 25, tzinfo=UTC), 1.0, "s")],
-                                 run_id="r")
+        store.write_observations(
+            [Observation("price_usd", "btc", datetime(2026, 2, 25, tzinfo=UTC), 1.0, "s")], run_id="r"
+        )
     reader = _hold_read_only(path, 30.0)
     monkeypatch.setenv("SIGNALDESK_LOCK_WAIT_S", "0.2")
     started = time.monotonic()

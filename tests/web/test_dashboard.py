@@ -16,9 +16,18 @@ from tests.report import sample
 CHROMIUM = "/usr/bin/chromium"
 # The page is a file:// URL with no network use of its own; keep Chromium itself off the network too
 # (no DNS lookups of Google's hosts, no QUIC, no sync), so a closed sandbox sees no traffic from the test.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic", "--disable-domain-reliability",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +40,13 @@ def page_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _data(page_dir: Path) -> dict:
     text = (page_dir / "data.js").read_text(encoding="utf-8")
     assert text.startswith("window.SIGNALDESK = ") and text.endswith(";\n")
-    return json.loads(text[len("window.SIGNALDESK = "):-2])
+    return json.loads(text[len("window.SIGNALDESK = ") : -2])
 
 
 def test_files_and_data(page_dir: Path) -> None:
     assert sorted(p.name for p in page_dir.iterdir()) == ["app.js", "data.js", "index.html", "style.css"]
     html = (page_dir / "index.html").read_text(encoding="utf-8")
-    assert "http://" not in html.replace('http://www.w3.org', '') and "https://" not in html  # no CDN
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no CDN
     data = _data(page_dir)
     assert data["assessment"]["score"] == 42.0 and data["assessment"]["demo"] is True
     # only the judged indicators' histories travel; the newest point is the as-of day
@@ -107,13 +116,19 @@ def test_from_store_uses_the_engine_and_stops_at_the_as_of_day(store, tmp_path: 
     from signaldesk.report.signals_json import assessment_dict
 
     start = datetime(2025, 6, 1, tzinfo=UTC)
-    obs = [Observation("fear_greed", "", start + timedelta(days=i), float(20 + i % 50), "alternative_me") for i in range(300)]
-    obs += [Observation("price_usd", "btc", start + timedelta(days=i), 60_000.0 + 50 * i, "coingecko") for i in range(300)]
+    obs = [
+        Observation("fear_greed", "", start + timedelta(days=i), float(20 + i % 50), "alternative_me")
+        for i in range(300)
+    ]
+    obs += [
+        Observation("price_usd", "btc", start + timedelta(days=i), 60_000.0 + 50 * i, "coingecko") for i in range(300)
+    ]
     store.write_observations(obs, run_id="t", fetched_at=datetime(2026, 4, 1, tzinfo=UTC))
     as_of = date(2026, 2, 25)
     judged = judge(store, as_of=as_of, outcomes=[])  # the pipeline's path: the engine, as of the day
-    index = write_dashboard(tmp_path, assessment_dict(judged.assessment), judged.snapshot.history, judged.scores,
-                            demo=False)
+    index = write_dashboard(
+        tmp_path, assessment_dict(judged.assessment), judged.snapshot.history, judged.scores, demo=False
+    )
     data = _data(index.parent)
     assert data["assessment"]["as_of"] == "2026-02-25" and data["assessment"]["demo"] is False
     assert data["history"]["fear_greed"][-1][0] == "2026-02-25"  # nothing after the as-of day

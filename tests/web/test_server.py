@@ -64,9 +64,19 @@ def test_serves_the_dashboard_and_the_bundle(port: int) -> None:
     assert get(port, "/dashboard/index.html", host=f"[::1]:{port}")[0] == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/2026-02-25/", "/link-to-tmp/", "/dashboard/escape.txt",
-                                  "/link-to-tmp/outside.txt", "/../outside.txt", "/%2e%2e/outside.txt",
-                                  "/2026-02-25/notes.sh"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/2026-02-25/",
+        "/link-to-tmp/",
+        "/dashboard/escape.txt",
+        "/link-to-tmp/outside.txt",
+        "/../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/2026-02-25/notes.sh",
+    ],
+)
 def test_no_listing_no_escape_no_unlisted_kinds(port: int, path: str) -> None:
     status, body = get(port, path)
     assert status == 404
@@ -90,16 +100,28 @@ def test_a_directory_without_a_dashboard_is_refused(tmp_path: Path) -> None:
         make_server(tmp_path / "nothing-here", 0)
 
 
-@pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", True), ("127.8.9.1", True), ("::1", True),
-                                                 ("localhost", True), ("0.0.0.0", False), ("192.168.1.4", False),
-                                                 ("localhost.attacker.example", False)])
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.4", False),
+        ("localhost.attacker.example", False),
+    ],
+)
 def test_loopback_names(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
 
 
 def test_the_cli_says_where_it_listens_and_warns_off_loopback(site: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "signaldesk", "serve", "--dir", str(site), "--port", "0",
-                             "--host", "0.0.0.0"], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signaldesk", "serve", "--dir", str(site), "--port", "0", "--host", "0.0.0.0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         first, second = proc.stderr.readline(), proc.stderr.readline()
@@ -111,7 +133,12 @@ def test_the_cli_says_where_it_listens_and_warns_off_loopback(site: Path) -> Non
 
 
 def test_the_cli_refuses_a_missing_dir_with_exit_2(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "signaldesk", "serve", "--dir", str(tmp_path / "none")],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "signaldesk", "serve", "--dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("signaldesk: error: no dashboard at ")

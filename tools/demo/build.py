@@ -23,7 +23,9 @@ from signaldesk.recordings import write_recording
 from tools.demo.scenario import Scenario
 
 
-def demo_request(method: str, url: str, *, params: dict[str, Any] | None = None, json_body: Any = None) -> httpx.Request:
+def demo_request(
+    method: str, url: str, *, params: dict[str, Any] | None = None, json_body: Any = None
+) -> httpx.Request:
     """The request a provider sends, built exactly as the shared client builds it."""
     return httpx.Request(method, url, params=params, json=json_body)
 

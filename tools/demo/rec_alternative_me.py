@@ -25,7 +25,11 @@ def record(directory: Path, scenario: Scenario) -> None:
     series = scenario.fear_greed
     rows = []
     for i, (day, value) in enumerate(sorted(series.items(), reverse=True)):
-        row = {"value": str(int(value)), "value_classification": _label(int(value)), "timestamp": str(int(day.timestamp()))}
+        row = {
+            "value": str(int(value)),
+            "value_classification": _label(int(value)),
+            "timestamp": str(int(day.timestamp())),
+        }
         if i == 0:
             row["time_until_update"] = "3600"
         rows.append(row)

@@ -76,9 +76,15 @@ def demo_series(scenario: Scenario) -> dict[str, pd.Series]:
     in_profit = 1 / (1 + exactmath.exp(-(4.8 * exactmath.log(close / realized) - 0.48 + _noise("sip", index, 0.05))))
     unrealized_loss = 0.9 * (1 - in_profit) ** 2
     return {
-        "sth_cost_basis_usd": sth, "lth_cost_basis_usd": lth, "realized_price_usd": realized,
-        "true_market_mean_usd": tmm, "realized_profit_usd": profit, "realized_loss_usd": loss,
-        "sopr": sopr, "supply_in_profit": in_profit, "relative_unrealized_loss": unrealized_loss,
+        "sth_cost_basis_usd": sth,
+        "lth_cost_basis_usd": lth,
+        "realized_price_usd": realized,
+        "true_market_mean_usd": tmm,
+        "realized_profit_usd": profit,
+        "realized_loss_usd": loss,
+        "sopr": sopr,
+        "supply_in_profit": in_profit,
+        "relative_unrealized_loss": unrealized_loss,
     }
 
 
@@ -97,8 +103,15 @@ def record(directory: Path, scenario: Scenario) -> None:
     for spec in SERIES:
         kind, version, decimals = _WIRE[spec.metric]
         values = series[spec.metric].reindex(days)
-        envelopes.append({
-            "version": version, "index": INDEX, "type": kind, "start": position, "end": position + len(days),
-            "stamp": STAMP, "data": [_wire_value(v, spec.divisor, decimals) for v in values],
-        })
+        envelopes.append(
+            {
+                "version": version,
+                "index": INDEX,
+                "type": kind,
+                "start": position,
+                "end": position + len(days),
+                "stamp": STAMP,
+                "data": [_wire_value(v, spec.divisor, decimals) for v in values],
+            }
+        )
     write_json(directory, demo_request("GET", BULK_URL, params=bulk_params(SERIES, start)), envelopes)

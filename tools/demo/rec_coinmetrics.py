@@ -56,13 +56,16 @@ def _token(day: pd.Timestamp) -> str:
 def _write_pages(directory: Path, metrics: tuple[str, ...], frame: pd.DataFrame) -> None:
     params = request_params(metrics, HISTORY_START)
     rows = [
-        {"asset": "btc", "time": f"{day:%Y-%m-%d}T00:00:00.000000000Z",
-         **{metric: _text(metric, float(row[metric])) for metric in metrics}}
+        {
+            "asset": "btc",
+            "time": f"{day:%Y-%m-%d}T00:00:00.000000000Z",
+            **{metric: _text(metric, float(row[metric])) for metric in metrics},
+        }
         for day, row in frame.iterrows()
     ]
     request = demo_request("GET", URL, params=params)
     for start in range(0, len(rows), PAGE_SIZE):
-        page = rows[start:start + PAGE_SIZE]
+        page = rows[start : start + PAGE_SIZE]
         payload: dict[str, object] = {"data": page}
         if start + PAGE_SIZE < len(rows):
             token = _token(pd.Timestamp(page[-1]["time"][:10]))

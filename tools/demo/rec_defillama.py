@@ -42,11 +42,30 @@ END = "2026-02-25"
 B = 1e9
 
 TVL_ANCHORS: dict[str, dict[str, float]] = {
-    "ethereum": {START: 33.0, "2024-03-13": 58.0, "2024-08-05": 44.0, "2024-12-17": 76.0, "2025-04-08": 45.0,
-                 "2025-08-24": 96.0, "2025-10-06": 92.0, "2025-12-01": 68.0, "2026-01-14": 74.0,
-                 "2026-02-05": 58.0, END: 55.0},
-    "solana": {START: 1.45, "2024-03-18": 4.6, "2025-01-19": 12.2, "2025-04-08": 6.6, "2025-09-18": 13.8,
-               "2026-01-14": 12.6, "2026-02-05": 11.6, "2026-02-18": 11.8, END: 12.0},
+    "ethereum": {
+        START: 33.0,
+        "2024-03-13": 58.0,
+        "2024-08-05": 44.0,
+        "2024-12-17": 76.0,
+        "2025-04-08": 45.0,
+        "2025-08-24": 96.0,
+        "2025-10-06": 92.0,
+        "2025-12-01": 68.0,
+        "2026-01-14": 74.0,
+        "2026-02-05": 58.0,
+        END: 55.0,
+    },
+    "solana": {
+        START: 1.45,
+        "2024-03-18": 4.6,
+        "2025-01-19": 12.2,
+        "2025-04-08": 6.6,
+        "2025-09-18": 13.8,
+        "2026-01-14": 12.6,
+        "2026-02-05": 11.6,
+        "2026-02-18": 11.8,
+        END: 12.0,
+    },
     "bsc": {START: 3.4, "2024-12-17": 6.2, "2025-04-08": 5.0, "2025-10-06": 8.4, "2026-01-14": 7.0, END: 5.6},
     "tron": {START: 8.2, "2024-12-17": 9.8, "2025-04-08": 6.0, "2025-10-06": 5.2, END: 4.4},
     "arbitrum": {START: 2.4, "2024-03-13": 3.5, "2024-12-17": 3.3, "2025-04-08": 2.0, "2025-10-06": 3.1, END: 2.05},
@@ -54,8 +73,14 @@ TVL_ANCHORS: dict[str, dict[str, float]] = {
 }
 #: All-chain stablecoin supply ($B); 2026-02-18 is set so that the week's change is +0.26 %.
 STABLES_TOTAL: dict[str, float] = {
-    START: 130.5, "2024-06-30": 161.0, "2024-12-31": 205.0, "2025-06-30": 251.0, "2025-10-06": 296.0,
-    "2026-01-14": 311.5, "2026-02-18": 308.8 / 1.0026, END: 308.8,
+    START: 130.5,
+    "2024-06-30": 161.0,
+    "2024-12-31": 205.0,
+    "2025-06-30": 251.0,
+    "2025-10-06": 296.0,
+    "2026-01-14": 311.5,
+    "2026-02-18": 308.8 / 1.0026,
+    END: 308.8,
 }
 #: Each chain's share of the all-chain supply (Ethereum ≈ 55 %, Tron ≈ 26 % …).
 STABLE_SHARES: dict[str, dict[str, float]] = {
@@ -73,21 +98,51 @@ EUR_SHARE = {"": 0.0011, "ethereum": 0.0016}
 EURUSD = 1.08
 
 DEX_ANCHORS: dict[str, dict[str, float]] = {
-    "ethereum": {START: 1.3, "2024-03-13": 3.2, "2024-08-05": 2.6, "2024-12-17": 3.0, "2025-04-08": 2.0,
-                 "2025-08-24": 4.2, "2025-10-06": 3.5, "2026-01-14": 2.2, END: 2.0},
-    "solana": {START: 1.1, "2024-03-18": 3.5, "2025-01-19": 8.5, "2025-04-08": 2.0, "2025-09-18": 3.6,
-               "2026-01-14": 2.9, END: 2.7},
+    "ethereum": {
+        START: 1.3,
+        "2024-03-13": 3.2,
+        "2024-08-05": 2.6,
+        "2024-12-17": 3.0,
+        "2025-04-08": 2.0,
+        "2025-08-24": 4.2,
+        "2025-10-06": 3.5,
+        "2026-01-14": 2.2,
+        END: 2.0,
+    },
+    "solana": {
+        START: 1.1,
+        "2024-03-18": 3.5,
+        "2025-01-19": 8.5,
+        "2025-04-08": 2.0,
+        "2025-09-18": 3.6,
+        "2026-01-14": 2.9,
+        END: 2.7,
+    },
     "bsc": {START: 0.45, "2024-12-17": 1.5, "2025-06-15": 4.0, "2025-10-06": 4.5, END: 1.5},
     "tron": {START: 0.05, "2024-12-17": 0.15, END: 0.08},
     "arbitrum": {START: 0.8, "2024-03-13": 1.6, "2025-04-08": 0.7, "2025-10-06": 1.2, END: 0.72},
     "base": {START: 0.06, "2024-03-13": 0.8, "2024-12-17": 1.6, "2025-04-08": 0.9, "2025-10-06": 1.5, END: 1.2},
 }
 #: Seed 000's "DEX 24h" column, as DeFiLlama's `total24h` read on 2026-02-25: the volume of 2026-02-24 (USD).
-TOTAL_24H = {"ethereum": 2.0 * B, "solana": 2.72 * B, "bsc": 1.46 * B, "tron": 0.079 * B,
-             "arbitrum": 0.71 * B, "base": 1.18 * B}
+TOTAL_24H = {
+    "ethereum": 2.0 * B,
+    "solana": 2.72 * B,
+    "bsc": 1.46 * B,
+    "tron": 0.079 * B,
+    "arbitrum": 0.71 * B,
+    "base": 1.18 * B,
+}
 PROTOCOLS = {
-    "ethereum": (("Uniswap V3", "uniswap-v3", 0.42), ("Uniswap V4", "uniswap-v4", 0.18), ("Curve DEX", "curve-dex", 0.09)),
-    "solana": (("Raydium AMM", "raydium-amm", 0.22), ("Meteora DLMM", "meteora-dlmm", 0.19), ("Orca DEX", "orca-dex", 0.15)),
+    "ethereum": (
+        ("Uniswap V3", "uniswap-v3", 0.42),
+        ("Uniswap V4", "uniswap-v4", 0.18),
+        ("Curve DEX", "curve-dex", 0.09),
+    ),
+    "solana": (
+        ("Raydium AMM", "raydium-amm", 0.22),
+        ("Meteora DLMM", "meteora-dlmm", 0.19),
+        ("Orca DEX", "orca-dex", 0.15),
+    ),
     "bsc": (("PancakeSwap AMM V3", "pancakeswap-amm-v3", 0.61),),
     "tron": (("SunSwap V2", "sunswap-v2", 0.55),),
     "arbitrum": (("Uniswap V3", "uniswap-v3", 0.47),),
@@ -177,11 +232,21 @@ def _dex_payload(chain: str) -> dict:
     prev30d = float(last.iloc[30:60].sum())
     name = CHAIN_NAMES[chain].tvl
     protocols = [
-        {"defillamaId": str(1000 + i), "name": pname, "displayName": pname, "module": slug.split("-")[0],
-         "category": "Dexs", "chains": [name], "protocolType": "protocol", "slug": slug,
-         "total24h": round(total24h * share, 2), "total7d": round(total7d * share, 2),
-         "total30d": round(total30d * share, 2), "change_1d": pct(total24h, float(last.iloc[1])),
-         "breakdown24h": {chain: {pname: round(total24h * share, 2)}}}
+        {
+            "defillamaId": str(1000 + i),
+            "name": pname,
+            "displayName": pname,
+            "module": slug.split("-")[0],
+            "category": "Dexs",
+            "chains": [name],
+            "protocolType": "protocol",
+            "slug": slug,
+            "total24h": round(total24h * share, 2),
+            "total7d": round(total7d * share, 2),
+            "total30d": round(total30d * share, 2),
+            "change_1d": pct(total24h, float(last.iloc[1])),
+            "breakdown24h": {chain: {pname: round(total24h * share, 2)}},
+        }
         for i, (pname, slug, share) in enumerate(PROTOCOLS[chain])
     ]
     return {
@@ -212,6 +277,10 @@ def record(directory: Path, scenario: Scenario) -> None:
         names = CHAIN_NAMES[chain]
         tvl = [{"date": _ts(d), "tvl": round(float(v), 2)} for d, v in tvl_series(chain).items()]
         write_json(directory, demo_request("GET", TVL_URL.format(chain=names.tvl)), tvl)
-        write_json(directory, demo_request("GET", STABLES_URL.format(chain=names.stablecoins)), _stablecoin_payload(chain))
-        write_json(directory, demo_request("GET", DEX_URL.format(chain=names.dex), params=DEX_PARAMS), _dex_payload(chain))
+        write_json(
+            directory, demo_request("GET", STABLES_URL.format(chain=names.stablecoins)), _stablecoin_payload(chain)
+        )
+        write_json(
+            directory, demo_request("GET", DEX_URL.format(chain=names.dex), params=DEX_PARAMS), _dex_payload(chain)
+        )
     write_json(directory, demo_request("GET", STABLES_URL.format(chain=ALL_CHAINS)), _stablecoin_payload(""))

@@ -27,19 +27,62 @@ from tools.demo.build import demo_request, write_json
 from tools.demo.scenario import Scenario, bridge, rng
 
 SNAPSHOT = DEMO_NOW - timedelta(seconds=7)
-EXPIRIES = (date(2026, 2, 26), date(2026, 2, 27), date(2026, 3, 6), date(2026, 3, 13), date(2026, 3, 27),
-            date(2026, 4, 24), date(2026, 5, 29), date(2026, 6, 26))
+EXPIRIES = (
+    date(2026, 2, 26),
+    date(2026, 2, 27),
+    date(2026, 3, 6),
+    date(2026, 3, 13),
+    date(2026, 3, 27),
+    date(2026, 4, 24),
+    date(2026, 5, 29),
+    date(2026, 6, 26),
+)
 FUTURES = {date(2026, 2, 27), date(2026, 3, 27), date(2026, 6, 26)}
 """Expiries with a listed future; the others' options reference a synthetic forward (`SYN.`)."""
-STRIKES = (40_000, 45_000, 50_000, 52_000, 54_000, 55_000, 56_000, 58_000, 60_000, 61_000, 62_000, 63_000, 64_000,
-           65_000, 66_000, 68_000, 70_000, 72_000, 75_000, 80_000, 85_000, 90_000, 100_000)
+STRIKES = (
+    40_000,
+    45_000,
+    50_000,
+    52_000,
+    54_000,
+    55_000,
+    56_000,
+    58_000,
+    60_000,
+    61_000,
+    62_000,
+    63_000,
+    64_000,
+    65_000,
+    66_000,
+    68_000,
+    70_000,
+    72_000,
+    75_000,
+    80_000,
+    85_000,
+    90_000,
+    100_000,
+)
 BASIS = 0.015
 """Annualised futures basis: thin contango, as in a fearful market."""
 ATM_TERM = {1.0: 0.63, 8.0: 0.60, 15.0: 0.585, 30.0: 0.57, 57.0: 0.56, 92.0: 0.55, 121.0: 0.55}
 DVOL_ANCHORS = {
-    "2021-03-24": 85, "2021-05-19": 150, "2021-10-20": 80, "2022-06-18": 110, "2022-11-09": 105,
-    "2023-07-20": 36, "2024-03-13": 72, "2024-09-30": 48, "2025-04-08": 62, "2025-07-20": 38,
-    "2025-10-10": 50, "2025-12-01": 58, "2026-02-05": 74, "2026-02-20": 56, "2026-02-25": 60.3,
+    "2021-03-24": 85,
+    "2021-05-19": 150,
+    "2021-10-20": 80,
+    "2022-06-18": 110,
+    "2022-11-09": 105,
+    "2023-07-20": 36,
+    "2024-03-13": 72,
+    "2024-09-30": 48,
+    "2025-04-08": 62,
+    "2025-07-20": 38,
+    "2025-10-10": 50,
+    "2025-12-01": 58,
+    "2026-02-05": 74,
+    "2026-02-20": 56,
+    "2026-02-25": 60.3,
 }
 DVOL_PAGE = 1000
 
@@ -86,28 +129,30 @@ def option_book(spot: float) -> list[dict]:
                 mark = max(round(usd / forward, 4), 0.0001)
                 oi = round(float(gen.gamma(2.0, 60.0 / (1 + abs(x)))), 1)
                 volume = round(float(gen.gamma(1.2, 8.0 / (1 + abs(x)))), 1)
-                rows.append({
-                    "volume_usd": round(volume * mark * spot, 2),
-                    "volume": volume,
-                    "underlying_price": forward,
-                    "underlying_index": index if expiry in FUTURES else f"SYN.{index}",
-                    "quote_currency": "BTC",
-                    "price_change": None,
-                    "open_interest": oi,
-                    "mid_price": mark,
-                    "mark_price": mark,
-                    "mark_iv": round(iv * 100, 2),
-                    "low": None,
-                    "last": mark,
-                    "interest_rate": 0.0,
-                    "instrument_name": _instrument(expiry, strike, kind),
-                    "high": None,
-                    "estimated_delivery_price": spot,
-                    "creation_timestamp": _ms(SNAPSHOT),
-                    "bid_price": round(max(mark - 0.0005, 0.0001), 4),
-                    "base_currency": "BTC",
-                    "ask_price": round(mark + 0.0005, 4),
-                })
+                rows.append(
+                    {
+                        "volume_usd": round(volume * mark * spot, 2),
+                        "volume": volume,
+                        "underlying_price": forward,
+                        "underlying_index": index if expiry in FUTURES else f"SYN.{index}",
+                        "quote_currency": "BTC",
+                        "price_change": None,
+                        "open_interest": oi,
+                        "mid_price": mark,
+                        "mark_price": mark,
+                        "mark_iv": round(iv * 100, 2),
+                        "low": None,
+                        "last": mark,
+                        "interest_rate": 0.0,
+                        "instrument_name": _instrument(expiry, strike, kind),
+                        "high": None,
+                        "estimated_delivery_price": spot,
+                        "creation_timestamp": _ms(SNAPSHOT),
+                        "bid_price": round(max(mark - 0.0005, 0.0001), 4),
+                        "base_currency": "BTC",
+                        "ask_price": round(mark + 0.0005, 4),
+                    }
+                )
     return rows
 
 
@@ -133,8 +178,11 @@ def record(directory: Path, scenario: Scenario) -> None:
     us = _ms(SNAPSHOT) * 1000
     index = {"index_price": spot, "estimated_delivery_price": spot}
     write_json(directory, demo_request("GET", INDEX_URL, params={"index_name": "btc_usd"}), _envelope(index, us))
-    write_json(directory, demo_request("GET", BOOK_URL, params={"currency": "BTC", "kind": "option"}),
-               _envelope(option_book(spot), us + 5000))
+    write_json(
+        directory,
+        demo_request("GET", BOOK_URL, params={"currency": "BTC", "kind": "option"}),
+        _envelope(option_book(spot), us + 5000),
+    )
     candles = dvol_candles()
     start, end = _ms(day_start(DVOL_START)), _ms(DEMO_NOW)
     while True:
@@ -142,8 +190,11 @@ def record(directory: Path, scenario: Scenario) -> None:
         older = [c for c in candles if c[0] < page[0][0] and c[0] >= start]
         continuation = page[0][0] - 1 if older else None
         params = {"currency": "BTC", "resolution": "1D", "start_timestamp": start, "end_timestamp": end}
-        write_json(directory, demo_request("GET", DVOL_URL, params=params),
-                   _envelope({"data": page, "continuation": continuation}, us + 9000))
+        write_json(
+            directory,
+            demo_request("GET", DVOL_URL, params=params),
+            _envelope({"data": page, "continuation": continuation}, us + 9000),
+        )
         if continuation is None:
             break
         end = continuation

@@ -32,17 +32,24 @@ from tools.demo.scenario import Scenario, bridge, rng
 TODAY = DEMO_NOW.date()
 DAYS = 31
 #: Open interest in USD per venue today, and the all-venue total over the month (anchors).
-OI_TODAY = {"btc": {"binance": 15.2e9, "bybit": 10.4e9, "okx": 10.0e9}, "eth": {"binance": 5.1e9, "bybit": 3.9e9, "okx": 3.4e9}}
+OI_TODAY = {
+    "btc": {"binance": 15.2e9, "bybit": 10.4e9, "okx": 10.0e9},
+    "eth": {"binance": 5.1e9, "bybit": 3.9e9, "okx": 3.4e9},
+}
 OI_TOTAL = {
     "btc": {-31: 41.8e9, -21: 43.6e9, -14: 41.9e9, -7: 39.9e9, -3: 37.8e9, -1: 36.5e9, 0: 35.6e9},
     "eth": {-31: 15.9e9, -21: 15.2e9, -14: 14.4e9, -7: 13.6e9, -3: 13.0e9, -1: 12.7e9, 0: 12.4e9},
 }
 #: Current (accruing) funding per 8 h at the demo moment, per venue.
-FUNDING_NOW = {"btc": {"binance": -0.00003, "bybit": -0.000015, "okx": -0.00001},
-               "eth": {"binance": -0.00005, "bybit": -0.00003, "okx": -0.00004}}
+FUNDING_NOW = {
+    "btc": {"binance": -0.00003, "bybit": -0.000015, "okx": -0.00001},
+    "eth": {"binance": -0.00005, "bybit": -0.00003, "okx": -0.00004},
+}
 #: Settled funding per 8 h (venue average), anchors by day offset: positive, fading to ~0.
-FUNDING_PATH = {"btc": {-32: 0.00008, -20: 0.00009, -10: 0.00005, -3: 0.00002, -1: 0.000006, 0: 0.000002},
-                "eth": {-32: 0.00007, -20: 0.00008, -10: 0.00004, -3: 0.00001, -1: 0.000003, 0: -0.000004}}
+FUNDING_PATH = {
+    "btc": {-32: 0.00008, -20: 0.00009, -10: 0.00005, -3: 0.00002, -1: 0.000006, 0: 0.000002},
+    "eth": {-32: 0.00007, -20: 0.00008, -10: 0.00004, -3: 0.00001, -1: 0.000003, 0: -0.000004},
+}
 CONTRACT = {"btc": 0.01, "eth": 0.1}
 """OKX USDT-swap contract size in coins (ctVal)."""
 
@@ -101,22 +108,37 @@ def _binance(m: Market, path: str, q: dict[str, str]) -> Any:
     mark = m.mark(asset)
     if path.endswith("/premiumIndex"):
         spot = m.close(asset, TODAY)
-        return {"symbol": q["symbol"], "markPrice": f"{mark:.8f}", "indexPrice": f"{spot:.8f}",
-                "estimatedSettlePrice": f"{spot * 1.0001:.8f}", "lastFundingRate": f"{FUNDING_NOW[asset]['binance']:.8f}",
-                "interestRate": "0.00010000", "nextFundingTime": _ms(day_start(TODAY + timedelta(days=1))), "time": now}
+        return {
+            "symbol": q["symbol"],
+            "markPrice": f"{mark:.8f}",
+            "indexPrice": f"{spot:.8f}",
+            "estimatedSettlePrice": f"{spot * 1.0001:.8f}",
+            "lastFundingRate": f"{FUNDING_NOW[asset]['binance']:.8f}",
+            "interestRate": "0.00010000",
+            "nextFundingTime": _ms(day_start(TODAY + timedelta(days=1))),
+            "time": now,
+        }
     if path.endswith("/openInterest"):
         return {"openInterest": f"{OI_TODAY[asset]['binance'] / mark:.3f}", "symbol": q["symbol"], "time": now}
     if path.endswith("/fundingRate"):
         rows = m.settlements(asset, "binance", int(q["limit"]))[::-1]
-        return [{"symbol": q["symbol"], "fundingTime": _ms(ts), "fundingRate": f"{rate:.8f}", "markPrice": f"{mark:.8f}"}
-                for ts, rate in rows]
+        return [
+            {"symbol": q["symbol"], "fundingTime": _ms(ts), "fundingRate": f"{rate:.8f}", "markPrice": f"{mark:.8f}"}
+            for ts, rate in rows
+        ]
     if path.endswith("/openInterestHist"):
         rows = []
         for k in range(int(q["limit"]), 0, -1):
             day = TODAY - timedelta(days=k)
             usd = m.oi_usd(asset, "binance", day)
-            rows.append({"symbol": q["symbol"], "sumOpenInterest": f"{usd / m.close(asset, day):.8f}",
-                         "sumOpenInterestValue": f"{usd:.8f}", "timestamp": _ms(day_start(day + timedelta(days=1)))})
+            rows.append(
+                {
+                    "symbol": q["symbol"],
+                    "sumOpenInterest": f"{usd / m.close(asset, day):.8f}",
+                    "sumOpenInterestValue": f"{usd:.8f}",
+                    "timestamp": _ms(day_start(day + timedelta(days=1))),
+                }
+            )
         return rows
     raise KeyError(path)
 
@@ -133,36 +155,76 @@ def _bybit(m: Market, path: str, q: dict[str, str]) -> Any:
         binance_usd = float(f"{OI_TODAY[asset]['binance'] / mark:.3f}") * mark
         value = sum(OI_TODAY[asset].values()) - binance_usd - OI_TODAY[asset]["okx"]
         prev = m.close(asset, TODAY - timedelta(days=1))
-        row = {"symbol": q["symbol"], "lastPrice": f"{mark:.2f}", "indexPrice": f"{spot:.2f}", "markPrice": f"{mark:.2f}",
-               "prevPrice24h": f"{prev:.2f}", "price24hPcnt": f"{spot / prev - 1:.6f}", "highPrice24h": f"{max(spot, prev) * 1.021:.2f}",
-               "lowPrice24h": f"{min(spot, prev) * 0.984:.2f}", "prevPrice1h": f"{spot * 1.002:.2f}",
-               "openInterest": f"{value / mark:.3f}", "openInterestValue": f"{value:.2f}", "turnover24h": f"{value * 0.9:.4f}",
-               "volume24h": f"{value * 0.9 / spot:.4f}", "fundingRate": f"{FUNDING_NOW[asset]['bybit']:.8f}".rstrip("0"),
-               "nextFundingTime": str(_ms(day_start(TODAY + timedelta(days=1)))), "predictedDeliveryPrice": "", "basisRate": "",
-               "deliveryFeeRate": "", "deliveryTime": "0", "ask1Size": "3.171", "bid1Price": f"{mark - 0.1:.2f}",
-               "ask1Price": f"{mark:.2f}", "bid1Size": "11.406", "basis": "", "preOpenPrice": "", "preQty": "",
-               "curPreListingPhase": "", "fundingIntervalHour": "8", "basisRateYear": "", "fundingCap": "0.005"}
+        row = {
+            "symbol": q["symbol"],
+            "lastPrice": f"{mark:.2f}",
+            "indexPrice": f"{spot:.2f}",
+            "markPrice": f"{mark:.2f}",
+            "prevPrice24h": f"{prev:.2f}",
+            "price24hPcnt": f"{spot / prev - 1:.6f}",
+            "highPrice24h": f"{max(spot, prev) * 1.021:.2f}",
+            "lowPrice24h": f"{min(spot, prev) * 0.984:.2f}",
+            "prevPrice1h": f"{spot * 1.002:.2f}",
+            "openInterest": f"{value / mark:.3f}",
+            "openInterestValue": f"{value:.2f}",
+            "turnover24h": f"{value * 0.9:.4f}",
+            "volume24h": f"{value * 0.9 / spot:.4f}",
+            "fundingRate": f"{FUNDING_NOW[asset]['bybit']:.8f}".rstrip("0"),
+            "nextFundingTime": str(_ms(day_start(TODAY + timedelta(days=1)))),
+            "predictedDeliveryPrice": "",
+            "basisRate": "",
+            "deliveryFeeRate": "",
+            "deliveryTime": "0",
+            "ask1Size": "3.171",
+            "bid1Price": f"{mark - 0.1:.2f}",
+            "ask1Price": f"{mark:.2f}",
+            "bid1Size": "11.406",
+            "basis": "",
+            "preOpenPrice": "",
+            "preQty": "",
+            "curPreListingPhase": "",
+            "fundingIntervalHour": "8",
+            "basisRateYear": "",
+            "fundingCap": "0.005",
+        }
         return _bybit_body({"category": "linear", "list": [row]}, now)
     if path.endswith("/funding/history"):
-        rows = [{"symbol": q["symbol"], "fundingRate": f"{rate:.8f}", "fundingRateTimestamp": str(_ms(ts))}
-                for ts, rate in m.settlements(asset, "bybit", int(q["limit"]))]
+        rows = [
+            {"symbol": q["symbol"], "fundingRate": f"{rate:.8f}", "fundingRateTimestamp": str(_ms(ts))}
+            for ts, rate in m.settlements(asset, "bybit", int(q["limit"]))
+        ]
         return _bybit_body({"category": "linear", "list": rows}, now)
     if path.endswith("/open-interest"):
         rows = []
         for k in range(1, int(q["limit"]) + 1):
             day = TODAY - timedelta(days=k)
             close = float(f"{m.close(asset, day):.2f}")
-            rows.append({"openInterest": f"{m.oi_usd(asset, 'bybit', day) / close:.8f}",
-                         "timestamp": str(_ms(day_start(day + timedelta(days=1))))})
-        cursor = f"lastid%3D{int(rng('bybit-cursor').integers(1e7, 9e7))}%26lasttime%3D{int(rows[-1]['timestamp']) // 1000}"
+            rows.append(
+                {
+                    "openInterest": f"{m.oi_usd(asset, 'bybit', day) / close:.8f}",
+                    "timestamp": str(_ms(day_start(day + timedelta(days=1)))),
+                }
+            )
+        cursor = (
+            f"lastid%3D{int(rng('bybit-cursor').integers(1e7, 9e7))}%26lasttime%3D{int(rows[-1]['timestamp']) // 1000}"
+        )
         return _bybit_body({"symbol": q["symbol"], "category": "linear", "list": rows, "nextPageCursor": cursor}, now)
     if path.endswith("/kline"):
         rows = []
         for k in range(int(q["limit"])):
             day = TODAY - timedelta(days=k)
             close, prev = m.close(asset, day), m.close(asset, day - timedelta(days=1))
-            rows.append([str(_ms(day_start(day))), f"{prev:.2f}", f"{max(prev, close) * 1.012:.2f}",
-                         f"{min(prev, close) * 0.988:.2f}", f"{close:.2f}", f"{2.1e9 / close:.3f}", f"{2.1e9:.4f}"])
+            rows.append(
+                [
+                    str(_ms(day_start(day))),
+                    f"{prev:.2f}",
+                    f"{max(prev, close) * 1.012:.2f}",
+                    f"{min(prev, close) * 0.988:.2f}",
+                    f"{close:.2f}",
+                    f"{2.1e9 / close:.3f}",
+                    f"{2.1e9:.4f}",
+                ]
+            )
         return _bybit_body({"symbol": q["symbol"], "category": "linear", "list": rows}, now)
     raise KeyError(path)
 
@@ -178,34 +240,79 @@ def _okx(m: Market, path: str, q: dict[str, str]) -> Any:
     if path.endswith("/public/funding-rate"):
         settle = day_start(TODAY + timedelta(days=1))
         last = m.settlements(asset, "okx", 1)[0][1]
-        return _okx_body([{"formulaType": "noRate", "fundingRate": f"{FUNDING_NOW[asset]['okx']:.10f}", "fundingTime": str(_ms(settle)),
-                           "impactValue": "", "instId": inst, "instType": "SWAP", "interestRate": "0.0001",
-                           "maxFundingRate": "0.00375", "method": "current_period", "minFundingRate": "-0.00375",
-                           "nextFundingRate": "", "nextFundingTime": str(_ms(settle + timedelta(hours=8))),
-                           "premium": f"{FUNDING_NOW[asset]['okx'] - 0.00001:.10f}", "settFundingRate": f"{last:.10f}",
-                           "settState": "settled", "ts": str(now)}])
+        return _okx_body(
+            [
+                {
+                    "formulaType": "noRate",
+                    "fundingRate": f"{FUNDING_NOW[asset]['okx']:.10f}",
+                    "fundingTime": str(_ms(settle)),
+                    "impactValue": "",
+                    "instId": inst,
+                    "instType": "SWAP",
+                    "interestRate": "0.0001",
+                    "maxFundingRate": "0.00375",
+                    "method": "current_period",
+                    "minFundingRate": "-0.00375",
+                    "nextFundingRate": "",
+                    "nextFundingTime": str(_ms(settle + timedelta(hours=8))),
+                    "premium": f"{FUNDING_NOW[asset]['okx'] - 0.00001:.10f}",
+                    "settFundingRate": f"{last:.10f}",
+                    "settState": "settled",
+                    "ts": str(now),
+                }
+            ]
+        )
     if path.endswith("/public/open-interest"):
         usd, spot = OI_TODAY[asset]["okx"], m.mark(asset)
         coins = usd / spot
-        return _okx_body([{"instId": inst, "instType": "SWAP", "oi": f"{coins / CONTRACT[asset]:.2f}", "oiCcy": f"{coins:.4f}",
-                           "oiUsd": f"{usd:.4f}", "ts": str(now)}])
+        return _okx_body(
+            [
+                {
+                    "instId": inst,
+                    "instType": "SWAP",
+                    "oi": f"{coins / CONTRACT[asset]:.2f}",
+                    "oiCcy": f"{coins:.4f}",
+                    "oiUsd": f"{usd:.4f}",
+                    "ts": str(now),
+                }
+            ]
+        )
     if path.endswith("/funding-rate-history"):
-        return _okx_body([{"fundingRate": f"{rate:.10f}", "fundingTime": str(_ms(ts)), "instId": inst, "instType": "SWAP",
-                           "method": "current_period", "realizedRate": f"{rate:.5f}"}  # OKX rounds it
-                          for ts, rate in m.settlements(asset, "okx", int(q["limit"]))])
+        return _okx_body(
+            [
+                {
+                    "fundingRate": f"{rate:.10f}",
+                    "fundingTime": str(_ms(ts)),
+                    "instId": inst,
+                    "instType": "SWAP",
+                    "method": "current_period",
+                    "realizedRate": f"{rate:.5f}",
+                }  # OKX rounds it
+                for ts, rate in m.settlements(asset, "okx", int(q["limit"]))
+            ]
+        )
     if path.endswith("/open-interest-history"):
         rows = []
         for k in range(1, int(q["limit"]) + 1):
             day = TODAY - timedelta(days=k)
             usd = m.oi_usd(asset, "okx", day)
             coins = usd / m.close(asset, day)
-            rows.append([str(_ms(day_start(day + timedelta(days=1)))), f"{coins / CONTRACT[asset]:.2f}", f"{coins:.4f}", f"{usd:.4f}"])
+            rows.append(
+                [
+                    str(_ms(day_start(day + timedelta(days=1)))),
+                    f"{coins / CONTRACT[asset]:.2f}",
+                    f"{coins:.4f}",
+                    f"{usd:.4f}",
+                ]
+            )
         return _okx_body(rows)
     raise KeyError(path)
 
 
 _HOSTS: dict[str, Callable[[Market, str, dict[str, str]], Any]] = {
-    "fapi.binance.com": _binance, "api.bybit.com": _bybit, "www.okx.com": _okx,
+    "fapi.binance.com": _binance,
+    "api.bybit.com": _bybit,
+    "www.okx.com": _okx,
 }
 
 

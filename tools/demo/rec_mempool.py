@@ -22,17 +22,48 @@ from tools.demo.build import demo_request, write_json
 from tools.demo.scenario import Scenario, bridge, rng
 
 HASHRATE_ANCHORS: dict[str, float] = {
-    "2018-02-01": 24, "2018-08-31": 55, "2018-12-15": 35, "2019-06-26": 65, "2020-03-12": 110,
-    "2020-03-28": 95, "2020-05-11": 118, "2020-06-15": 100, "2021-05-12": 180, "2021-07-02": 85,
-    "2021-12-31": 180, "2022-06-18": 210, "2022-11-21": 250, "2023-12-31": 500, "2024-04-19": 640,
-    "2024-07-05": 560, "2024-12-17": 780, "2025-04-08": 830, "2025-10-06": 1_100, "2026-01-14": 1_050,
-    "2026-02-24": 1_000, "2026-02-25": 990,
+    "2018-02-01": 24,
+    "2018-08-31": 55,
+    "2018-12-15": 35,
+    "2019-06-26": 65,
+    "2020-03-12": 110,
+    "2020-03-28": 95,
+    "2020-05-11": 118,
+    "2020-06-15": 100,
+    "2021-05-12": 180,
+    "2021-07-02": 85,
+    "2021-12-31": 180,
+    "2022-06-18": 210,
+    "2022-11-21": 250,
+    "2023-12-31": 500,
+    "2024-04-19": 640,
+    "2024-07-05": 560,
+    "2024-12-17": 780,
+    "2025-04-08": 830,
+    "2025-10-06": 1_100,
+    "2026-01-14": 1_050,
+    "2026-02-24": 1_000,
+    "2026-02-25": 990,
 }
 FEE_PER_BLOCK_ANCHORS: dict[str, float] = {
-    "2018-02-01": 0.9, "2018-12-15": 0.15, "2019-06-26": 0.5, "2020-03-12": 0.2, "2021-04-14": 2.2,
-    "2021-07-20": 0.2, "2022-06-18": 0.1, "2023-05-08": 1.0, "2023-09-01": 0.2, "2023-12-16": 1.3,
-    "2024-04-19": 0.5, "2024-04-20": 6.0, "2024-04-22": 1.0, "2024-08-05": 0.08, "2024-12-17": 0.15,
-    "2025-04-08": 0.03, "2025-10-06": 0.025, "2026-02-25": 0.02,
+    "2018-02-01": 0.9,
+    "2018-12-15": 0.15,
+    "2019-06-26": 0.5,
+    "2020-03-12": 0.2,
+    "2021-04-14": 2.2,
+    "2021-07-20": 0.2,
+    "2022-06-18": 0.1,
+    "2023-05-08": 1.0,
+    "2023-09-01": 0.2,
+    "2023-12-16": 1.3,
+    "2024-04-19": 0.5,
+    "2024-04-20": 6.0,
+    "2024-04-22": 1.0,
+    "2024-08-05": 0.08,
+    "2024-12-17": 0.15,
+    "2025-04-08": 0.03,
+    "2025-10-06": 0.025,
+    "2026-02-25": 0.02,
 }
 #: Block height reached on the 2024 halving day, to number the demo's blocks.
 HALVING_2024 = (pd.Timestamp("2024-04-20"), 840_000)
@@ -74,15 +105,22 @@ def record(directory: Path, scenario: Scenario) -> None:
 
     first = today - pd.Timedelta(days=3 * 365)
     # mempool writes a day's hash rate once the day is over: the newest point is yesterday.
-    hashrate = hashrate_ehs()[first: today - pd.Timedelta(days=1)]
-    points = [{"timestamp": int(day.timestamp()), "avgHashrate": _js_number(ehs * 1e18)} for day, ehs in hashrate.items()]
+    hashrate = hashrate_ehs()[first : today - pd.Timedelta(days=1)]
+    points = [
+        {"timestamp": int(day.timestamp()), "avgHashrate": _js_number(ehs * 1e18)} for day, ehs in hashrate.items()
+    ]
     difficulty = []
     adjustment = today - pd.Timedelta(days=3)
     while adjustment >= first:
         height = _height(adjustment) // 2016 * 2016
         value = float(hashrate_ehs()[adjustment]) * 1e18 * 600 / TWO_32
-        difficulty.append({"timestamp": int((adjustment + pd.Timedelta(hours=7, minutes=13)).timestamp()),
-                           "difficulty": round(value, 2), "height": height})
+        difficulty.append(
+            {
+                "timestamp": int((adjustment + pd.Timedelta(hours=7, minutes=13)).timestamp()),
+                "difficulty": round(value, 2),
+                "height": height,
+            }
+        )
         adjustment -= pd.Timedelta(days=14)
     difficulty.reverse()
     current = float(hashrate_ehs()[today])
@@ -106,7 +144,13 @@ def record(directory: Path, scenario: Scenario) -> None:
                 continue
             sats = float(fee_per_block_btc()[day]) * 1e8 * exactmath.exp(float(gen.normal(0.0, 0.1)))
             mid = start + timedelta(hours=6, minutes=int(gen.integers(-40, 40)))
-            buckets.append({"avgHeight": _height(mid), "timestamp": int(mid.timestamp()),
-                            "avgFees": round(sats), "USD": round(float(close[day]))})
+            buckets.append(
+                {
+                    "avgHeight": _height(mid),
+                    "timestamp": int(mid.timestamp()),
+                    "avgFees": round(sats),
+                    "USD": round(float(close[day])),
+                }
+            )
         day += pd.Timedelta(days=1)
     write_json(directory, demo_request("GET", BLOCK_FEES_URL.format(window=FIRST_WINDOW)), buckets)

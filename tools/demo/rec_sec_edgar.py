@@ -39,8 +39,10 @@ LABELS = {
         "expenditures), software, and other intangible assets.",
     ),
 }
-NOT_FOUND = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code>'
-             b'<Message>The specified key does not exist.</Message></Error>')
+NOT_FOUND = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code>'
+    b"<Message>The specified key does not exist.</Message></Error>"
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ def fiscal_years(fy_end_month: int) -> list[tuple[date, list[date]]]:
     year = FIRST_FISCAL_YEAR_START
     while True:
         start = _month_end(year, fy_end_month) + timedelta(days=1)
-        ends = [_month_end(start.year + (start.month - 1 + 3 * k + 2) // 12, (start.month - 1 + 3 * k + 2) % 12 + 1)
-                for k in range(4)]
+        ends = [
+            _month_end(start.year + (start.month - 1 + 3 * k + 2) // 12, (start.month - 1 + 3 * k + 2) % 12 + 1)
+            for k in range(4)
+        ]
         if start > LAST_FILED:
             return years
         years.append((start, ends))
@@ -130,8 +134,18 @@ def concept_rows(ticker: str) -> list[dict]:
                 value = ytd[(r_start, r_ends[q - 1])]
                 if plan.restate and back == 0 and q == 2 and r_ends[-1].year == plan.restate[0]:
                     value -= int(plan.restate[1])  # first filed low, corrected in the next year's comparative
-                rows.append({"start": r_start.isoformat(), "end": r_ends[q - 1].isoformat(), "val": value,
-                             "accn": accn, "fy": fy, "fp": fp, "form": form, "filed": filed.isoformat()})
+                rows.append(
+                    {
+                        "start": r_start.isoformat(),
+                        "end": r_ends[q - 1].isoformat(),
+                        "val": value,
+                        "accn": accn,
+                        "fy": fy,
+                        "fp": fp,
+                        "form": form,
+                        "filed": filed.isoformat(),
+                    }
+                )
     rows.sort(key=lambda r: (r["end"], r["start"], r["filed"]))
     return rows
 
@@ -141,10 +155,22 @@ def record(directory: Path, scenario: Scenario) -> None:
     for ticker, company in COMPANIES.items():
         tag, *fallbacks = company.tags
         label, description = LABELS[tag]
-        body = {"cik": company.cik, "taxonomy": "us-gaap", "tag": tag, "label": label, "description": description,
-                "entityName": PLANS[ticker].name, "units": {"USD": concept_rows(ticker)}}
+        body = {
+            "cik": company.cik,
+            "taxonomy": "us-gaap",
+            "tag": tag,
+            "label": label,
+            "description": description,
+            "entityName": PLANS[ticker].name,
+            "units": {"USD": concept_rows(ticker)},
+        }
         write_json(directory, demo_request("GET", concept_url(company.cik, tag)), body)
         for fallback in fallbacks:
             assert fallback == PPE
-            write_recording(directory, demo_request("GET", concept_url(company.cik, fallback)), NOT_FOUND,
-                            status=404, content_type="application/xml")
+            write_recording(
+                directory,
+                demo_request("GET", concept_url(company.cik, fallback)),
+                NOT_FOUND,
+                status=404,
+                content_type="application/xml",
+            )

@@ -29,11 +29,32 @@ from tools.demo.scenario import Scenario, bridge, rng
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_DAY = date(2024, 2, 26)
 #: NYSE full-day closures in the window (weekends aside).
-HOLIDAYS = frozenset(date.fromisoformat(d) for d in (
-    "2024-03-29", "2024-05-27", "2024-06-19", "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25",
-    "2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26", "2025-06-19",
-    "2025-07-04", "2025-09-01", "2025-11-27", "2025-12-25", "2026-01-01", "2026-01-19", "2026-02-16",
-))
+HOLIDAYS = frozenset(
+    date.fromisoformat(d)
+    for d in (
+        "2024-03-29",
+        "2024-05-27",
+        "2024-06-19",
+        "2024-07-04",
+        "2024-09-02",
+        "2024-11-28",
+        "2024-12-25",
+        "2025-01-01",
+        "2025-01-09",
+        "2025-01-20",
+        "2025-02-17",
+        "2025-04-18",
+        "2025-05-26",
+        "2025-06-19",
+        "2025-07-04",
+        "2025-09-01",
+        "2025-11-27",
+        "2025-12-25",
+        "2026-01-01",
+        "2026-01-19",
+        "2026-02-16",
+    )
+)
 TREND_BETA = 0.7
 TREND_DAYS = 9
 ANCHOR_DAYS = ("2024-02-26", "2025-04-08", "2025-10-29", "2025-11-21", "2026-01-26", "2026-02-05", "2026-02-25")
@@ -57,23 +78,68 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     # AI
-    "NVDA": Spec("NVIDIA Corporation", (79.1, 96.3, 186.3, 161, 169.8, 161.31, 193.6), 0.15, 0.026, dividend=0.01,
-                 split=("2024-06-10", 10), volume=2.5e8),
-    "AMD": Spec("Advanced Micro Devices, Inc.", (176.5, 78.2, 237.9, 183.4, 193.2, 183.54, 228), 0.15, 0.030, volume=4e7),
-    "AVGO": Spec("Broadcom Inc.", (125.5, 146.3, 351, 306, 320.9, 304.85, 349.8), 0.12, 0.026, dividend=0.59,
-                 split=("2024-07-15", 10), volume=2.5e7),
-    "TSM": Spec("Taiwan Semiconductor Manufacturing Company Limited", (128, 140.6, 279.9, 252, 289.3, 274.83, 324),
-                0.12, 0.022, exchange="NYQ", dividend=0.70, volume=1.2e7),
-    "MSFT": Spec("Microsoft Corporation", (407.5, 354.6, 487.4, 424.8, 461, 437.95, 484.1), 0.08, 0.014, dividend=0.83,
-                 volume=2.2e7),
-    "GOOGL": Spec("Alphabet Inc.", (138.8, 144.7, 247.1, 269.7, 321, 304.95, 353.1), 0.08, 0.018, dividend=0.21, volume=3e7),
+    "NVDA": Spec(
+        "NVIDIA Corporation",
+        (79.1, 96.3, 186.3, 161, 169.8, 161.31, 193.6),
+        0.15,
+        0.026,
+        dividend=0.01,
+        split=("2024-06-10", 10),
+        volume=2.5e8,
+    ),
+    "AMD": Spec(
+        "Advanced Micro Devices, Inc.", (176.5, 78.2, 237.9, 183.4, 193.2, 183.54, 228), 0.15, 0.030, volume=4e7
+    ),
+    "AVGO": Spec(
+        "Broadcom Inc.",
+        (125.5, 146.3, 351, 306, 320.9, 304.85, 349.8),
+        0.12,
+        0.026,
+        dividend=0.59,
+        split=("2024-07-15", 10),
+        volume=2.5e7,
+    ),
+    "TSM": Spec(
+        "Taiwan Semiconductor Manufacturing Company Limited",
+        (128, 140.6, 279.9, 252, 289.3, 274.83, 324),
+        0.12,
+        0.022,
+        exchange="NYQ",
+        dividend=0.70,
+        volume=1.2e7,
+    ),
+    "MSFT": Spec(
+        "Microsoft Corporation",
+        (407.5, 354.6, 487.4, 424.8, 461, 437.95, 484.1),
+        0.08,
+        0.014,
+        dividend=0.83,
+        volume=2.2e7,
+    ),
+    "GOOGL": Spec(
+        "Alphabet Inc.", (138.8, 144.7, 247.1, 269.7, 321, 304.95, 353.1), 0.08, 0.018, dividend=0.21, volume=3e7
+    ),
     "AMZN": Spec("Amazon.com, Inc.", (174.7, 170.7, 207.3, 198.6, 231.2, 219.64, 242.8), 0.10, 0.018, volume=4e7),
-    "META": Spec("Meta Platforms, Inc.", (481.7, 510.5, 676.3, 530.3, 636.6, 604.77, 719.4), 0.10, 0.020, dividend=0.525,
-                 volume=1.4e7),
-    "ORCL": Spec("Oracle Corporation", (112.6, 124, 252.9, 178.9, 171.2, 162.64, 174.6), 0.12, 0.024, exchange="NYQ",
-                 dividend=0.50, volume=1.5e7),
-    "CRWV": Spec("CoreWeave, Inc.", (40, 38, 117, 64.8, 86.25, 81.94, 103.5), 0.20, 0.050, first_day="2025-03-28",
-                 volume=2.5e7),
+    "META": Spec(
+        "Meta Platforms, Inc.",
+        (481.7, 510.5, 676.3, 530.3, 636.6, 604.77, 719.4),
+        0.10,
+        0.020,
+        dividend=0.525,
+        volume=1.4e7,
+    ),
+    "ORCL": Spec(
+        "Oracle Corporation",
+        (112.6, 124, 252.9, 178.9, 171.2, 162.64, 174.6),
+        0.12,
+        0.024,
+        exchange="NYQ",
+        dividend=0.50,
+        volume=1.5e7,
+    ),
+    "CRWV": Spec(
+        "CoreWeave, Inc.", (40, 38, 117, 64.8, 86.25, 81.94, 103.5), 0.20, 0.050, first_day="2025-03-28", volume=2.5e7
+    ),
     # Miners: pure BTC miners down with BTC, AI-hosting miners up
     "MARA": Spec("MARA Holdings, Inc.", (25.9, 10.1, 19.5, 11, 12.5, 11.6, 10), 1.10, 0.035, volume=4e7),
     "RIOT": Spec("Riot Platforms, Inc.", (13.2, 6.4, 18.5, 12.8, 15, 14.21, 12.75), 1.00, 0.035, volume=2.5e7),
@@ -86,12 +152,32 @@ SPECS: dict[str, Spec] = {
     "CIFR": Spec("Cipher Mining Inc.", (4.2, 2.1, 20, 14, 15, 15.39, 16.2), 0.60, 0.045, volume=2e7),
     "WULF": Spec("TeraWulf Inc.", (2.5, 2.6, 15, 11.5, 13, 13.42, 14.3), 0.60, 0.045, volume=3e7),
     # ETFs
-    "SMH": Spec("VanEck Semiconductor ETF", (210, 185, 324, 288, 315.3, 299.54, 353.1), 0.12, 0.018, kind="ETF",
-                exchange="NGM", dividend=0.25, volume=6e6),
-    "BOTZ": Spec("Global X Robotics & Artificial Intelligence ETF", (30.5, 25.8, 37, 33, 34, 34.33, 35), 0.20, 0.014,
-                 kind="ETF", volume=8e5),
-    "AIQ": Spec("Global X Artificial Intelligence & Technology ETF", (33, 31, 46.5, 41, 42, 42.56, 43.7), 0.20, 0.014,
-                kind="ETF", volume=6e5),
+    "SMH": Spec(
+        "VanEck Semiconductor ETF",
+        (210, 185, 324, 288, 315.3, 299.54, 353.1),
+        0.12,
+        0.018,
+        kind="ETF",
+        exchange="NGM",
+        dividend=0.25,
+        volume=6e6,
+    ),
+    "BOTZ": Spec(
+        "Global X Robotics & Artificial Intelligence ETF",
+        (30.5, 25.8, 37, 33, 34, 34.33, 35),
+        0.20,
+        0.014,
+        kind="ETF",
+        volume=8e5,
+    ),
+    "AIQ": Spec(
+        "Global X Artificial Intelligence & Technology ETF",
+        (33, 31, 46.5, 41, 42, 42.56, 43.7),
+        0.20,
+        0.014,
+        kind="ETF",
+        volume=6e5,
+    ),
 }
 
 
@@ -119,7 +205,7 @@ def wiggle(log_series: pd.Series, anchors: list[pd.Timestamp]) -> pd.Series:
     """A log path minus its straight line (in time) between the anchor days: zero on every anchor."""
     line = pd.Series(np.nan, index=log_series.index)
     line[anchors] = log_series[anchors]
-    return (log_series - line.interpolate(method="time")).loc[anchors[0]:anchors[-1]]
+    return (log_series - line.interpolate(method="time")).loc[anchors[0] : anchors[-1]]
 
 
 def close_path(ticker: str, spec: Spec, btc: pd.Series) -> pd.Series:
@@ -134,7 +220,9 @@ def close_path(ticker: str, spec: Spec, btc: pd.Series) -> pd.Series:
     days = [pd.Timestamp(d) for d in anchors]
     path = bridge(anchors, daily_vol=spec.vol, name=f"yahoo-{ticker}")
     log_btc = exactmath.log(btc)
-    comovement = spec.beta * wiggle(log_btc, days) + TREND_BETA * wiggle(log_btc.rolling(TREND_DAYS, min_periods=1).mean(), days)
+    comovement = spec.beta * wiggle(log_btc, days) + TREND_BETA * wiggle(
+        log_btc.rolling(TREND_DAYS, min_periods=1).mean(), days
+    )
     return exactmath.exp(exactmath.log(path) + comovement.reindex(path.index).fillna(0.0))
 
 
@@ -176,26 +264,40 @@ def chart_body(ticker: str, spec: Spec, btc: pd.Series) -> dict:
     if spec.split:
         when, ratio = spec.split
         stamp = _open_utc(date.fromisoformat(when))
-        events["splits"] = {str(stamp): {"date": stamp, "numerator": float(ratio), "denominator": 1.0,
-                                         "splitRatio": f"{ratio}:1"}}
+        events["splits"] = {
+            str(stamp): {"date": stamp, "numerator": float(ratio), "denominator": 1.0, "splitRatio": f"{ratio}:1"}
+        }
     adjclose = [round(float(c * f), 6) for c, f in zip(close, factor, strict=True)]
     today_open, today_close = _open_utc(last), _close_utc(last)
     meta = {
-        "currency": "USD", "symbol": ticker, "exchangeName": spec.exchange,
+        "currency": "USD",
+        "symbol": ticker,
+        "exchangeName": spec.exchange,
         "fullExchangeName": {"NMS": "NasdaqGS", "NYQ": "NYSE", "NGM": "NasdaqGM"}[spec.exchange],
-        "instrumentType": spec.kind, "firstTradeDate": _open_utc(date.fromisoformat(spec.first_day)),
-        "regularMarketTime": today_close, "hasPrePostMarketData": True, "gmtoffset": -18000, "timezone": "EST",
-        "exchangeTimezoneName": "America/New_York", "regularMarketPrice": float(close[-1]),
-        "fiftyTwoWeekHigh": float(highs[-252:].max()), "fiftyTwoWeekLow": float(lows[-252:].min()),
-        "regularMarketDayHigh": float(highs[-1]), "regularMarketDayLow": float(lows[-1]),
-        "regularMarketVolume": int(volume[-1]), "longName": spec.name, "shortName": spec.name,
-        "chartPreviousClose": float(close[0]), "priceHint": 2,
+        "instrumentType": spec.kind,
+        "firstTradeDate": _open_utc(date.fromisoformat(spec.first_day)),
+        "regularMarketTime": today_close,
+        "hasPrePostMarketData": True,
+        "gmtoffset": -18000,
+        "timezone": "EST",
+        "exchangeTimezoneName": "America/New_York",
+        "regularMarketPrice": float(close[-1]),
+        "fiftyTwoWeekHigh": float(highs[-252:].max()),
+        "fiftyTwoWeekLow": float(lows[-252:].min()),
+        "regularMarketDayHigh": float(highs[-1]),
+        "regularMarketDayLow": float(lows[-1]),
+        "regularMarketVolume": int(volume[-1]),
+        "longName": spec.name,
+        "shortName": spec.name,
+        "chartPreviousClose": float(close[0]),
+        "priceHint": 2,
         "currentTradingPeriod": {
             "pre": {"timezone": "EST", "start": today_open - 19800, "end": today_open, "gmtoffset": -18000},
             "regular": {"timezone": "EST", "start": today_open, "end": today_close, "gmtoffset": -18000},
             "post": {"timezone": "EST", "start": today_close, "end": today_close + 14400, "gmtoffset": -18000},
         },
-        "dataGranularity": "1d", "range": BACKFILL_RANGE,
+        "dataGranularity": "1d",
+        "range": BACKFILL_RANGE,
         "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
     }
     result = {
@@ -203,8 +305,15 @@ def chart_body(ticker: str, spec: Spec, btc: pd.Series) -> dict:
         "timestamp": [_open_utc(d) for d in days],
         "events": events,
         "indicators": {
-            "quote": [{"open": opens.tolist(), "close": close.tolist(), "low": lows.tolist(), "high": highs.tolist(),
-                       "volume": volume.tolist()}],
+            "quote": [
+                {
+                    "open": opens.tolist(),
+                    "close": close.tolist(),
+                    "low": lows.tolist(),
+                    "high": highs.tolist(),
+                    "volume": volume.tolist(),
+                }
+            ],
             "adjclose": [{"adjclose": adjclose}],
         },
     }
@@ -217,6 +326,8 @@ def chart_body(ticker: str, spec: Spec, btc: pd.Series) -> dict:
 def record(directory: Path, scenario: Scenario) -> None:
     params = {"range": BACKFILL_RANGE, "interval": "1d", "events": "div,split"}
     for ticker, spec in SPECS.items():
-        write_json(directory, demo_request("GET", URL.format(ticker=ticker), params=params),
-                   chart_body(ticker, spec, scenario.btc))
-
+        write_json(
+            directory,
+            demo_request("GET", URL.format(ticker=ticker), params=params),
+            chart_body(ticker, spec, scenario.btc),
+        )
