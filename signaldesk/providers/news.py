@@ -365,6 +365,22 @@ def _xml_entities(text: str) -> str:
     return _NAMED_ENTITY.sub(numeric, text)
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
+"""Labels that sit under a country code (co.uk, com.au): the site's own name is the label before them."""
+
+
+def site_name(url: str) -> str:
+    """The site's own name in a URL's host — `cointelegraph` for www.cointelegraph.com, `nvidia` for
+    nvidianews.nvidia.com, `farside` for farside.co.uk — the part a feed cannot fake for another
+    outlet's article. "" when the URL has no host."""
+    labels = [label for label in (urlsplit(url).hostname or "").split(".") if label]
+    if len(labels) > 1:
+        labels = labels[:-1]  # the top-level domain
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    return labels[-1] if labels else ""
+
+
 def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[NewsItem]:
     """One feed body → its items (newest first), untrusted text made safe to store.
 
@@ -405,12 +421,19 @@ def parse_feed(text: str, source: str, *, now: datetime | None = None) -> list[N
     return items
 
 
-def deduplicate(items: Iterable[NewsItem]) -> list[NewsItem]:
+def deduplicate(items: Iterable[NewsItem], sites: Mapping[str, str] | None = None) -> list[NewsItem]:
     """Drop repeats by canonical link or normalised title, keeping the earliest copy; newest first.
 
     A title repeats only within `TITLE_REPEAT_WINDOW` of the kept copy: recurring headlines
-    ("Here's what happened in crypto today") are new stories on another day.
+    ("Here's what happened in crypto today") are new stories on another day. `sites` (feed name →
+    `site_name` of its URL) lets an outlet's own copy of its article win over any other feed's: a
+    feed reusing a real outlet's link under its own title cannot take that outlet's credit by being
+    fetched first (aggregators keep the links they carry alone).
     """
+    items = list(items)
+    if sites:
+        owned = {i.link for i in items if sites.get(i.source) == site_name(i.link)}
+        items = [i for i in items if i.link not in owned or sites.get(i.source) == site_name(i.link)]
     kept: list[NewsItem] = []
     seen_links: set[str] = set()
     seen_titles: dict[str, datetime] = {}
@@ -537,7 +560,7 @@ class News(Provider):
         stored = self._read((window.since or window.today) - timedelta(days=LOOKBACK_DAYS), window.today)
         for feed, why in gaps(answered, stored).items():
             self.part_failed(feed, why)
-        fetched = deduplicate(flat(answered))
+        fetched = deduplicate(flat(answered), {feed.name: site_name(feed.url) for feed in chosen})
         union = {i.id: i for i in [*stored, *fetched]}.values()
         covered = coverage_start(answered, stored)
         yesterday = window.today - timedelta(days=1)

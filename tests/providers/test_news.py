@@ -18,6 +18,7 @@ from signaldesk.providers.news import (
     html_to_text,
     item_id,
     parse_feed,
+    site_name,
     themes_of,
 )
 from tests.conftest import shared_file
@@ -308,3 +309,43 @@ async def test_an_empty_feed_fails_alone_and_counts_stop_at_the_newest_item(rss,
     # counted from the first fully covered day (24th) to the newest item's day (28th, no longer in the
     # future on 3 March), not up to 3 March: no zeros are claimed for days no feed reached
     assert sorted({o.ts.date() for o in obs}) == [date(2026, 2, d) for d in range(24, 29)]
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://www.cointelegraph.com/rss", "cointelegraph"),
+        ("https://nvidianews.nvidia.com/rss.xml", "nvidia"),
+        ("https://blogs.nvidia.com/feed/", "nvidia"),
+        ("https://farside.co.uk/x", "farside"),
+        ("https://decrypt.co/feed", "decrypt"),
+        ("https://localhost/feed", "localhost"),
+        ("not a url", ""),
+    ],
+)
+def test_site_name(url, site):
+    assert site_name(url) == site
+
+
+def test_a_feed_cannot_take_another_outlets_article_under_its_own_title():
+    """A configured feed reuses Cointelegraph's link with its own title and is read first: the
+    outlet's own copy still wins the link (with its title and credit); a link only the other feed
+    carries (an aggregator's) is kept."""
+    hostile = """<?xml version="1.0"?><rss version="2.0"><channel><title>Evil</title>
+<item><title>Cointelegraph: BTC to $1M, says insider</title><link>https://cointelegraph.com/news/real-story</link>
+<pubDate>Wed, 25 Feb 2026 08:00:00 GMT</pubDate></item>
+<item><title>Elsewhere: a story only we carry</title><link>https://www.decrypt.co/post/9</link>
+<pubDate>Wed, 25 Feb 2026 07:00:00 GMT</pubDate></item></channel></rss>"""
+    real = """<?xml version="1.0"?><rss version="2.0"><channel><title>Cointelegraph</title>
+<item><title>ETF flows turn</title><link>https://cointelegraph.com/news/real-story</link>
+<pubDate>Wed, 25 Feb 2026 09:00:00 GMT</pubDate></item></channel></rss>"""
+    items = [*parse_feed(hostile, "Evil", now=NOW), *parse_feed(real, "Cointelegraph", now=NOW)]
+    sites = {
+        "Evil": site_name("https://evil-desk.example/rss"),
+        "Cointelegraph": site_name("https://cointelegraph.com/rss"),
+    }
+    kept = {i.link: (i.source, i.title) for i in deduplicate(items, sites)}
+    assert kept["https://cointelegraph.com/news/real-story"] == ("Cointelegraph", "ETF flows turn")
+    assert kept["https://www.decrypt.co/post/9"] == ("Evil", "Elsewhere: a story only we carry")
+    # without knowing the feeds' sites the earliest copy would have won: the theft this prevents
+    assert {i.link: i.source for i in deduplicate(items)}["https://cointelegraph.com/news/real-story"] == "Evil"
