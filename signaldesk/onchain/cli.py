@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from signaldesk.cli_errors import guarded
+from signaldesk.onchain.schema import METRIC_COLUMNS
 
 if TYPE_CHECKING:
     from signaldesk.onchain.engine import OnchainResult
@@ -28,31 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-JSON_METRICS: tuple[str, ...] = (
-    "realized_cap_usd",
-    "realized_price_usd",
-    "supply_btc",
-    "sth_supply_btc",
-    "lth_supply_btc",
-    "sth_cost_basis_usd",
-    "lth_cost_basis_usd",
-    "mvrv",
-    "realized_profit_usd",
-    "realized_loss_usd",
-    "realized_profit_usd_7d_sma",
-    "realized_loss_usd_7d_sma",
-    "sopr",
-    "sopr_7d_sma",
-    "relative_unrealized_loss",
-    "supply_in_profit",
-    "coin_days_destroyed",
-    "liveliness",
-    "active_supply_btc",
-    "thermocap_usd",
-    "investor_cap_usd",
-    "true_market_mean_usd",
-)
-STORED_METRICS: tuple[str, ...] = tuple(m for m in JSON_METRICS if m not in ("thermocap_usd", "investor_cap_usd"))
+STORED_METRICS: tuple[str, ...] = tuple(m for m in METRIC_COLUMNS if m not in ("thermocap_usd", "investor_cap_usd"))
 """Series written to the store: every catalog id the engine yields (thermocap/investor cap are JSON-only)."""
 
 
@@ -103,7 +80,7 @@ def result_json(result: OnchainResult, engine: str) -> dict[str, Any]:
         "engine": engine,
         "outputs": result.outputs,
         "lth_split": result.lth_mode,
-        "metrics": {name: _clean(row[name]) for name in JSON_METRICS},
+        "metrics": {name: _clean(row[name]) for name in METRIC_COLUMNS},
         "urpd": [
             {"price_low": r.price_low, "price_high": r.price_high, "supply_btc": r.supply_btc}
             for r in result.urpd.itertuples(index=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from signaldesk.onchain.engine import WEIGHT_SCALE
-from signaldesk.onchain.schema import CENTS_PER_USD, SAT_PER_BTC
+from signaldesk.onchain.schema import CENTS_PER_USD, METRIC_COLUMNS, SAT_PER_BTC
 
 if TYPE_CHECKING:
     import numpy as np
@@ -17,32 +17,6 @@ if TYPE_CHECKING:
 
 SAT_CENTS_PER_USD = SAT_PER_BTC * CENTS_PER_USD
 """sat × cent per BTC × USD: divide a sat×cent total by this to get USD."""
-
-METRIC_COLUMNS: tuple[str, ...] = (
-    "supply_btc",
-    "realized_cap_usd",
-    "realized_price_usd",
-    "mvrv",
-    "sth_supply_btc",
-    "lth_supply_btc",
-    "sth_cost_basis_usd",
-    "lth_cost_basis_usd",
-    "realized_profit_usd",
-    "realized_loss_usd",
-    "realized_profit_usd_7d_sma",
-    "realized_loss_usd_7d_sma",
-    "sopr",
-    "sopr_7d_sma",
-    "relative_unrealized_loss",
-    "supply_in_profit",
-    "coin_days_destroyed",
-    "liveliness",
-    "active_supply_btc",
-    "thermocap_usd",
-    "investor_cap_usd",
-    "true_market_mean_usd",
-)
-"""Columns of `OnchainResult.daily`; all but thermocap_usd and investor_cap_usd are catalog ids."""
 
 
 def _f(col: pd.Series) -> np.ndarray:

@@ -84,3 +84,30 @@ def check_outputs_file(path: str | Path) -> int:
         if not pa.types.is_timestamp(schema.field(name).type):
             raise OnchainError(f"{target}: column {name} must be a timestamp, found {schema.field(name).type}")
     return int(meta.num_rows)
+
+
+METRIC_COLUMNS: tuple[str, ...] = (
+    "supply_btc",
+    "realized_cap_usd",
+    "realized_price_usd",
+    "mvrv",
+    "sth_supply_btc",
+    "lth_supply_btc",
+    "sth_cost_basis_usd",
+    "lth_cost_basis_usd",
+    "realized_profit_usd",
+    "realized_loss_usd",
+    "realized_profit_usd_7d_sma",
+    "realized_loss_usd_7d_sma",
+    "sopr",
+    "sopr_7d_sma",
+    "relative_unrealized_loss",
+    "supply_in_profit",
+    "coin_days_destroyed",
+    "liveliness",
+    "active_supply_btc",
+    "thermocap_usd",
+    "investor_cap_usd",
+    "true_market_mean_usd",
+)
+"""Columns of `OnchainResult.daily`; all but thermocap_usd and investor_cap_usd are catalog ids."""
