@@ -50,21 +50,11 @@ class GroupStats:
 
 
 @dataclass(frozen=True, slots=True)
-class IcResult:
-    """Spearman rank IC at one horizon with its Newey–West interval, and the lag test."""
+class IcResult(evidence.Ic):
+    """Spearman rank IC at one horizon with its Newey–West interval (`evidence.Ic`), and the lag test."""
 
-    horizon: int
-    n: int
-    ic: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    t: float | None
     ic_lag1: float | None = None
     method: str = "spearman; 95% CI from the Newey-West (HAC) s.e. with horizon-1 lags"
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def _finite(value: float) -> float | None:
