@@ -20,6 +20,11 @@ Endpoints (keyless):
 History: one value per UTC day from daily closes (both venues close their daily candle at 00:00
 UTC, so the two closes are the same instant); today's value from the tickers, which the
 collector reads within the same second, replaces today's partial candle.
+
+Failures: Coinbase answers errors as `{"message": …}`; a close outside [low, high] means the column
+order changed (`MalformedError`); USDT-USD outside 0.8–1.2 is a depeg that makes the premium
+meaningless (`ImplausibleError`); a rate-limited or geo-blocked USDT venue moves on to the next one
+(the skipped ones are named in `failures`).
 """
 
 from __future__ import annotations

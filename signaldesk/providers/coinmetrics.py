@@ -23,6 +23,8 @@ Quirks, all handled here:
 Derived here, because the community tier may refuse either ratio input:
 `realized_cap_usd` = `CapRealUSD`, or `CapMrktCurUSD / CapMVRVCur` when it is refused;
 `mvrv` = `CapMVRVCur`, or `CapMrktCurUSD / CapRealUSD`; `realized_price_usd` = realised cap / `SplyCur`.
+A market cap that is not price × supply (±5 %) is an `ImplausibleError`; every metric refused is an
+`UnavailableError`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ Quirks: errors come as `{"jsonrpc": "2.0", "error": {"code", "message"}}` with H
 10028 = too many requests): the client hands such a body back instead of a bare "HTTP 400", so the
 code survives and a rate limit is reported as one; option prices are in BTC, not USD; expired or illiquid strikes can carry a `mark_iv` of
 0 (dropped); options expire at 08:00 UTC; expiries under one day are dropped, since their IV is
-dominated by the last hours' noise.
+dominated by the last hours' noise. A book with no usable expiry (e.g. futures only) is a
+`MalformedError`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ configurable (`[ethgas] endpoints = [...]` in the config file) and tried in orde
 `error` member, an HTML page or a network failure moves on to the next endpoint; the error of
 the last one is raised. Only the current value exists, so it is stamped 00:00 UTC of today and
 the daily history builds up one run at a time. Etherscan's keyless V1 gas oracle is deprecated
-and V2 needs a key, hence RPC.
+and V2 needs a key, hence RPC. Terms: each RPC's own.
 """
 
 from __future__ import annotations

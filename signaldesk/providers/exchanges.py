@@ -25,8 +25,9 @@ rounded to the minute first, because Binance stamps some `fundingTime`s 1 ms lat
 
 Why several venues: Binance answers HTTP 451 to US and many cloud IPs, Bybit answers 403 to US
 IPs and reports errors in HTTP 200 bodies, OKX wraps errors in `{code ≠ "0", msg}` (envelopes in
-`venues.py`). A venue that fails is dropped for this run (see `failures`); the provider fails
-only when no venue answers.
+`venues.py`; Bybit `retCode` 10006 and OKX `code` 50011 are rate limits). A venue that fails is
+dropped for this run (see `failures`, outcome `partial`); the provider fails only when no venue
+answers. USDT-margined OI is counted in USDT ≈ USD.
 
 Why not ccxt: its unified methods (`fetch_funding_rate_history`, `fetch_open_interest_history`,
 `fetch_ohlcv`) give different numbers for the same requests. OKX's unified funding history reads

@@ -19,8 +19,13 @@ Table shape and quirks, all handled here:
   `signaldesk.impersonate`). Data-centre IPs can still get a 403 (raised by the shared client as
   `UnavailableError`) or a 200 "Just a moment..." JavaScript challenge (raised here as
   `MalformedError`); no challenge is solved — refused flows are reported missing, never guessed;
-- the ETH page failing alone keeps the BTC flows but is never silent: it is listed in
-  `Farside.failures`, so the run's outcome is `partial` with the ETH reason.
+- a row shorter than the header, a duplicated date or a non-numeric cell fails the page rather
+  than misattribute flows to the wrong fund or day;
+- the BTC page failing fails the provider; the ETH page failing alone keeps the BTC flows but is
+  never silent: it is listed in `Farside.failures`, so the run's outcome is `partial` with the ETH
+  reason.
+
+Terms: Farside's site terms; no API, so it is read politely, once a day.
 """
 
 from __future__ import annotations

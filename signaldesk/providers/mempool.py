@@ -15,7 +15,9 @@ Endpoints (docs: https://mempool.space/docs/api/rest), keyless:
 Quirks: limits are enforced but unpublished (HTTP 429, repeat offenders banned), so we ask for
 three small documents a day and nothing per block. The docs page's own example for the fees
 endpoint is not valid JSON (unquoted keys); the real API answers JSON. The latest day's hash
-rate is an estimate from the blocks found so far and moves during the day.
+rate is an estimate from the blocks found so far and moves during the day. Beyond one month the
+fee buckets are wider than a day (hashprice carries fees over such gaps, up to 3 days). A 429 is
+raised as `RateLimitedError`. Terms: mempool.space's public API, fair use.
 """
 
 from __future__ import annotations
