@@ -37,10 +37,12 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
+    """Every published file's hash. A killed run's hidden staging directory (`.<bundle>.*.staging`,
+    which Hugo and web servers skip, removed by a later write once an hour old) is not published."""
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
 
 
