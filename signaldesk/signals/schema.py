@@ -13,9 +13,9 @@ import itertools
 import math
 import string
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from signaldesk.catalog import CATALOG
 from signaldesk.langs import LANGS, to_traditional
@@ -35,10 +35,15 @@ def _check_metric(metric: str) -> str:
     return metric
 
 
-def _check_flat(flat: str | None) -> str | None:
-    if flat is not None:
-        _check_metric(flat_to_key(flat)[0])
+def _check_flat(flat: str) -> str:
+    _check_metric(flat_to_key(flat)[0])
     return flat
+
+
+MetricId = Annotated[str, AfterValidator(_check_metric)]
+"""A metric id of the catalog (the rules, inputs and classifiers all name one)."""
+FlatKey = Annotated[str, AfterValidator(_check_flat)]
+"""A `metric[:entity]` key whose metric is in the catalog."""
 
 
 class Input(BaseModel):
@@ -46,19 +51,9 @@ class Input(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str
+    metric: MetricId
     entity: str = ""
-    over: str | None = None
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, value: str) -> str:
-        return _check_metric(value)
-
-    @field_validator("over")
-    @classmethod
-    def _known_over(cls, value: str | None) -> str | None:
-        return _check_flat(value)
+    over: FlatKey | None = None
 
     @property
     def key(self) -> MetricKey:
@@ -98,9 +93,9 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    metric: str
+    metric: MetricId
     entity: str = ""
-    over: str | None = None
+    over: FlatKey | None = None
     fallback: tuple[Input, ...] = ()
     transform: str = "level"
     days: int | None = Field(None, ge=1)
@@ -114,16 +109,6 @@ class Rule(BaseModel):
     bands: tuple[Band, ...]
     text: dict[str, dict[str, str]]
     note: str = ""
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, value: str) -> str:
-        return _check_metric(value)
-
-    @field_validator("over")
-    @classmethod
-    def _known_over(cls, value: str | None) -> str | None:
-        return _check_flat(value)
 
     @field_validator("transform")
     @classmethod
@@ -289,14 +274,9 @@ class Classifier(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str
+    metric: MetricId
     bands: tuple[ClassBand, ...]
     note: str = ""
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, value: str) -> str:
-        return _check_metric(value)
 
     @field_validator("bands")
     @classmethod
