@@ -1,6 +1,6 @@
 """One contract for every registered provider, run through its real `fetch` and the real `HttpClient`.
 
-Every request crosses a real socket: the client's transport (`_Loopback`) sends it to a pytest-httpserver
+Every request crosses a real socket: the client's transport (`tests.loopback.HostAsPath`) sends it to a pytest-httpserver
 on 127.0.0.1, the original host as the first path segment, and the server answers from the `SCENARIOS`
 table below. The contract: the yielded metrics are exactly the ones a scenario can honestly yield
 (declared ⊇ yielded), timestamps are UTC-aware and not in the future, values are finite and inside
@@ -78,6 +78,7 @@ from signaldesk.providers import registry
 from signaldesk.providers.base import Provider
 from signaldesk.providers.exchanges import Exchanges
 from tests.conftest import FIXTURES, shared_file
+from tests.loopback import HostAsPath
 
 PROVIDERS = sorted(registry())
 FAKE_KEY = "test-key-123"
@@ -191,28 +192,6 @@ class Scenario:
 
 
 # -- the loopback server ------------------------------------------------------------------------------
-class _Loopback(httpx.AsyncBaseTransport):
-    """Rewrites `https://host/path?q` to `http://127.0.0.1:port/host/path?q` and sends it over a real socket."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self._server = server
-        self._inner = httpx.AsyncHTTPTransport(retries=0)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        original = request.url
-        request.url = httpx.URL(
-            scheme="http",
-            host=self._server.host,
-            port=self._server.port,
-            path=f"/{original.host}{original.path}",
-            query=original.query,
-        )
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 @dataclass(slots=True)
 class Seen:
     """One request as the server received it, and the index of the route that answered it (None: no route)."""
@@ -248,7 +227,12 @@ def serve(server: HTTPServer, routes: tuple[Route, ...]) -> list[Seen]:
 
 
 def loopback_client(server: HTTPServer) -> HttpClient:
-    return HttpClient(transport=_Loopback(server), polite=False, backoff_initial=0.0, max_retry_wait=0.0)
+    return HttpClient(
+        transport=HostAsPath(server, httpx.AsyncHTTPTransport(retries=0)),
+        polite=False,
+        backoff_initial=0.0,
+        max_retry_wait=0.0,
+    )
 
 
 # -- the table -----------------------------------------------------------------------------------------
