@@ -56,8 +56,8 @@ def daily(series: pd.Series) -> pd.Series:
     """A clean daily series: float values, tz-naive midnight dates, sorted, one value per day, no NaN."""
     if series is None or len(series) == 0:
         return pd.Series([], dtype=float, index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
-    if _is_daily(series):  # already clean: same values and index, in a new unnamed series
-        return pd.Series(series.to_numpy(), index=series.index.as_unit("ns"))
+    if _is_daily(series):  # already clean: the same values (copied: pandas 2 would share them) and index
+        return pd.Series(series.to_numpy(copy=True), index=series.index.as_unit("ns"))
     index = pd.DatetimeIndex(series.index)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)

@@ -149,14 +149,19 @@ class Observations(StoreBase):
     def history(
         self, metrics: Iterable[str] | None = None, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[MetricKey, pd.Series]:
-        """Every key's daily series up to `as_of`, as {(metric, entity): Series}."""
+        """Every key's daily series up to `as_of`, as {(metric, entity): Series}.
+
+        The days are `datetime64[ns]`, the unit `signals.series.daily` yields, whatever unit DuckDB
+        hands over: pandas 2.x unions daily-frequency indexes of other units two years off
+        (2026-03-04 comes back as 2028-11-11), and the derivations align these series by union.
+        """
         import pandas as pd
 
         frame = self.daily_frame(metrics, as_of=as_of, known_at=known_at)
         out: dict[MetricKey, pd.Series] = {}
         for (metric, entity), group in frame.groupby(["metric", "entity"], sort=True):
             out[(metric, entity)] = pd.Series(
-                group["value"].to_numpy(), index=pd.DatetimeIndex(group["date"], name="date"), name=metric
+                group["value"].to_numpy(), index=pd.DatetimeIndex(group["date"], name="date").as_unit("ns"), name=metric
             )
         return out
 
