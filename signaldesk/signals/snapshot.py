@@ -251,11 +251,7 @@ def snapshot_from_store(
     `reasons` ({metric id: why}) comes from the caller, who knows which provider yields what
     (the signal stage does not import providers); without it a gap reads "no data up to D".
     """
+    history, sources = store.history_and_sources(as_of=as_of, known_at=known_at)
     return snapshot_from_history(
-        store.history(as_of=as_of, known_at=known_at),
-        as_of,
-        reasons=reasons,
-        wanted=wanted,
-        sources=store.sources(as_of=as_of),
-        expire_factor=expire_factor,
+        history, as_of, reasons=reasons, wanted=wanted, sources=sources, expire_factor=expire_factor
     )

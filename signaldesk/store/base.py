@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import duckdb
 
@@ -28,9 +28,27 @@ CONNECT_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensi
 
 def naive_utc(ts: datetime) -> datetime:
     """An aware timestamp as the naive UTC value DuckDB's TIMESTAMP columns hold."""
+    if ts.tzinfo is UTC:  # the common case, without the conversion
+        return ts.replace(tzinfo=None)
     if ts.tzinfo is None:
         raise StoreError("naive datetime offered to the store; timestamps must be aware UTC")
     return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+INSERT_CHUNK_ROWS = 500
+"""Rows per multi-row INSERT statement (keeps one statement's parameter list modest)."""
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]], *, suffix: str = "") -> None:
+    """Insert `rows` with one `INSERT … VALUES (…), (…)` statement per chunk: DuckDB's `executemany`
+    runs a statement per row (~2 ms each, 60 ms for a day's 30 news items)."""
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        chunk = rows[start : start + INSERT_CHUNK_ROWS]
+        placeholders = "(" + ", ".join("?" * len(chunk[0])) + ")"
+        con.execute(
+            f"INSERT INTO {table} VALUES {', '.join([placeholders] * len(chunk))} {suffix}",
+            [value for row in chunk for value in row],
+        ).fetchall()
 
 
 def aware(ts: datetime | None) -> datetime | None:

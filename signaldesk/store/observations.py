@@ -155,20 +155,18 @@ class Observations(StoreBase):
         hands over: pandas 2.x unions daily-frequency indexes of other units two years off
         (2026-03-04 comes back as 2028-11-11), and the derivations align these series by union.
         """
-        import pandas as pd
-
-        frame = self.daily_frame(metrics, as_of=as_of, known_at=known_at)
-        out: dict[MetricKey, pd.Series] = {}
-        for (metric, entity), group in frame.groupby(["metric", "entity"], sort=True):
-            out[(metric, entity)] = pd.Series(
-                group["value"].to_numpy(), index=pd.DatetimeIndex(group["date"], name="date").as_unit("ns"), name=metric
-            )
-        return out
+        return _series_of(self.daily_frame(metrics, as_of=as_of, known_at=known_at))
 
     def sources(self, *, as_of: date | None = None) -> dict[MetricKey, str]:
         """Which source each key's series comes from (the one `daily_frame` picks)."""
-        frame = self.daily_frame(as_of=as_of)
-        return {(m, e): s for (m, e), s in frame.groupby(["metric", "entity"])["source"].last().items()}
+        return _sources_of(self.daily_frame(as_of=as_of))
+
+    def history_and_sources(
+        self, *, as_of: date | None = None, known_at: datetime | None = None
+    ) -> tuple[dict[MetricKey, pd.Series], dict[MetricKey, str]]:
+        """`history()` and `sources()` from one read of the store (a snapshot needs both)."""
+        frame = self.daily_frame(as_of=as_of, known_at=known_at)
+        return _series_of(frame), _sources_of(frame)
 
     def last_day(self) -> date | None:
         """The newest day any observation is about (the backtest's default end)."""
@@ -193,3 +191,18 @@ class Observations(StoreBase):
             params.append(source)
         sql = f"SELECT min(newest) FROM (SELECT max(ts) AS newest FROM observations WHERE {' AND '.join(clauses)} GROUP BY entity)"
         return aware(self._con.execute(sql, params).fetchone()[0])
+
+
+def _series_of(frame: pd.DataFrame) -> dict[MetricKey, pd.Series]:
+    import pandas as pd
+
+    return {
+        (metric, entity): pd.Series(
+            group["value"].to_numpy(), index=pd.DatetimeIndex(group["date"], name="date").as_unit("ns"), name=metric
+        )
+        for (metric, entity), group in frame.groupby(["metric", "entity"], sort=True)
+    }
+
+
+def _sources_of(frame: pd.DataFrame) -> dict[MetricKey, str]:
+    return {(m, e): s for (m, e), s in frame.groupby(["metric", "entity"])["source"].last().items()}

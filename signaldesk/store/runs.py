@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from signaldesk.clock import end_of_day, now_utc
 from signaldesk.models import NewsItem, Observation, ProviderOutcome
 from signaldesk.redact import scrub
-from signaldesk.store.base import aware, naive_utc
+from signaldesk.store.base import aware, insert_rows, naive_utc
 from signaldesk.store.observations import Observations, WriteStats
 
 
@@ -45,8 +45,9 @@ class Runs(Observations):
                 [run_id, mode, as_of, naive_utc(started_at), naive_utc(now_utc()), status],
             ).fetchall()
             if outcomes:
-                con.executemany(
-                    "INSERT INTO provider_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                insert_rows(
+                    con,
+                    "provider_outcomes",
                     [
                         [
                             run_id,
@@ -67,12 +68,14 @@ class Runs(Observations):
         """Keep the first copy of each item (the id is the deduplication key)."""
         if not items:
             return
-        self._con.executemany(
-            "INSERT INTO news VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        insert_rows(
+            self._con,
+            "news",
             [
                 [i.id, naive_utc(i.ts), i.source, i.title, i.link, list(i.themes), i.summary, fetched, run_id]
-                for i in items
+                for i in items  # a repeated id keeps its first row, as one statement per row did
             ],
+            suffix="ON CONFLICT (id) DO NOTHING",
         )
 
     def outcomes(self, run_id: str | None = None) -> list[ProviderOutcome]:

@@ -166,6 +166,28 @@ def test_daily_frame_takes_the_days_last_point_and_one_source_per_series(store: 
     assert store.sources() == {("price_usd", "btc"): "big", ("fear_greed", ""): "aa"}  # a tie goes by name
 
 
+def test_history_and_sources_come_from_one_read_and_respect_known_at(store: Store) -> None:
+    """The pair equals `history()` and `sources()`; the sources follow `known_at` too: a source
+    whose rows were all fetched later is not the one that day's run knew."""
+    d1, d2 = DAY - timedelta(days=1), DAY
+    store.write_observations(
+        [obs(d1, 1.0, source="early"), obs(d2, 2.0, source="early")], run_id="a", fetched_at=at(d2, 1)
+    )
+    store.write_observations(
+        [obs(d1, 5.0, source="late"), obs(d2, 6.0, source="late"), obs(d2 - timedelta(days=2), 4.0, source="late")],
+        run_id="b",
+        fetched_at=at(d2, 20),
+    )
+    history, sources = store.history_and_sources(as_of=DAY)
+    assert sources == store.sources(as_of=DAY) == {("price_usd", "btc"): "late"}  # three rows beat two
+    assert history.keys() == store.history(as_of=DAY).keys()
+    assert history[("price_usd", "btc")].equals(store.history(as_of=DAY)[("price_usd", "btc")])
+    then, then_sources = store.history_and_sources(as_of=DAY, known_at=at(d2, 2))
+    assert then_sources == {("price_usd", "btc"): "early"}
+    assert list(then[("price_usd", "btc")]) == [1.0, 2.0]
+    assert str(then[("price_usd", "btc")].index.dtype) == "datetime64[ns]"
+
+
 def test_latest_ts_is_the_incremental_cursor(store: Store) -> None:
     """Per key by default; with entity=None the oldest of each entity's newest, so no entity is skipped."""
     store.write_observations(
@@ -257,6 +279,21 @@ def test_news_keeps_the_first_copy_and_reads_a_window_of_days(store: Store) -> N
     assert [(n.id, n.title) for n in store.news(as_of=DAY, days=2)] == [("a", "first"), ("b", "yesterday")]
     assert [n.id for n in store.news(as_of=DAY)] == ["a"]
     assert store.news(as_of=DAY)[0].themes == ("etf",)
+
+
+def test_rows_are_inserted_in_chunks_and_a_repeated_id_keeps_its_first_row(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One multi-row INSERT per chunk: every item lands whatever the chunk size, and an id offered
+    twice in one run keeps its first copy, as one statement per row did."""
+    from signaldesk.store import base
+
+    monkeypatch.setattr(base, "INSERT_CHUNK_ROWS", 2)
+    items = [NewsItem(f"n{i}", at(DAY, i), "feed", f"title {i}", f"https://n.test/{i}", (), "") for i in range(5)]
+    again = NewsItem("n1", at(DAY, 1), "feed", "a later copy", "https://n.test/1", (), "")
+    outcomes = [ProviderOutcome(f"p{i}", "ok") for i in range(3)]
+    run = {"mode": "collect", "as_of": DAY, "observations": [], "started_at": at(DAY), "status": "ok"}
+    store.write_run("r", news=[*items[:2], again, *items[2:]], outcomes=outcomes, **run)  # type: ignore[arg-type]
+    assert [(n.id, n.title) for n in store.news(as_of=DAY)] == [(f"n{i}", f"title {i}") for i in range(4, -1, -1)]
+    assert [o.provider for o in store.outcomes("r")] == ["p0", "p1", "p2"]
 
 
 def test_assessments_one_per_day_and_the_previous_one(store: Store) -> None:
