@@ -201,22 +201,23 @@ def judge(
     store: Store, *, as_of: date, outcomes: Sequence[ProviderOutcome], known_at: datetime | None = None
 ) -> Judged:
     """Build the snapshot as of the day (as known at `known_at`, if given) and judge it; reads the
-    store, writes nothing."""
-    from signaldesk.report.scores import recent_scores
+    store once, writes nothing. The score history is computed once: the day's evidence-weighted
+    score is its last row, and its last year is the report's chart and the dashboard's."""
+    from signaldesk.report.scores import recent
     from signaldesk.signals.engine import assess, resolve_rulebook
-    from signaldesk.signals.snapshot import snapshot_from_store
+    from signaldesk.signals.history import score_history
+    from signaldesk.signals.snapshot import snapshot_from_history
     from signaldesk.web.dashboard import HISTORY_DAYS
 
-    snapshot = snapshot_from_store(store, as_of, reasons=missing_reasons(outcomes), known_at=known_at)
+    history, sources = store.history_and_sources(as_of=as_of, known_at=known_at)
+    snapshot = snapshot_from_history(history, as_of, reasons=missing_reasons(outcomes), sources=sources)
     if not snapshot.news:
         snapshot.news = store.news(as_of=as_of, days=2)
     rulebook = resolve_rulebook()  # the user's [signals] rulebook, if any
-    assessment = assess(snapshot, rulebook=rulebook)
+    scored = score_history(history, rulebook=rulebook, end=as_of)
+    assessment = assess(snapshot, rulebook=rulebook, scored=scored)
     assessment.sources = source_statuses(outcomes)
-    scores = recent_scores(
-        store.history(as_of=as_of, known_at=known_at), as_of, days=max(HISTORY_DAYS, 365), rulebook=rulebook
-    )
-    return Judged(assessment, snapshot, scores)
+    return Judged(assessment, snapshot, recent(scored, as_of, days=max(HISTORY_DAYS, 365)))
 
 
 def write_outputs(

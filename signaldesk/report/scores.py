@@ -17,6 +17,7 @@ from signaldesk.models import MetricKey
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signaldesk.signals.history import ScoreHistory
     from signaldesk.signals.rulebook import Rulebook
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,17 @@ def recent_scores(
     try:
         from signaldesk.signals.history import score_history
 
-        frame = score_history(history, rulebook=rulebook, start=as_of - timedelta(days=days), end=as_of).scores
+        scored = score_history(history, rulebook=rulebook, end=as_of)
     except Exception as exc:
         log.warning("score history unavailable: %s", exc)
         return None
-    scores = frame["score"].dropna()
+    return recent(scored, as_of, days=days)
+
+
+def recent(scored: ScoreHistory, as_of: date, *, days: int = DAYS) -> pd.Series | None:
+    """The last `days` up to `as_of` of a score history's daily scores (None when under two days)."""
+    import pandas as pd
+
+    frame = scored.scores
+    scores = frame.loc[frame.index >= pd.Timestamp(as_of - timedelta(days=days)), "score"].dropna()
     return scores if len(scores) >= 2 else None

@@ -86,10 +86,18 @@ def _sources(snapshot: Snapshot) -> list[SourceStatus]:
     return out
 
 
-def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = "zh-CN") -> Assessment:
+def assess(
+    snapshot: Snapshot,
+    *,
+    rulebook: Rulebook | None = None,
+    lang: str = "zh-CN",
+    scored: history_mod.ScoreHistory | None = None,
+) -> Assessment:
     """Judge a snapshot: indicators, composite score, band, phase, stance, levels, watch list, gaps.
 
     `lang` picks the language of each indicator's `reason`; `reasons` always holds all three.
+    `scored` is the score history up to the day with the same rulebook, when the caller has it
+    (otherwise it is computed from the snapshot's history).
     """
     rb = rulebook or default_rulebook()
     settings = rb.score
@@ -110,7 +118,7 @@ def assess(snapshot: Snapshot, *, rulebook: Rulebook | None = None, lang: str = 
     coverage = float(composite.coverage[0])
     # The evidence-weighted score: walk-forward weights and calibrated bands from the history up to the day.
     day = history_mod.day_score(
-        history, snapshot.as_of, rb, sub[0], float(composite.score[0]), score_mod.contributions(sub[0], m)
+        history, snapshot.as_of, rb, sub[0], float(composite.score[0]), score_mod.contributions(sub[0], m), scored
     )
     indicators = [
         dataclasses.replace(ind, contribution=round(day.contributions.get(ind.rule, 0.0), 4)) for ind in indicators

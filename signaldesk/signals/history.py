@@ -254,18 +254,25 @@ def day_score(
     sub_row: np.ndarray,
     prior_score: float,
     prior_contributions: np.ndarray,
+    scored: ScoreHistory | None = None,
 ) -> DayScore:
     """The evidence-weighted score of `as_of` from the day's sub-scores (scoring rules, model order).
 
     The weights, bands and track record come from the score history of `history` up to `as_of`
     (the same walk-forward `score_history` runs), so the day's assessment equals that history's
-    row. Before any evidence the rulebook's composite (`prior_*`) and fixed bands stand.
+    row. Before any evidence the rulebook's composite (`prior_*`) and fixed bands stand. A caller
+    that has that score history already (the daily run charts it) passes it as `scored`; it must
+    end on `as_of`, where the walk-forward stops.
     """
     from signaldesk.signals.calibration import contributions, day_summary, weighted_score
 
     m = score_mod.model(rulebook)
-    evidence = score_history(history, rulebook=rulebook, end=as_of).evidence
     day = pd.Timestamp(as_of)
+    if scored is None:
+        scored = score_history(history, rulebook=rulebook, end=as_of)
+    elif len(scored.scores.index) and scored.scores.index[-1] != day:
+        raise ValueError(f"the score history given ends on {scored.scores.index[-1]:%Y-%m-%d}, not on {as_of}")
+    evidence = scored.evidence
     status = str(evidence.status.get(day, "prior"))
     if status == "prior":
         value, parts = prior_score, np.asarray(prior_contributions, dtype=float)

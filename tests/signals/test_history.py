@@ -162,3 +162,22 @@ def test_a_user_phase_table_shapes_the_history_as_it_shapes_the_day():
     assert (table.loc[scored_days, "phase"] == "accelerating_decline").mean() > (
         default.loc[scored_days, "phase"] == "accelerating_decline"
     ).mean()
+
+
+def test_a_score_history_handed_to_assess_gives_the_assessment_it_would_compute(scored):
+    """The daily run computes the score history once and hands it to `assess`; the day's evidence-weighted
+    score, band and outlook are the ones `assess` computes on its own. A history ending on another day
+    would give another walk-forward, so it is refused."""
+    day = date(2026, 2, 25)
+    assert scored.evidence.status.loc[pd.Timestamp(day)] == "evidence"  # weights fitted, not the prior
+    snap = snapshot_from_history(HISTORY, day)
+    alone, given = assess(snap), assess(snap, scored=scored)
+    assert (given.score, given.band, given.stance, given.outlook) == (
+        alone.score,
+        alone.band,
+        alone.stance,
+        alone.outlook,
+    )
+    assert [i.contribution for i in given.indicators] == [i.contribution for i in alone.indicators]
+    with pytest.raises(ValueError, match="ends on 2026-02-25, not on 2026-02-24"):
+        assess(snapshot_from_history(HISTORY, date(2026, 2, 24)), scored=scored)
