@@ -11,9 +11,10 @@ text out again at each save (legend widths, anchors). SVG text stays text (`svg.
 "none"`), so the reader's browser draws the Chinese labels with its own fonts. A PNG is written
 too when asked, but only when its labels can be drawn: English always, Chinese only when a CJK
 font is installed. Output is deterministic: fixed size, fonts and hash salt, and no date or
-software stamp in the metadata. The daily run forks the drawing processes early
-(`prepare_drawing`, so matplotlib's import overlaps the collect), and the report hands them the
-charts (`start_charts`) and writes its text meanwhile. Charts show data; they never compute a
+software stamp in the metadata. The daily run forks the drawing process early
+(`prepare_drawing`, so matplotlib's import overlaps the collect), and the report hands it the
+charts (`start_charts`), which it shares among processes forked from itself (`draw_charts`),
+and writes its text meanwhile. Charts show data; they never compute a
 signal (the AI basket line is the equal-weight mean of rebased closes, a drawing aid).
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import re
 import sys
 import warnings
@@ -673,10 +675,31 @@ def draw_all(name: str, data: ChartData, langs: Sequence[str], directory: Path, 
     return out
 
 
-DRAWING_PROCESSES = 1
-"""Forked processes that draw the charts while the caller writes the report's text. One: a second
-costs another matplotlib import (~0.6 s of CPU) and was slower on a busy two-core machine."""
 _prepared: ProcessPoolExecutor | None = None
+"""The drawing process forked by `prepare_drawing`, used up by the next `start_charts`."""
+
+
+def drawing_shares(jobs: int) -> int:
+    """How many processes draw `jobs` charts: one per CPU this process may run on, at most one per chart."""
+    return max(1, min(jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def draw_charts(jobs: Mapping[str, ChartData], langs: Sequence[str], directory: Path, *, png: bool) -> None:
+    """Draw every chart of `jobs`, shared among processes forked from this one (`drawing_shares`).
+
+    Called in the drawing process, where matplotlib is imported and warmed already: a child forked
+    from it starts drawing at once, where a second process forked from the report's would have to
+    import matplotlib again (~0.6 s of CPU). The children take the charts one by one in the order
+    given, so a slow chart does not hold up the rest.
+    """
+    shares = drawing_shares(len(jobs))
+    if shares == 1:
+        for name, data in jobs.items():
+            draw_all(name, data, langs, directory, png=png)
+        return
+    with ProcessPoolExecutor(max_workers=shares, mp_context=multiprocessing.get_context("fork")) as pool:
+        for future in [pool.submit(draw_all, name, data, langs, directory, png=png) for name, data in jobs.items()]:
+            future.result()
 
 
 @dataclass(slots=True)
@@ -688,7 +711,7 @@ class PendingCharts:
     """
 
     files: dict[str, dict[str, str]]
-    _futures: list[Future[dict[str, str]]] = field(default_factory=list)
+    _futures: list[Future[None]] = field(default_factory=list)
 
     def wait(self) -> dict[str, dict[str, str]]:
         """Block until every file is written; re-raise what a drawing process raised."""
@@ -699,13 +722,27 @@ class PendingCharts:
 
 
 def _ready_to_draw() -> None:
-    """A drawing process's first act: import what drawing needs, before any chart is asked for."""
+    """The drawing process's first act: import what drawing needs and draw a throwaway figure in
+    each language's style (fonts found and loaded), before any chart is asked for, so the
+    processes it forks to draw start warm."""
+    import io
+
     import pandas  # noqa: F401 - the charts' data arrives as pickled pandas series
 
+    from signaldesk.langs import LANGS
     from signaldesk.report.render import i18n
 
-    _pyplot()
-    i18n("en")
+    plt = _pyplot()
+    for lang in LANGS:
+        i18n(lang)
+        with _quiet(), plt.rc_context(_style(lang)):
+            fig = plt.figure(figsize=SIZE)
+            try:
+                fig.add_subplot().plot([0, 1], [0, 1], label="·")
+                fig.suptitle("0", fontweight="bold")
+                fig.savefig(io.BytesIO(), format="svg")
+            finally:
+                plt.close(fig)
 
 
 def _drawing_pool() -> ProcessPoolExecutor | None:
@@ -716,16 +753,16 @@ def _drawing_pool() -> ProcessPoolExecutor | None:
     sys.stdout.flush()
     sys.stderr.flush()
     pool = ProcessPoolExecutor(
-        max_workers=DRAWING_PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=_ready_to_draw
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_ready_to_draw
     )
-    pool.submit(int)  # with fork, the first task starts every process: their imports begin now
+    pool.submit(int)  # with fork, the first task starts the process: its imports begin now
     return pool
 
 
 def prepare_drawing() -> None:
-    """Start the drawing processes now, so matplotlib is imported while the caller collects and judges
-    the day (a single-threaded ~2 s that leaves the second core idle); the next `start_charts` uses them.
-    They hold the modules as they were when forked (one run per process: cron and systemd start each)."""
+    """Start the drawing process now, so matplotlib is imported while the caller collects and judges
+    the day (single-threaded work that leaves the second core idle); the next `start_charts` uses it.
+    It holds the modules as they were when forked (one run per process: cron and systemd start each)."""
     global _prepared
     if _prepared is None:
         _prepared = _drawing_pool()
@@ -753,9 +790,9 @@ def start_charts(
         for name, data in jobs.items():
             draw_all(name, data, langs, directory, png=png)
         return PendingCharts(files)
-    futures = [pool.submit(draw_all, name, data, tuple(langs), directory, png=png) for name, data in jobs.items()]
-    pool.shutdown(wait=False)  # the processes exit once these charts are drawn
-    return PendingCharts(files, futures)
+    future = pool.submit(draw_charts, jobs, tuple(langs), directory, png=png)
+    pool.shutdown(wait=False)  # the process exits once these charts are drawn
+    return PendingCharts(files, [future])
 
 
 def write_charts(

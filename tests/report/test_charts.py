@@ -216,3 +216,35 @@ def test_prepared_drawing_processes_draw_the_same_files(tmp_path: Path, model_an
     )
     assert pending.wait() == inline
     assert {name: (tmp_path / name).read_bytes() for name in first} == first
+
+
+def test_one_process_per_cpu_draws_at_most_one_chart_each(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(charts.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert [charts.drawing_shares(jobs) for jobs in (0, 1, 2, 7)] == [1, 1, 2, 2]
+    monkeypatch.setattr(charts.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert charts.drawing_shares(7) == 7
+
+
+def test_charts_shared_among_forked_processes_are_the_files_drawn_inline(
+    tmp_path: Path, model_and_snapshot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`draw_charts` forks one child per share; each chart is still the file one process draws, and
+    a chart failing in a child fails the whole call."""
+    model, snap = model_and_snapshot
+    langs = ("zh-CN", "en")
+    inline = charts.write_charts(tmp_path, model, snap, langs=langs, score_history=sample.score_history(), png=False)
+    drawn = {f: (tmp_path / f).read_bytes() for by_lang in inline.values() for f in by_lang.values()}
+    jobs = {name: data for name in inline if (data := charts._data(name, model, snap, sample.score_history()))}
+    monkeypatch.setattr(charts.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert charts.drawing_shares(len(jobs)) == 3
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    charts.draw_charts(jobs, langs, shared, png=False)
+    assert {f.name: f.read_bytes() for f in shared.iterdir()} == drawn
+
+    def broken(fig, data, words):  # type: ignore[no-untyped-def]
+        raise ValueError("drawing went wrong")
+
+    monkeypatch.setitem(charts.DRAW, "fear-greed", broken)
+    with pytest.raises(ValueError, match="drawing went wrong"):
+        charts.draw_charts(jobs, langs, tmp_path / "shared", png=False)
