@@ -47,6 +47,8 @@ def day_start(day: date) -> datetime:
 
 def utc_day(ts: datetime) -> date:
     """The UTC calendar day of an aware timestamp."""
+    if ts.tzinfo is UTC:  # how providers build them: no conversion needed (a run asks ~10⁵ times)
+        return ts.date()
     if ts.tzinfo is None:
         raise ValueError("naive datetime: signaldesk only accepts aware UTC timestamps")
     return ts.astimezone(UTC).date()

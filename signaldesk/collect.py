@@ -14,10 +14,10 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from signaldesk.catalog import metric
-from signaldesk.clock import utc_day
+from signaldesk.clock import day_start, utc_day
 from signaldesk.errors import MissingKeyError, ProviderError
 from signaldesk.http import HttpClient
 from signaldesk.models import NewsItem, Observation, ProviderOutcome
@@ -55,14 +55,14 @@ def staleness(observations: Sequence[Observation], as_of: date) -> str:
     Stale means the newest point of some metric is older than that metric's `max_age_days`
     (catalog), measured in whole UTC days before `as_of`.
     """
-    newest: dict[str, date] = {}
+    cut = day_start(as_of + timedelta(days=1))
+    newest: dict[str, datetime] = {}
     for obs in observations:
-        day = utc_day(obs.ts)
-        if day <= as_of and (obs.metric not in newest or day > newest[obs.metric]):
-            newest[obs.metric] = day
+        if obs.ts < cut and (obs.metric not in newest or obs.ts > newest[obs.metric]):
+            newest[obs.metric] = obs.ts
     old = []
-    for metric_id, day in sorted(newest.items()):
-        age = (as_of - day).days
+    for metric_id, ts in sorted(newest.items()):
+        age = (as_of - utc_day(ts)).days
         if age > metric(metric_id).max_age_days:
             old.append(f"{metric_id} is {age} days old (max {metric(metric_id).max_age_days:g})")
     return "; ".join(old)
@@ -163,10 +163,10 @@ async def collect(
 
     results = await asyncio.gather(*(run(p) for p in providers))
     collected = CollectResult()
-    cut = as_of + timedelta(days=1)
+    cut = day_start(as_of + timedelta(days=1))
     for outcome, observations, news in results:
         collected.outcomes.append(outcome)
-        collected.observations.extend(o for o in observations if utc_day(o.ts) < cut)
-        collected.news.extend(n for n in news if utc_day(n.ts) < cut)
+        collected.observations.extend(o for o in observations if o.ts < cut)
+        collected.news.extend(n for n in news if n.ts < cut)
     collected.outcomes.sort(key=lambda o: o.provider)
     return collected
