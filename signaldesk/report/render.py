@@ -16,6 +16,7 @@ import re
 import shutil
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -368,6 +369,28 @@ def _finalize(value: Any) -> Any:
     return md_escape(str(value))
 
 
+def _bytecode_cache(directory: str | None = None) -> jinja2.BytecodeCache | None:
+    """Jinja's own compiled-template cache, in its private per-user directory under the system's
+    temporary directory: compiling the report's templates costs ~0.13 s of every run, loading them
+    ~3 ms. Entries are keyed by each template's source, so an edited or user template is compiled
+    afresh. A cache that cannot be created, read or written is simply not used."""
+    import jinja2
+
+    class QuietCache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with suppress(OSError, ValueError, EOFError):
+                super().load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    try:  # entries named by Jinja's version too: its compiled code may change between releases
+        return QuietCache(directory, pattern=f"signaldesk-jinja2-{jinja2.__version__}-%s.cache")
+    except (OSError, RuntimeError):  # no usable temporary directory
+        return None
+
+
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     """Jinja2 with StrictUndefined; a user template dir (when given) overrides the package's.
 
@@ -383,6 +406,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(HERE / "templates")))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,

@@ -427,3 +427,34 @@ def test_site_as_the_only_destination(tmp_path: Path) -> None:
     )
     assert out == tmp_path / "content" / "posts" / "2026-02-25-market-signal"
     assert (out / "index.en.md").exists()
+
+
+def test_compiled_templates_are_cached_and_a_broken_cache_is_no_cache(tmp_path: Path) -> None:
+    """The second environment loads the compiled code the first one wrote (keyed by the template's
+    source); a cache directory that cannot be written is skipped, and rendering goes on."""
+    import jinja2
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    first = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ 6 * 7 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
+    )
+    assert first.get_template("t").render() == "42"
+    written = list(cache_dir.iterdir())
+    assert len(written) == 1 and written[0].name.startswith(f"signaldesk-jinja2-{jinja2.__version__}-")
+    second = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ 6 * 7 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
+    )
+    second.compile = lambda *a, **k: pytest.fail("compiled again instead of loaded from the cache")  # type: ignore[method-assign]
+    assert second.get_template("t").render() == "42"
+    edited = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ 6 * 8 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
+    )
+    assert edited.get_template("t").render() == "48"  # another source: compiled afresh, not the cached 42
+
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    broken = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}), bytecode_cache=render._bytecode_cache(str(not_a_dir))
+    )
+    assert broken.get_template("t").render() == "2"
