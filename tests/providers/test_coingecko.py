@@ -251,7 +251,7 @@ def _handler(fixtures, seen, overrides=None):
 async def _fetch(handler, since=None):
     provider = CoinGecko()
     with pinned_now(NOW):
-        async with HttpClient(transport=httpx.MockTransport(handler)) as client:
+        async with HttpClient(transport=httpx.MockTransport(handler), polite=False) as client:
             obs = await provider.fetch(client, since)
     return provider, obs
 
