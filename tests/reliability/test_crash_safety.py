@@ -94,6 +94,47 @@ def test_kill_minus_nine_leaves_a_consistent_store(fraction, clean_run, tmp_path
     assert _digest(out) == clean_files
 
 
+def _live_parents() -> dict[int, int]:
+    """{pid: parent pid} of every live (not zombie) process, from Linux /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid`, children of children included."""
+    parents = _live_parents()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from Linux /proc")
+def test_a_killed_run_leaves_no_drawing_process_behind(tmp_path):
+    """The charts are drawn in forked processes; killing the run must take them down with it (they
+    would otherwise wait forever on a queue whose writing end they hold themselves)."""
+    proc = _demo(tmp_path / "out", tmp_path / "store.duckdb", _env(tmp_path))
+    deadline, forked = time.monotonic() + 120, set()
+    while time.monotonic() < deadline and not forked and proc.poll() is None:
+        forked = _descendants(proc.pid)
+        time.sleep(0.02)
+    assert forked, "the run ended before it forked its drawing process"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (left := forked & _live_parents().keys()):
+        time.sleep(0.05)
+    assert not left, f"processes forked by the killed run are still alive: {sorted(left)}"
+
+
 def test_rerunning_the_same_day_changes_nothing(clean_run, tmp_path):
     _, clean_obs, clean_files = clean_run
     db, out = tmp_path / "store.duckdb", tmp_path / "out"
