@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 import stamina
+from hypothesis import settings as hypothesis_settings
 
 from signaldesk.providers import registry
 from signaldesk.store import Store
+
+# Property tests assert properties, not speed: Hypothesis's default 200 ms deadline per example is a
+# timed assertion, and on a busy 2-core CI machine a first example (cold imports, caches) missed it.
+hypothesis_settings.register_profile("signaldesk", deadline=None)
+hypothesis_settings.load_profile("signaldesk")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

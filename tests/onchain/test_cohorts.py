@@ -41,7 +41,7 @@ def _direct(pairs: list[tuple[int, int, int]], prices: list[int]) -> tuple[list[
     return loss, in_profit
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(chain=chains(), block_days=st.integers(1, 9))
 def test_matches_direct_sums(chain: tuple[list[tuple[int, int, int]], list[int]], block_days: int) -> None:
     pairs, prices = chain

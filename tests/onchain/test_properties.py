@@ -30,7 +30,7 @@ def _chain(raw: list[tuple[int, int, int | None]]) -> list[Output]:
     return [(v, c, None if life is None else c + life) for v, c, life in raw]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=outputs_strategy, levels=levels_strategy, buckets=st.integers(1, 12))
 def test_invariants(raw: list[tuple[int, int, int | None]], levels: list[int], buckets: int) -> None:
     chain = _chain(raw)

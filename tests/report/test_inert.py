@@ -90,7 +90,7 @@ def hugo_visible(rendered: str) -> str:
 
 
 @given(st.lists(st.one_of(_BLOCK_STARTERS, _INLINE_BITS, st.text(max_size=8)), max_size=12).map(" ".join))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_generated_text_renders_as_one_plain_paragraph_of_its_own_words(raw: str) -> None:
     line = inert(raw)
     assert "\n" not in line and not INVISIBLE.intersection(line)

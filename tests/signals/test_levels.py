@@ -206,7 +206,7 @@ def test_every_action_can_be_stated():
 
 
 # -- properties --------------------------------------------------------------------------------
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     steps=st.lists(st.floats(-0.08, 0.08), min_size=40, max_size=220),
     bases=st.lists(st.floats(0.3, 2.0), min_size=0, max_size=4),

@@ -151,7 +151,7 @@ values_strategy = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(values=values_strategy)
 def test_score_stays_within_0_and_100(values):
     a = assess(snapshot({k: _clip(k, v) for k, v in values.items()}))
@@ -180,7 +180,7 @@ def test_most_shipped_level_rules_are_monotone():
     assert _monotone_direction(RB.rule("fear_greed")) == -1 and _monotone_direction(RB.rule("etf_streak")) == 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(values=values_strategy, data=st.data())
 def test_a_growing_bullish_input_never_lowers_the_score(values, data):
     rule = data.draw(st.sampled_from(MONOTONE))

@@ -94,7 +94,7 @@ PARAMS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(values=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=60), data=st.data())
 def test_every_shipped_transform_is_causal(values, data):
     """The output on the first k days does not change when later days are removed."""
