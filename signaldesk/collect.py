@@ -72,9 +72,12 @@ def drop_conflicts(observations: Sequence[Observation]) -> tuple[list[Observatio
     """The observations without the keys (metric, entity, UTC day, source) that carry two different
     values, and one line per such key naming the metric, the day and the values; exact repeats are
     kept once."""
+    keys = [(obs.metric, obs.entity, utc_day(obs.ts), obs.source) for obs in observations]
+    if len(set(keys)) == len(keys):  # the usual answer: one value per key, so no conflict and no repeat
+        return list(observations), []
     values: dict[tuple[str, str, date, str], list[float]] = {}
-    for obs in observations:
-        seen = values.setdefault((obs.metric, obs.entity, utc_day(obs.ts), obs.source), [])
+    for key, obs in zip(keys, observations, strict=True):
+        seen = values.setdefault(key, [])
         if obs.value not in seen:
             seen.append(obs.value)
     conflicts = {key: found for key, found in values.items() if len(found) > 1}
