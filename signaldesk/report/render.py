@@ -571,6 +571,7 @@ def write_report(
     author: str = "signaldesk",
     template_dir: Path | None = None,
     strict: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Path:
     """Write the day's page bundle under `out_dir` (and copy it into `site_dir`); return its path.
 
@@ -583,6 +584,8 @@ def write_report(
             so the same data gives the same file.
         strict: raise `ReportError` when a number in the text is not in `signals.json`
             (otherwise it is logged as a warning).
+        meanwhile: other work of the caller (the dashboard) to do once the text is written,
+            while the charts are still being drawn in other processes.
     """
     unknown = [lang for lang in langs if lang not in LANGS]
     if unknown:
@@ -606,6 +609,7 @@ def write_report(
             author=author,
             template_dir=template_dir,
             strict=strict,
+            meanwhile=meanwhile,
         )
     if site_dir is not None:
         target = bundle_dir(Path(site_dir), model.as_of)
@@ -613,6 +617,23 @@ def write_report(
             with staged_dir(target, keep_existing=True) as staging:
                 shutil.copytree(bundle, staging, dirs_exist_ok=True)
     return bundle
+
+
+def _apply_narrative(
+    narrative: NarrativeResult, model: ReportModel, signals: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """Record the narrative's outcome in the model and, when the LLM's text was accepted, its
+    translated news titles in the model and `signals.json`; return its texts per language."""
+    model.narrative = narrative.info
+    if narrative.info.reason:
+        log.warning("LLM narrative: %s", narrative.info.reason)
+    if narrative.info.source != "llm":
+        return {}
+    if narrative.titles:
+        model.ai = _with_titles(model.ai, narrative.titles)
+        for item, news in zip(signals["report"]["ai"]["news"], model.ai.news, strict=True):
+            item["title_translated"] = dict(news.title_translated)
+    return narrative.texts
 
 
 def _write_bundle(
@@ -630,8 +651,9 @@ def _write_bundle(
     author: str,
     template_dir: Path | None,
     strict: bool,
+    meanwhile: Callable[[], object] | None,
 ) -> None:
-    """Charts (drawn in another process meanwhile), `signals.json` and one page per language."""
+    """Charts (drawn in other processes meanwhile), `signals.json` and one page per language."""
     pending_charts = None
     if charts:
         from signaldesk.report.charts import start_charts
@@ -649,14 +671,7 @@ def _write_bundle(
 
         narrative = generate_from_env(signals, langs)
     if narrative is not None:
-        model.narrative = narrative.info
-        texts = narrative.texts if narrative.info.source == "llm" else {}
-        if narrative.info.source == "llm" and narrative.titles:
-            model.ai = _with_titles(model.ai, narrative.titles)
-            for item, news in zip(signals["report"]["ai"]["news"], model.ai.news, strict=True):
-                item["title_translated"] = dict(news.title_translated)
-        if narrative.info.reason:
-            log.warning("LLM narrative: %s", narrative.info.reason)
+        texts = _apply_narrative(narrative, model, signals)
     signals["narrative"] = {
         "source": model.narrative.source,
         "model": model.narrative.model,
@@ -673,5 +688,7 @@ def _write_bundle(
             log.warning(message)
         (bundle / page_name(lang)).write_text(markdown, encoding="utf-8")
     (bundle / "signals.json").write_text(dumps(signals), encoding="utf-8")
+    if meanwhile is not None:
+        meanwhile()
     if pending_charts is not None:
         pending_charts.wait()
