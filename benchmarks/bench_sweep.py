@@ -197,8 +197,7 @@ def markdown(grid: dict, backtest: dict) -> str:
             (
                 f"Measured with `python benchmarks/bench_sweep.py` on {platform.machine()}, {os.cpu_count()} cores, "
                 f"Python {platform.python_version()}, vectorbt {_version('vectorbt')}, numpy {np.__version__}; "
-                f"load average {load:.1f} at the end of the run (the machine is shared: other engineers' test suites ran "
-                "at the same time, so absolute times are inflated; the ratio is measured back to back in one process)."
+                f"load average {load:.1f} at the end of the run; the ratio is measured back to back in one process."
             ),
             "",
             (
