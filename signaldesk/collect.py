@@ -81,9 +81,7 @@ def drop_conflicts(observations: Sequence[Observation]) -> tuple[list[Observatio
         if obs.value not in seen:
             seen.append(obs.value)
     conflicts = {key: found for key, found in values.items() if len(found) > 1}
-    if not conflicts:
-        return list(dict.fromkeys(observations)), []
-    kept = [o for o in dict.fromkeys(observations) if (o.metric, o.entity, utc_day(o.ts), o.source) not in conflicts]
+    kept = list(dict.fromkeys(obs for key, obs in zip(keys, observations, strict=True) if key not in conflicts))
     reasons = [
         f"{metric}{'[' + entity + ']' if entity else ''} on {day}: conflicting values "
         f"{' and '.join(f'{v:g}' for v in found)} (both dropped)"

@@ -237,20 +237,18 @@ def write_outputs(
     from signaldesk.report.signals_json import assessment_dict, gap_words
     from signaldesk.web.dashboard import HISTORY_DAYS, write_dashboard
 
-    dashboards: list[Path] = []
+    dashboard: Path | None = None
 
-    def the_dashboard() -> None:  # written while the report's charts are drawn
-        if out is not None:
-            dashboards.append(
-                write_dashboard(
-                    out,
-                    gap_words(assessment_dict(judged.assessment), outcomes),
-                    judged.snapshot.history,
-                    judged.scores,
-                    days=HISTORY_DAYS,
-                    demo=demo,
-                )
-            )
+    def write_the_dashboard() -> None:  # while the report's charts are drawn
+        nonlocal dashboard
+        dashboard = write_dashboard(
+            out,
+            gap_words(assessment_dict(judged.assessment), outcomes),
+            judged.snapshot.history,
+            judged.scores,
+            days=HISTORY_DAYS,
+            demo=demo,
+        )
 
     # SVG only: text stays text in every language; PNG copies would double the charts' cost.
     bundle = write_report(
@@ -264,9 +262,8 @@ def write_outputs(
         score_history=judged.scores,
         png=False,
         author=settings.byline(),
-        meanwhile=the_dashboard,
+        meanwhile=write_the_dashboard if out is not None else None,
     )
-    dashboard = dashboards[0] if dashboards else None
     return bundle, dashboard
 
 

@@ -157,14 +157,11 @@ class Observations(StoreBase):
         """
         return _series_of(self.daily_frame(metrics, as_of=as_of, known_at=known_at))
 
-    def sources(self, *, as_of: date | None = None) -> dict[MetricKey, str]:
-        """Which source each key's series comes from (the one `daily_frame` picks)."""
-        return _sources_of(self.daily_frame(as_of=as_of))
-
     def history_and_sources(
         self, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> tuple[dict[MetricKey, pd.Series], dict[MetricKey, str]]:
-        """`history()` and `sources()` from one read of the store (a snapshot needs both)."""
+        """`history()` and, for each key, the source its series comes from (the one `daily_frame`
+        picks), from one read of the store (a snapshot needs both)."""
         frame = self.daily_frame(as_of=as_of, known_at=known_at)
         return _series_of(frame), _sources_of(frame)
 

@@ -67,7 +67,7 @@ def test_synth_then_compute_json_into_the_store(tmp_path: Path) -> None:
         assert len(series) == 60 and series.iloc[-1] == metrics["realized_price_usd"]
         urpd = store.history(["urpd_supply_btc"])
         assert ("urpd_supply_btc", "0.00") in urpd and len(urpd) == 10
-        assert store.sources()[("sopr", "")] == "onchain_engine"
+        assert store.history_and_sources()[1][("sopr", "")] == "onchain_engine"
     again = runner.invoke(app, args)  # same run again: nothing new to store
     assert again.exit_code == 0 and "LTH n/a" in again.output and "; 0 new observations" in again.output
 

@@ -163,12 +163,15 @@ def test_daily_frame_takes_the_days_last_point_and_one_source_per_series(store: 
         fetched_at=at(DAY, 23),
     )
     assert _values(store) == {d1: 1.0, d2: 2.0, d3: 3.5}
-    assert store.sources() == {("price_usd", "btc"): "big", ("fear_greed", ""): "aa"}  # a tie goes by name
+    assert store.history_and_sources()[1] == {
+        ("price_usd", "btc"): "big",
+        ("fear_greed", ""): "aa",
+    }  # a tie goes by name
 
 
 def test_history_and_sources_come_from_one_read_and_respect_known_at(store: Store) -> None:
-    """The pair equals `history()` and `sources()`; the sources follow `known_at` too: a source
-    whose rows were all fetched later is not the one that day's run knew."""
+    """The history equals `history()`; the sources follow `known_at` too: a source whose rows were
+    all fetched later is not the one that day's run knew."""
     d1, d2 = DAY - timedelta(days=1), DAY
     store.write_observations(
         [obs(d1, 1.0, source="early"), obs(d2, 2.0, source="early")], run_id="a", fetched_at=at(d2, 1)
@@ -179,7 +182,7 @@ def test_history_and_sources_come_from_one_read_and_respect_known_at(store: Stor
         fetched_at=at(d2, 20),
     )
     history, sources = store.history_and_sources(as_of=DAY)
-    assert sources == store.sources(as_of=DAY) == {("price_usd", "btc"): "late"}  # three rows beat two
+    assert sources == {("price_usd", "btc"): "late"}  # three rows beat two
     assert history.keys() == store.history(as_of=DAY).keys()
     assert history[("price_usd", "btc")].equals(store.history(as_of=DAY)[("price_usd", "btc")])
     then, then_sources = store.history_and_sources(as_of=DAY, known_at=at(d2, 2))
