@@ -363,39 +363,19 @@ async def run_probe(client: httpx.AsyncClient, provider: str, probe: Probe, time
     host = httpx.URL(probe.url).host
     key = secret(probe.key_env) if probe.key_env else None
     key_state = "not needed" if not probe.key_env else ("present" if key else "missing")
+
+    def unanswered(verdict: Verdict, cause: str) -> ProbeResult:
+        return ProbeResult(provider, probe.label, host, verdict, False, key=key_state, cause=cause)
+
     if probe.key_required and key is None:
-        return ProbeResult(
-            provider,
-            probe.label,
-            host,
-            "skipped",
-            False,
-            key=key_state,
-            cause=f"no key: set {probe.key_env} to enable {provider}",
-        )
+        return unanswered("skipped", f"no key: set {probe.key_env} to enable {provider}")
     started = time.perf_counter()
     try:
         response = await _send(client, probe, key, browser=probe.browser)
     except httpx.TimeoutException:
-        return ProbeResult(
-            provider,
-            probe.label,
-            host,
-            "failed",
-            False,
-            key=key_state,
-            cause=f"timed out after {timeout:g} s: a firewall, or the host drops this network",
-        )
+        return unanswered("failed", f"timed out after {timeout:g} s: a firewall, or the host drops this network")
     except httpx.TransportError as exc:
-        return ProbeResult(
-            provider,
-            probe.label,
-            host,
-            "failed",
-            False,
-            key=key_state,
-            cause=f"cannot connect ({type(exc).__name__}: {exc}): DNS, firewall or no route",
-        )
+        return unanswered("failed", f"cannot connect ({type(exc).__name__}: {exc}): DNS, firewall or no route")
     latency = round((time.perf_counter() - started) * 1000, 1)
     verdict, cause = diagnose(
         response.status_code, response.headers, response.text, key_sent=probe.key_env if key else ""

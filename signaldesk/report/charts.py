@@ -697,12 +697,7 @@ def draw_charts(jobs: Mapping[str, ChartData], langs: Sequence[str], directory: 
         for name, data in jobs.items():
             draw_all(name, data, langs, directory, png=png)
         return
-    with ProcessPoolExecutor(
-        max_workers=shares,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
+    with _forked_pool(shares, die_with_parent) as pool:
         for future in [pool.submit(draw_all, name, data, langs, directory, png=png) for name, data in jobs.items()]:
             future.result()
 
@@ -724,6 +719,16 @@ class PendingCharts:
         for future in futures:
             future.result()
         return self.files
+
+
+def _forked_pool(workers: int, initializer: Callable[[int], None]) -> ProcessPoolExecutor:
+    """`workers` processes forked from this one, each starting with `initializer(this process's pid)`."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=initializer,
+        initargs=(os.getpid(),),
+    )
 
 
 PR_SET_PDEATHSIG = 1
@@ -776,12 +781,7 @@ def _drawing_pool() -> ProcessPoolExecutor | None:
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    pool = ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_ready_to_draw,
-        initargs=(os.getpid(),),
-    )
+    pool = _forked_pool(1, _ready_to_draw)
     pool.submit(int)  # with fork, the first task starts the process: its imports begin now
     return pool
 
