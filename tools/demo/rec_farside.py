@@ -30,7 +30,7 @@ from signaldesk.providers.farside import URLS
 from signaldesk.recordings import write_recording
 from tools.demo import exactmath
 from tools.demo.build import demo_request
-from tools.demo.scenario import Scenario, rng
+from tools.demo.scenario import US_MARKET_HOLIDAYS, Scenario, rng
 
 LAST_ROW = pd.Timestamp("2026-02-23")
 AUM_TARGET = (pd.Timestamp("2026-02-25"), 84.3e9)
@@ -41,34 +41,6 @@ WEEK_SIGNS = {
     **{pd.Timestamp("2026-01-12") + pd.Timedelta(weeks=i): -1 for i in range(6)},
 }
 
-US_HOLIDAYS = {
-    pd.Timestamp(d)
-    for d in (
-        "2024-01-15",
-        "2024-02-19",
-        "2024-03-29",
-        "2024-05-27",
-        "2024-06-19",
-        "2024-07-04",
-        "2024-09-02",
-        "2024-11-28",
-        "2024-12-25",
-        "2025-01-01",
-        "2025-01-09",
-        "2025-01-20",
-        "2025-02-17",
-        "2025-04-18",
-        "2025-05-26",
-        "2025-06-19",
-        "2025-07-04",
-        "2025-09-01",
-        "2025-11-27",
-        "2025-12-25",
-        "2026-01-01",
-        "2026-01-19",
-        "2026-02-16",
-    )
-}
 
 # (ticker, sponsor, fee, launch, share of the non-Grayscale-trust flow, chance of a zero day)
 BTC_FUNDS = (
@@ -131,7 +103,7 @@ def generate(
             zero[-1] = False  # the largest fund has reported on the latest day
         values = np.where(zero, 0.0, values)
         frame[ticker] = np.where(days >= pd.Timestamp(launch), values, np.nan)
-    holiday = frame.index.isin(US_HOLIDAYS)
+    holiday = frame.index.isin(pd.DatetimeIndex(sorted(US_MARKET_HOLIDAYS)))
     frame.loc[holiday] = frame.loc[holiday].where(frame.loc[holiday].isna(), 0.0)
     return frame
 

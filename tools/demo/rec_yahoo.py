@@ -24,37 +24,10 @@ from signaldesk.demo import DEMO_NOW
 from signaldesk.providers.yahoo import BACKFILL_RANGE, URL
 from tools.demo import exactmath
 from tools.demo.build import demo_request, write_json
-from tools.demo.scenario import Scenario, bridge, rng
+from tools.demo.scenario import US_MARKET_HOLIDAYS, Scenario, bridge, rng
 
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_DAY = date(2024, 2, 26)
-#: NYSE full-day closures in the window (weekends aside).
-HOLIDAYS = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2024-03-29",
-        "2024-05-27",
-        "2024-06-19",
-        "2024-07-04",
-        "2024-09-02",
-        "2024-11-28",
-        "2024-12-25",
-        "2025-01-01",
-        "2025-01-09",
-        "2025-01-20",
-        "2025-02-17",
-        "2025-04-18",
-        "2025-05-26",
-        "2025-06-19",
-        "2025-07-04",
-        "2025-09-01",
-        "2025-11-27",
-        "2025-12-25",
-        "2026-01-01",
-        "2026-01-19",
-        "2026-02-16",
-    )
-)
 TREND_BETA = 0.7
 TREND_DAYS = 9
 ANCHOR_DAYS = ("2024-02-26", "2025-04-08", "2025-10-29", "2025-11-21", "2026-01-26", "2026-02-05", "2026-02-25")
@@ -186,7 +159,7 @@ def sessions(first: date, last: date) -> list[date]:
     days = []
     day = first
     while day <= last:
-        if day.weekday() < 5 and day not in HOLIDAYS:
+        if day.weekday() < 5 and day not in US_MARKET_HOLIDAYS:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -232,7 +205,7 @@ def ex_dates(first: date, last: date) -> list[date]:
     for year in range(first.year, last.year + 1):
         for month in (2, 5, 8, 11):
             day = date(year, month, 15)
-            while day.weekday() >= 5 or day in HOLIDAYS:
+            while day.weekday() >= 5 or day in US_MARKET_HOLIDAYS:
                 day += timedelta(days=1)
             if first < day <= last:
                 out.append(day)

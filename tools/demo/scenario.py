@@ -23,6 +23,36 @@ from tools.demo import exactmath
 SEED = 20260225
 START = date(2018, 2, 1)
 AS_OF = date(2026, 2, 25)
+#: US market full-day closures (NYSE/Nasdaq) in the demo's windows, weekends aside: no stock
+#: close (Yahoo) and no ETF flow row (Farside) on these days.
+US_MARKET_HOLIDAYS: frozenset[date] = frozenset(
+    date.fromisoformat(d)
+    for d in (
+        "2024-01-15",
+        "2024-02-19",
+        "2024-03-29",
+        "2024-05-27",
+        "2024-06-19",
+        "2024-07-04",
+        "2024-09-02",
+        "2024-11-28",
+        "2024-12-25",
+        "2025-01-01",
+        "2025-01-09",
+        "2025-01-20",
+        "2025-02-17",
+        "2025-04-18",
+        "2025-05-26",
+        "2025-06-19",
+        "2025-07-04",
+        "2025-09-01",
+        "2025-11-27",
+        "2025-12-25",
+        "2026-01-01",
+        "2026-01-19",
+        "2026-02-16",
+    )
+)
 
 #: Anchor closes (USD) the BTC path passes through; between them it wanders.
 BTC_ANCHORS: dict[str, float] = {
