@@ -21,6 +21,7 @@ from signaldesk.models import ProviderOutcome
 from signaldesk.providers import registry
 from signaldesk.store import Store
 from tests.backtest.real_store import build
+from tests.browser import chromium
 from tests.conftest import shared_file
 
 DAY = date(2022, 6, 20)  # the Celsius/3AC week: a real stress day inside the shared history
@@ -155,21 +156,12 @@ def test_a_day_when_everything_failed_still_reads_as_a_report(degraded_db: Path,
 
 
 def _dashboard_text(index: Path, lang_button: int) -> str:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    from tests.web.test_dashboard import ARGS, CHROMIUM
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(index.as_uri())
-            page.wait_for_selector("#missing li")
-            page.locator("#langs button").nth(lang_button).click()
-            return page.locator("body").inner_text()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        page.wait_for_selector("#missing li")
+        page.locator("#langs button").nth(lang_button).click()
+        return page.locator("body").inner_text()
 
 
 def test_a_single_language_and_a_date_outside_history(real_db: Path, tmp_path: Path) -> None:

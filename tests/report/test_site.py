@@ -13,6 +13,7 @@ import pytest
 from signaldesk.errors import ReportError
 from signaldesk.report.render import front_matter, write_report
 from signaldesk.report.site import hugo_binary, init_site
+from tests.browser import chromium
 from tests.report import sample
 
 
@@ -231,31 +232,22 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 def test_site_in_chromium(served: str, viewport: str, tmp_path: Path) -> None:
     """Every language's report page at desktop and 390 px: no broken image, no literal **, no
     sideways scrolling; full-page screenshots are left in the test's tmp_path (path printed)."""
-    from tests.web.test_dashboard import ARGS, CHROMIUM
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORTS[viewport])
-            for lang, path in PAGES.items():
-                answer = page.goto(f"{served}/{path.parent.as_posix()}/")
-                assert answer is not None and answer.ok, lang
-                page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-                page.wait_for_function("[...document.images].every(i => i.complete)")
-                images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])")
-                assert len(images) == 7 and all(width > 0 for _, width in images), (lang, images)
-                assert "**" not in page.evaluate("document.body.innerText"), lang
-                overflow = page.evaluate("[document.body.scrollWidth, document.documentElement.clientWidth]")
-                assert overflow[0] <= overflow[1], (lang, overflow)
-                data = page.locator("a.data")
-                assert data.count() == 1
-                assert page.request.get(f"{served}{data.get_attribute('href')}").ok  # signals.json resolves
-                shot = tmp_path / f"report-{lang}-{viewport}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot: {shot}")
-                assert shot.stat().st_size > 10_000
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORTS[viewport])
+        for lang, path in PAGES.items():
+            answer = page.goto(f"{served}/{path.parent.as_posix()}/")
+            assert answer is not None and answer.ok, lang
+            page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+            page.wait_for_function("[...document.images].every(i => i.complete)")
+            images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])")
+            assert len(images) == 7 and all(width > 0 for _, width in images), (lang, images)
+            assert "**" not in page.evaluate("document.body.innerText"), lang
+            overflow = page.evaluate("[document.body.scrollWidth, document.documentElement.clientWidth]")
+            assert overflow[0] <= overflow[1], (lang, overflow)
+            data = page.locator("a.data")
+            assert data.count() == 1
+            assert page.request.get(f"{served}{data.get_attribute('href')}").ok  # signals.json resolves
+            shot = tmp_path / f"report-{lang}-{viewport}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot: {shot}")
+            assert shot.stat().st_size > 10_000

@@ -11,23 +11,8 @@ import pytest
 
 from signaldesk.report.signals_json import assessment_dict
 from signaldesk.web.dashboard import dashboard_data, write_dashboard
+from tests.browser import chromium
 from tests.report import sample
-
-CHROMIUM = "/usr/bin/chromium"
-# The page is a file:// URL with no network use of its own; keep Chromium itself off the network too
-# (no DNS lookups of Google's hosts, no QUIC, no sync), so a closed sandbox sees no traffic from the test.
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-domain-reliability",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
 
 
 @pytest.fixture(scope="module")
@@ -72,39 +57,32 @@ def test_script_end_tags_in_data_are_inert(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_page_in_headless_chromium(page_dir: Path, tmp_path: Path) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
     errors: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((page_dir / "index.html").as_uri())
-            page.wait_for_selector("#indicators tr")
-            assert page.locator("#indicators tr").count() == 8
-            assert page.locator(".card.score .v").inner_text() == "42/100"
-            assert page.locator("#indicator-chart path.line").count() == 1  # fear & greed history drawn
-            assert page.locator("#score-chart path.score").count() == 1
-            page.locator("#indicators tr").nth(1).click()  # gas: no history → says so
-            assert page.locator("#indicator-chart text.empty").count() == 1
-            page.locator("#indicators tr").nth(0).click()
-            page.locator("#ranges button").nth(0).click()  # 90 days
-            box = page.locator("#indicator-chart").bounding_box()
-            page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
-            assert page.locator("#tooltip").is_visible()
-            page.locator("#langs button").nth(2).click()  # English
-            assert page.locator("[data-word=indicators]").inner_text() == "Indicators"
-            assert "Accelerating decline" in page.locator("#summary").inner_text()
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            if os.environ.get("SIGNALDESK_KEEP_SCREENSHOT"):
-                shutil.copyfile(shot, os.environ["SIGNALDESK_KEEP_SCREENSHOT"])
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((page_dir / "index.html").as_uri())
+        page.wait_for_selector("#indicators tr")
+        assert page.locator("#indicators tr").count() == 8
+        assert page.locator(".card.score .v").inner_text() == "42/100"
+        assert page.locator("#indicator-chart path.line").count() == 1  # fear & greed history drawn
+        assert page.locator("#score-chart path.score").count() == 1
+        page.locator("#indicators tr").nth(1).click()  # gas: no history → says so
+        assert page.locator("#indicator-chart text.empty").count() == 1
+        page.locator("#indicators tr").nth(0).click()
+        page.locator("#ranges button").nth(0).click()  # 90 days
+        box = page.locator("#indicator-chart").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+        assert page.locator("#tooltip").is_visible()
+        page.locator("#langs button").nth(2).click()  # English
+        assert page.locator("[data-word=indicators]").inner_text() == "Indicators"
+        assert "Accelerating decline" in page.locator("#summary").inner_text()
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("SIGNALDESK_KEEP_SCREENSHOT"):
+            shutil.copyfile(shot, os.environ["SIGNALDESK_KEEP_SCREENSHOT"])
     assert errors == []
 
 
