@@ -328,35 +328,30 @@ def test_divergence_and_coupling_titles() -> None:
     assert (model.lead.theme, model.lead.direction) == ("divergence", "crypto_leads")
 
 
+def _with_sources_template(tmp_path: Path, template: str, *, strict: bool = False) -> Path:
+    """The English sample report with the sources section replaced by `template` (a user template)."""
+    (tmp_path / "_12_sources.md.j2").write_text(template, encoding="utf-8")
+    return write_report(
+        sample.assessment(),
+        sample.snapshot(),
+        out_dir=tmp_path / "o",
+        langs=("en",),
+        demo=True,
+        charts=False,
+        use_llm=False,
+        template_dir=tmp_path,
+        strict=strict,
+    )
+
+
 def test_a_template_cannot_print_a_raw_number(tmp_path: Path) -> None:
-    (tmp_path / "_12_sources.md.j2").write_text("{{ m.score }}\n", encoding="utf-8")
     with pytest.raises(ReportError, match=r"raw number 42\.0"):
-        write_report(
-            sample.assessment(),
-            sample.snapshot(),
-            out_dir=tmp_path / "o",
-            langs=("en",),
-            demo=True,
-            charts=False,
-            use_llm=False,
-            template_dir=tmp_path,
-        )
+        _with_sources_template(tmp_path, "{{ m.score }}\n")
 
 
 def test_strict_mode_rejects_an_unsupported_number(tmp_path: Path) -> None:
-    (tmp_path / "_12_sources.md.j2").write_text("BTC could reach $250K.\n", encoding="utf-8")
     with pytest.raises(ReportError, match="250K"):
-        write_report(
-            sample.assessment(),
-            sample.snapshot(),
-            out_dir=tmp_path / "o",
-            langs=("en",),
-            demo=True,
-            charts=False,
-            use_llm=False,
-            template_dir=tmp_path,
-            strict=True,
-        )
+        _with_sources_template(tmp_path, "BTC could reach $250K.\n", strict=True)
 
 
 def test_unknown_language_is_refused(tmp_path: Path) -> None:
@@ -434,27 +429,23 @@ def test_compiled_templates_are_cached_and_a_broken_cache_is_no_cache(tmp_path: 
     source); a cache directory that cannot be written is skipped, and rendering goes on."""
     import jinja2
 
+    def environment(source: str, cache_dir: Path) -> jinja2.Environment:
+        """One template `t` of `source`, with the report's bytecode cache in `cache_dir`."""
+        return jinja2.Environment(
+            loader=jinja2.DictLoader({"t": source}), bytecode_cache=render._bytecode_cache(str(cache_dir))
+        )
+
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()
-    first = jinja2.Environment(
-        loader=jinja2.DictLoader({"t": "{{ 6 * 7 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
-    )
-    assert first.get_template("t").render() == "42"
+    assert environment("{{ 6 * 7 }}", cache_dir).get_template("t").render() == "42"
     written = list(cache_dir.iterdir())
     assert len(written) == 1 and written[0].name.startswith(f"signaldesk-jinja2-{jinja2.__version__}-")
-    second = jinja2.Environment(
-        loader=jinja2.DictLoader({"t": "{{ 6 * 7 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
-    )
+    second = environment("{{ 6 * 7 }}", cache_dir)
     second.compile = lambda *a, **k: pytest.fail("compiled again instead of loaded from the cache")  # type: ignore[method-assign]
     assert second.get_template("t").render() == "42"
-    edited = jinja2.Environment(
-        loader=jinja2.DictLoader({"t": "{{ 6 * 8 }}"}), bytecode_cache=render._bytecode_cache(str(cache_dir))
-    )
-    assert edited.get_template("t").render() == "48"  # another source: compiled afresh, not the cached 42
+    # another source: compiled afresh, not the cached 42
+    assert environment("{{ 6 * 8 }}", cache_dir).get_template("t").render() == "48"
 
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
-    broken = jinja2.Environment(
-        loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}), bytecode_cache=render._bytecode_cache(str(not_a_dir))
-    )
-    assert broken.get_template("t").render() == "2"
+    assert environment("{{ 1 + 1 }}", not_a_dir).get_template("t").render() == "2"
