@@ -88,15 +88,16 @@ def derive_daily(exact: pd.DataFrame, lth_mode: str) -> pd.DataFrame:
     return out[list(METRIC_COLUMNS)]
 
 
-def urpd_frame(bucket_supply: dict[int, int], buckets: int, ath_cents: int) -> pd.DataFrame:
-    """URPD rows (price_low, price_high in USD; supply_btc) for every bucket, empty ones as 0."""
+def urpd_frame(bucket_supply: list[int], ath_cents: int) -> pd.DataFrame:
+    """URPD rows (price_low, price_high in USD; supply_btc), one per bucket of `bucket_supply` (sat)."""
     import pandas as pd
 
+    buckets = len(bucket_supply)
     width = ath_cents / buckets / CENTS_PER_USD
     return pd.DataFrame(
         {
             "price_low": [i * width for i in range(buckets)],
             "price_high": [(i + 1) * width for i in range(buckets)],
-            "supply_btc": [bucket_supply.get(i, 0) / SAT_PER_BTC for i in range(buckets)],
+            "supply_btc": [supply / SAT_PER_BTC for supply in bucket_supply],
         }
     )

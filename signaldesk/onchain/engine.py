@@ -1,13 +1,16 @@
 """Run the on-chain SQL on one engine and return exact daily totals plus the derived metrics.
 
-Order of work: one scan of the outputs table into `pairs` → checks → prices and LTH weights as
-small tables → the daily query (and, for the logistic split, the weighted one), URPD and the pairs
-for `cohorts.py` → `derive.py`. Only the first step touches N rows.
+Order of work: one SQL scan of the outputs into (created day, spent day) pairs, fetched as int64
+arrays → checks and the as-of cut on the pairs → per-day totals and URPD (`totals.py`) beside
+the cohort × day grid (`cohorts.py`), on two threads → `derive.py`. Only the scan touches N rows
+and only it differs between engines; under `--lth logistic` the weighted sums also run in SQL, on
+the pairs loaded back. Everything after the scan is O(pairs + days²), whatever N is.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from signaldesk.errors import OnchainError
 from signaldesk.onchain import queries
-from signaldesk.onchain.backends import Backend, DuckDBOptions, open_backend
+from signaldesk.onchain.backends import Backend, Columns, DuckDBOptions, open_backend
 from signaldesk.onchain.cohorts import price_conditioned
 from signaldesk.onchain.prices import all_time_high_cents, daily_cents, day_date, day_number
 from signaldesk.onchain.schema import check_outputs_file
+from signaldesk.onchain.totals import DAY_COLUMNS, day_totals, urpd_supply
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 LthMode = Literal["sharp", "logistic"]
@@ -31,23 +36,7 @@ LOGISTIC_WIDTH_DAYS = 10.0
 WEIGHT_SCALE = 10**12
 """Logistic weights travel as integers in units of 10⁻¹²: sat × weight × cent stays < 10³⁸."""
 
-EXACT_COLUMNS: tuple[str, ...] = (
-    "price_cents",
-    "supply",
-    "realized_cap",
-    "lth_supply",
-    "lth_cap",
-    "spent_cost",
-    "spent_value",
-    "profit",
-    "loss",
-    "cdd",
-    "cum_cdd",
-    "thermocap",
-    "coin_days_created",
-    "unrealized_loss",
-    "supply_in_profit",
-)
+EXACT_COLUMNS: tuple[str, ...] = (*DAY_COLUMNS, "unrealized_loss", "supply_in_profit")
 """Per-day exact integers: sat, sat×cent, sat-days."""
 WEIGHTED_COLUMNS: tuple[str, ...] = ("lth_supply_w", "lth_cap_w")
 """Added under the logistic split only: sums carrying `WEIGHT_SCALE` × a logistic weight."""
@@ -86,20 +75,46 @@ def _weights(max_age: int) -> dict[str, list[int]]:
     return {"age": ages, "w": [round(WEIGHT_SCALE * logistic_weight(age)) for age in ages]}
 
 
-def _checked_range(backend: Backend) -> tuple[int, int, int]:
-    """Validate the scanned table; return (rows, first day, last day)."""
-    row = {name: values[0] for name, values in backend.fetch(queries.render("check", backend.dialect)).items()}
-    if not row["n"]:
+def _checked_range(pairs: dict[str, np.ndarray]) -> tuple[int, int, int]:
+    """Validate the scan's pairs; return (rows, first day, last day).
+
+    The checks read the pairs, not the rows: a spend is only out of order if its day is (within
+    a day the order changes no metric).
+    """
+    count = pairs["n"]
+    rows = int(count.sum())
+    if not rows:
         raise OnchainError("the outputs table is empty")
-    if row["null_created"]:
-        raise OnchainError(f"{row['null_created']} output(s) have no created_time")
-    if row["null_values"]:
-        raise OnchainError(f"{row['null_values']} output(s) have no value_sat")
-    if row["v_min"] < 0:
+    if null_created := int(count[pairs["no_created"] != 0].sum()):
+        raise OnchainError(f"{null_created} output(s) have no created_time")
+    if null_values := int((count - pairs["n_values"]).sum()):
+        raise OnchainError(f"{null_values} output(s) have no value_sat")
+    if pairs["v_min"].min() < 0:
         raise OnchainError("value_sat must not be negative")
-    if row["bad_order"]:
-        raise OnchainError(f"{row['bad_order']} output(s) are spent on a day before the one they were created")
-    return int(row["n"]), int(row["first_day"]), int(row["last_day"])
+    created, spent, unspent = pairs["c"], pairs["s"], pairs["unspent"] != 0
+    if bad_order := int(count[~unspent & (spent < created)].sum()):
+        raise OnchainError(f"{bad_order} output(s) are spent on a day before the one they were created")
+    return rows, int(created.min()), int(max(created.max(), spent[~unspent].max(initial=created.min())))
+
+
+def _as_of(pairs: dict[str, np.ndarray], cut: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(created, spent, value) as seen at the end of day `cut`: later creations dropped, later
+    spends (and none) on day `cut` + 1."""
+    import numpy as np
+
+    created, spent, value, unspent = pairs["c"], pairs["s"], pairs["v"], pairs["unspent"] != 0
+    kept = created <= cut
+    if not kept.all():  # an earlier as-of day: copy only then
+        created, spent, value, unspent = created[kept], spent[kept], value[kept], unspent[kept]
+    return created, np.where(unspent | (spent > cut), cut + 1, spent), value
+
+
+def _weighted(backend: Backend, pairs: dict[str, np.ndarray], price_table: pd.DataFrame, cut: int) -> Columns:
+    """The logistic LTH sums (`queries.WEIGHTED`) on the as-of pairs, loaded back into the engine."""
+    backend.load_table("pairs", pairs)
+    backend.load_table("prices", {col: price_table[col].to_numpy() for col in ("day", "price_cents")})
+    backend.load_table("lth_weights", _weights(cut - int(price_table["day"].iloc[0])))
+    return backend.fetch(queries.render("weighted", backend.dialect, as_of=cut))
 
 
 def compute(
@@ -136,43 +151,41 @@ def compute(
     else:
         check_outputs_file(location)
     backend = open_backend(engine, duckdb_options=duckdb_options, spark=spark)
-    try:
-        dialect = backend.dialect
-        backend.load_outputs(location)
-        backend.materialize("pairs", queries.render("pairs", dialect))
-        rows, first_day, last_day = _checked_range(backend)
-        cut = last_day if as_of is None else day_number(as_of)
-        if cut < first_day:
-            raise OnchainError(f"--as-of {day_date(cut)} is before the chain's first day {day_date(first_day)}")
-        price_table = daily_cents(prices, first_day, cut)
-        ath_cents = all_time_high_cents(prices, cut)
-        backend.load_table("prices", {col: price_table[col].tolist() for col in ("day", "price_cents")})
-        if lth_mode == "logistic":
-            backend.load_table("lth_weights", _weights(cut - first_day))
-        params = {"as_of": cut, "lth_days": LTH_DAYS, "buckets": urpd_buckets, "ath_cents": ath_cents}
-        daily = backend.fetch(queries.render("daily", dialect, **params))
-        weighted = backend.fetch(queries.render("weighted", dialect, **params)) if lth_mode == "logistic" else None
-        urpd = backend.fetch(queries.render("urpd", dialect, **params))
-        pairs = backend.fetch_arrays(queries.render("cohort_pairs", dialect, **params))
-    finally:
-        backend.close()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # NumPy and DuckDB release the GIL: two cores at work
+        try:
+            backend.load_outputs(location)
+            pairs = backend.fetch_arrays(queries.render("pairs", backend.dialect))
+            rows, first_day, last_day = _checked_range(pairs)
+            cut = last_day if as_of is None else day_number(as_of)
+            if cut < first_day:
+                raise OnchainError(f"--as-of {day_date(cut)} is before the chain's first day {day_date(first_day)}")
+            price_table = daily_cents(prices, first_day, cut)
+            created, spent, value = _as_of(pairs, cut)
+            weighted = None
+            if lth_mode == "logistic":
+                weighted = _weighted(backend, {"c": created, "s": spent, "v": value}, price_table, cut)
+        finally:
+            pool.submit(backend.close)
+        price_cents = price_table["price_cents"].to_numpy()
+        by_cohort = pool.submit(price_conditioned, created, spent, value, price_cents, first_day)
+        totals = day_totals(created, spent, value, price_cents, first_day, LTH_DAYS)
+        unrealized_loss, supply_in_profit = by_cohort.result()
 
-    exact = pd.DataFrame(daily, index=pd.Index(daily.pop("day"), name="day", dtype="int64"), dtype=object)
-    exact["unrealized_loss"], exact["supply_in_profit"] = price_conditioned(
-        pairs["c"], pairs["s"], pairs["v"], price_table["price_cents"].to_numpy(), first_day
-    )
+    day_index = pd.Index(price_table["day"].to_numpy(), name="day", dtype="int64")
+    exact = pd.DataFrame(totals, index=day_index, dtype=object)
+    exact["unrealized_loss"], exact["supply_in_profit"] = unrealized_loss, supply_in_profit
     columns = list(EXACT_COLUMNS)
     if weighted is not None:
         by_day = pd.DataFrame(weighted, index=pd.Index(weighted.pop("day"), name="day", dtype="int64"), dtype=object)
         exact = exact.join(by_day.reindex(exact.index, fill_value=0))  # days without unspent coins: 0
         columns += WEIGHTED_COLUMNS
     exact = exact[columns]
-    bucket_supply = dict(zip(urpd["bucket"], urpd["supply"], strict=True))
+    ath_cents = all_time_high_cents(prices, cut)
     return OnchainResult(
         as_of=day_date(cut),
         outputs=rows,
         exact=exact,
         daily=derive_daily(exact, lth_mode),
-        urpd=urpd_frame(bucket_supply, urpd_buckets, ath_cents),
+        urpd=urpd_frame(urpd_supply(created, spent, value, price_cents, first_day, urpd_buckets, ath_cents), ath_cents),
         lth_mode=lth_mode,
     )
