@@ -165,11 +165,12 @@ def compute(
             if lth_mode == "logistic":
                 weighted = _weighted(backend, {"c": created, "s": spent, "v": value}, price_table, cut)
         finally:
-            pool.submit(backend.close)
+            closing = pool.submit(backend.close)
         price_cents = price_table["price_cents"].to_numpy()
         by_cohort = pool.submit(price_conditioned, created, spent, value, price_cents, first_day)
         totals = day_totals(created, spent, value, price_cents, first_day, LTH_DAYS)
         unrealized_loss, supply_in_profit = by_cohort.result()
+        closing.result()  # a failed close is still an error
 
     day_index = pd.Index(price_table["day"].to_numpy(), name="day", dtype="int64")
     exact = pd.DataFrame(totals, index=day_index, dtype=object)
