@@ -31,12 +31,18 @@ def _limb_count(largest: int, bits: int) -> int:
     return max(1, -(-int(largest).bit_length() // bits))
 
 
+def _digit(factor: np.ndarray, bits: int, k: int, count: int) -> np.ndarray:
+    """Limb k of `count` of non-negative int64 `factor` (no shift for the lowest, no mask for the highest)."""
+    digit = factor >> (bits * k) if k else factor
+    return digit & ((1 << bits) - 1) if k < count - 1 else digit
+
+
 def limbs(factor: np.ndarray, bits: int) -> np.ndarray:
     """Non-negative int64 `factor` as rows of `bits`-bit digits, least significant first (limbs × len)."""
     import numpy as np
 
-    mask = (1 << bits) - 1
-    return np.stack([(factor >> (bits * k)) & mask for k in range(_limb_count(factor.max(initial=0), bits))])
+    count = _limb_count(factor.max(initial=0), bits)
+    return np.stack([_digit(factor, bits, k, count) for k in range(count)])
 
 
 def recombine(parts: np.ndarray, bits: int) -> np.ndarray:
@@ -61,9 +67,7 @@ def group_sums(group: np.ndarray, factor: np.ndarray, size: int, bits: int, *val
     count = _limb_count(factor.max(initial=0), bits)
     parts = np.zeros((len(values), count, size), dtype=np.int64)
     for k in range(count):
-        digit = factor >> (bits * k) if k else factor
-        if k < count - 1:
-            digit = digit & ((1 << bits) - 1)
+        digit = _digit(factor, bits, k, count)
         for part, value in zip(parts, values, strict=True):
             np.add.at(part[k], group, value * digit)
     return [recombine(part, bits) for part in parts]
