@@ -77,3 +77,24 @@ def test_zone_less_timestamps_are_read_as_utc(tmp_path: Path) -> None:
 def test_object_storage_needs_spark() -> None:
     with pytest.raises(OnchainError, match="a URI input needs --engine spark"):
         compute("s3a://bucket/outputs.parquet", PRICES)
+
+
+def test_empty_table_and_null_times_or_values_are_refused_with_counts(tmp_path: Path) -> None:
+    valid = pq.read_table(write_outputs(tmp_path / "ok.parquet", [(BTC, 0, None), (BTC, 1, 2), (BTC, 1, 2)]))
+    loose = pa.schema([field.with_nullable(True) for field in valid.schema])  # a writer that allowed nulls
+
+    def with_nulls(name: str, column: str, rows: list[int]) -> Path:
+        values = [None if i in rows else v for i, v in enumerate(valid.column(column).to_pylist())]
+        table = valid.cast(loose).set_column(
+            valid.schema.get_field_index(column), column, pa.array(values, loose.field(column).type)
+        )
+        pq.write_table(table, tmp_path / name)
+        return tmp_path / name
+
+    with pytest.raises(OnchainError, match="is empty"):
+        pq.write_table(valid.slice(0, 0), tmp_path / "empty.parquet")
+        compute(tmp_path / "empty.parquet", PRICES)
+    with pytest.raises(OnchainError, match=r"^2 output\(s\) have no created_time"):
+        compute(with_nulls("no_created.parquet", "created_time", [1, 2]), PRICES)
+    with pytest.raises(OnchainError, match=r"^1 output\(s\) have no value_sat"):
+        compute(with_nulls("no_value.parquet", "value_sat", [2]), PRICES)
